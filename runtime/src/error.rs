@@ -1,0 +1,221 @@
+//! The errors at the library's boundary.
+
+use std::fmt;
+use std::time::Duration;
+
+use algobox_host_api::{AlgoError, envelope::ErrorBody};
+
+/// Building a [`Runtime`](crate::Runtime) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The limits contradict each other.
+    #[error("invalid limits: {0}")]
+    InvalidLimits(String),
+    /// Wasmtime rejected the engine configuration, usually because the host
+    /// cannot reserve the instance pool's address space.
+    #[error("cannot create the WebAssembly engine: {0}; lower `Limits::concurrency` or `Limits::memory`")]
+    Engine(String),
+    /// The compiled-code cache folder cannot be used.
+    #[error("cannot use the code cache at {path}: {source}")]
+    Cache {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Registering an algorithm's bytes failed; the message says what to change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// The bytes are not WebAssembly at all.
+    #[error(
+        "not a WebAssembly binary (it does not start with `\\0asm`); upload the `.wasm` file that `cargo build --target wasm32-wasip2` writes"
+    )]
+    NotWasm,
+    /// A core module rather than a component.
+    #[error(
+        "this is a core WebAssembly module, but algobox runs components of the `algobox:algorithm` world; build the algorithm with the algobox guest SDK for `--target wasm32-wasip2`"
+    )]
+    CoreModule,
+    /// A plain WASI command (`fn main`) rather than an algorithm.
+    #[error(
+        "this is a WASI command (it exports `wasi:cli/run`), not an algorithm; algobox calls algorithms through the `{}` export: build a library (`crate-type = [\"cdylib\"]`) with the algobox guest SDK and `export_function!`",
+        algobox_host_api::LIFECYCLE_EXPORT
+    )]
+    WasiCommand,
+    /// A component without the lifecycle export.
+    #[error(
+        "the component does not export `{expected}` (it exports: {found}); build it with the algobox guest SDK, which provides that export"
+    )]
+    MissingExport {
+        /// The export algobox needs.
+        expected: &'static str,
+        /// What the component exports instead.
+        found: String,
+    },
+    /// The component imports an interface algobox does not provide.
+    #[error(
+        "the component imports `{name}`, which algobox does not provide; algobox provides `algobox:algorithm/context` and WASI 0.2 (cli, io, clocks, random, filesystem, sockets), and an algorithm may import nothing else"
+    )]
+    UnsupportedImport {
+        /// The import's name.
+        name: String,
+    },
+    /// Wasmtime could not compile or link the component.
+    #[error("the component cannot be compiled: {0}")]
+    Compile(String),
+    /// The component's imports do not match what algobox provides (for
+    /// example an `algobox:algorithm` interface of another version).
+    #[error("the component cannot be linked: {0}")]
+    Link(String),
+}
+
+/// How a guest trapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrapKind {
+    /// The guest panicked; the message is the panic's.
+    Panic,
+    /// The guest executed `unreachable` (an abort).
+    Unreachable,
+    /// The guest's call stack overflowed.
+    StackOverflow,
+    /// Integer division by zero or an overflowing conversion.
+    Arithmetic,
+    /// An out-of-bounds memory or table access, or a bad indirect call.
+    BadAccess,
+    /// Any other trap.
+    Other,
+}
+
+impl fmt::Display for TrapKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Panic => "panic",
+            Self::Unreachable => "unreachable",
+            Self::StackOverflow => "stack overflow",
+            Self::Arithmetic => "arithmetic trap",
+            Self::BadAccess => "out-of-bounds access",
+            Self::Other => "trap",
+        })
+    }
+}
+
+/// A captured output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdStream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+}
+
+impl fmt::Display for StdStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Stdout => "stdout",
+            Self::Stderr => "stderr",
+        })
+    }
+}
+
+/// An invocation failed. Each variant is one cause; none needs its message
+/// parsed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvokeError {
+    /// The algorithm returned an error.
+    #[error("the algorithm failed: {0}")]
+    Algorithm(AlgoError),
+    /// The invocation ran past its timeout and was stopped.
+    #[error("the algorithm ran past its {}s timeout; pass a longer timeout (at most the server's maximum) or make the algorithm faster", .limit.as_secs_f64())]
+    Timeout {
+        /// The timeout that passed.
+        limit: Duration,
+    },
+    /// The guest tried to grow its memory past the limit.
+    #[error("the algorithm tried to use more than {} MiB of memory, its limit", .limit >> 20)]
+    MemoryLimit {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A stop was requested; the guest returned (`forced: false`) or ran
+    /// past its grace period and was stopped by force (`forced: true`).
+    #[error("{}", if *.forced { "the algorithm was stopped by force after its grace period" } else { "the algorithm was stopped on request" })]
+    Stopped {
+        /// Whether the grace period ran out.
+        forced: bool,
+    },
+    /// The guest trapped.
+    #[error("the algorithm crashed ({kind}): {message}")]
+    Trap {
+        /// What kind of trap.
+        kind: TrapKind,
+        /// The panic message, or a description of the trap.
+        message: String,
+    },
+    /// The result is larger than allowed.
+    #[error("the algorithm returned {size} bytes, more than the {limit}-byte output limit; return less, or write large results to a file")]
+    OutputTooLarge {
+        /// The result's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The guest wrote more to stdout or stderr than is captured.
+    #[error("the algorithm wrote more than {limit} bytes to {stream}, the capture limit; print less")]
+    StdioLimit {
+        /// Which stream.
+        stream: StdStream,
+        /// The limit.
+        limit: usize,
+    },
+    /// The guest called host imports too often or passed too many bytes.
+    #[error("the algorithm exceeded its host-call budget ({0}); report progress and log less often")]
+    HostCallLimit(String),
+    /// The algorithm returned a result that is not what it claims to be
+    /// (JSON that does not parse).
+    #[error("invalid output: {0}")]
+    InvalidOutput(String),
+    /// The input or the options cannot be used.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// The host failed; this is a bug in algobox or its environment.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl InvokeError {
+    /// Algorithmia's `error_type` for this failure.
+    pub fn error_type(&self) -> &str {
+        match self {
+            Self::Algorithm(err) => &err.code,
+            Self::Timeout { .. } => "TimeoutError",
+            Self::MemoryLimit { .. } => "OutOfMemoryError",
+            Self::Stopped { .. } => "Stopped",
+            Self::Trap { .. } | Self::InvalidOutput(_) => "AlgorithmError",
+            Self::OutputTooLarge { .. } | Self::StdioLimit { .. } | Self::HostCallLimit(_) => {
+                "TooLargeError"
+            }
+            Self::InvalidInput(_) => "InputError",
+            Self::Internal(_) => "SystemError",
+        }
+    }
+
+    /// The `error` object of Algorithmia's failure envelope.
+    pub fn to_error_body(&self) -> ErrorBody {
+        let (message, stacktrace) = match self {
+            Self::Algorithm(err) => (err.message.clone(), err.details.clone().unwrap_or_default()),
+            Self::Trap { kind, .. } => (self.to_string(), format!("trap: {kind}")),
+            _ => (self.to_string(), String::new()),
+        };
+        ErrorBody {
+            message,
+            stacktrace,
+            error_type: self.error_type().to_owned(),
+        }
+    }
+}

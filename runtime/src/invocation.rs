@@ -1,0 +1,116 @@
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use algobox_host_api::Payload;
+
+use crate::StopHandle;
+
+/// A progress report from a running algorithm (Hkube `progress`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// From 0 to 100.
+    pub percent: f32,
+    /// Free-form details, often JSON.
+    pub details: Option<String>,
+    /// When the report came, counted from the invocation's start.
+    pub elapsed: Duration,
+}
+
+/// Receives progress reports as they happen.
+pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// One call of an algorithm: its inputs and options.
+///
+/// Most calls pass one payload, and a [`Payload`] converts into an
+/// `Invocation` with default options.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use algobox_host_api::Payload;
+/// use algobox_runtime::Invocation;
+///
+/// let invocation = Invocation::new(Payload::text("Neo"))
+///     .timeout(Duration::from_secs(2))
+///     .on_progress(|p| eprintln!("{}%", p.percent));
+/// assert_eq!(invocation.inputs().len(), 1);
+/// ```
+#[derive(Clone, Default)]
+pub struct Invocation {
+    pub(crate) inputs: Vec<Payload>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) stop: Option<StopHandle>,
+    pub(crate) on_progress: Option<ProgressSink>,
+}
+
+impl Invocation {
+    /// An invocation with one input, as Algorithmia calls algorithms.
+    pub fn new(input: Payload) -> Self {
+        Self::positional(vec![input])
+    }
+
+    /// An invocation with positional inputs, as Hkube calls algorithms.
+    pub fn positional(inputs: Vec<Payload>) -> Self {
+        Self {
+            inputs,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the wall-time limit (at most [`Limits::max_timeout`](crate::Limits::max_timeout)).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Lets `stop` stop this invocation.
+    pub fn stop_handle(mut self, stop: StopHandle) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Calls `sink` with each progress report as it happens.
+    pub fn on_progress(mut self, sink: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.on_progress = Some(Arc::new(sink));
+        self
+    }
+
+    /// The inputs.
+    pub fn inputs(&self) -> &[Payload] {
+        &self.inputs
+    }
+}
+
+impl From<Payload> for Invocation {
+    fn from(input: Payload) -> Self {
+        Self::new(input)
+    }
+}
+
+impl fmt::Debug for Invocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invocation")
+            .field("inputs", &self.inputs.len())
+            .field("timeout", &self.timeout)
+            .field("stop", &self.stop.is_some())
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+/// What a successful invocation returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The result; its content type is [`Payload::content_type`].
+    pub payload: Payload,
+    /// Wall time from the start of instantiation to the result.
+    pub duration: Duration,
+    /// What the algorithm printed to stdout.
+    pub stdout: String,
+    /// What the algorithm printed to stderr.
+    pub stderr: String,
+    /// The progress reports, in order.
+    pub progress: Vec<Progress>,
+}

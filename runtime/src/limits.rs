@@ -1,0 +1,95 @@
+use std::time::Duration;
+
+/// The hard limits every invocation runs under.
+///
+/// The defaults follow Algorithmia where it has a number (a 300 s default
+/// timeout, at most 3,000 s) and are otherwise sized for algorithms that
+/// compute rather than store.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use algobox_runtime::Limits;
+///
+/// let limits = Limits {
+///     default_timeout: Duration::from_secs(5),
+///     memory: 64 << 20,
+///     ..Limits::default()
+/// };
+/// assert!(limits.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall time of an invocation that names no timeout.
+    pub default_timeout: Duration,
+    /// The longest timeout an invocation may ask for.
+    pub max_timeout: Duration,
+    /// Bytes of linear memory one instance may grow to.
+    pub memory: usize,
+    /// Bytes of input one invocation may pass in, all inputs together.
+    pub input: usize,
+    /// Bytes of output one invocation may return.
+    pub output: usize,
+    /// Bytes captured from each of stdout and stderr; writing more fails the
+    /// invocation.
+    pub stdio: usize,
+    /// Calls one invocation may make to host imports.
+    pub host_calls: u64,
+    /// Bytes one invocation may copy through host imports (log lines,
+    /// progress details).
+    pub host_call_bytes: u64,
+    /// Time a stopped algorithm has to return before it is stopped by force.
+    pub stop_grace: Duration,
+    /// The longest a stopped algorithm may extend its grace period to.
+    pub max_stop_grace: Duration,
+    /// Invocations that may run at once; more wait for a slot. This also
+    /// sizes the instance pool, so it bounds the memory the runtime reserves.
+    pub concurrency: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            default_timeout: Duration::from_secs(300),
+            max_timeout: Duration::from_secs(3000),
+            memory: 256 << 20,
+            input: 10 << 20,
+            output: 16 << 20,
+            stdio: 1 << 20,
+            host_calls: 100_000,
+            host_call_bytes: 16 << 20,
+            stop_grace: Duration::from_secs(5),
+            max_stop_grace: Duration::from_secs(60),
+            concurrency: 1000,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks that the limits make sense together.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.default_timeout > self.max_timeout {
+            return Err(format!(
+                "the default timeout ({:?}) exceeds the maximum timeout ({:?}); raise max_timeout or lower default_timeout",
+                self.default_timeout, self.max_timeout
+            ));
+        }
+        if self.stop_grace > self.max_stop_grace {
+            return Err(format!(
+                "the stop grace ({:?}) exceeds its maximum ({:?}); raise max_stop_grace or lower stop_grace",
+                self.stop_grace, self.max_stop_grace
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err("concurrency must be at least 1".to_owned());
+        }
+        if self.memory < 1 << 20 {
+            return Err(format!(
+                "a memory limit of {} bytes is too small for any guest; allow at least 1 MiB",
+                self.memory
+            ));
+        }
+        Ok(())
+    }
+}

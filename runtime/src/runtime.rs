@@ -1,0 +1,216 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, Linker};
+
+use crate::algorithm::{self, Algorithm};
+use crate::cache::CodeCache;
+use crate::engine::Engine;
+use crate::sandbox::{self, SandboxState};
+use crate::{ContentHash, Error, InvokeError, Invocation, Limits, Output, RegisterError};
+
+/// The algobox runtime: the one way to run algorithms, used by the CLI, the
+/// HTTP server, the examples and the tests.
+///
+/// [`register`](Self::register) compiles and checks an algorithm once;
+/// [`invoke`](Self::invoke) runs it on a fresh, limited instance each time.
+/// Cloning is cheap and clones share everything.
+///
+/// # Example
+///
+/// ```no_run
+/// use algobox_host_api::Payload;
+/// use algobox_runtime::Runtime;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let runtime = Runtime::builder().cache_dir("/tmp/algobox-cache").build()?;
+/// let hello = runtime.register(std::fs::read("hello.wasm")?).await?;
+/// let output = runtime.invoke(&hello, Payload::text("Neo")).await?;
+/// assert_eq!(output.payload, Payload::text("Hello Neo"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    linker: Linker<SandboxState>,
+    cache: Option<CodeCache>,
+    limits: Limits,
+    /// One permit per pool slot: invocations past the pool's size wait here
+    /// rather than fail to instantiate.
+    slots: Semaphore,
+    algorithms: Mutex<HashMap<ContentHash, Algorithm>>,
+}
+
+/// Configures a [`Runtime`].
+#[derive(Debug, Default, Clone)]
+pub struct RuntimeBuilder {
+    limits: Limits,
+    cache_dir: Option<PathBuf>,
+}
+
+impl RuntimeBuilder {
+    /// Sets the limits every invocation runs under.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Keeps compiled code in `dir`, so registering the same bytes again,
+    /// after a restart too, loads it instead of compiling.
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Builds the runtime and starts its epoch ticker.
+    pub fn build(self) -> Result<Runtime, Error> {
+        self.limits.validate().map_err(Error::InvalidLimits)?;
+        let engine = Engine::new(&self.limits)?;
+        let linker = sandbox::linker(&engine.wasmtime)
+            .map_err(|err| Error::Engine(format!("cannot link the host interfaces: {err:#}")))?;
+        let cache = self
+            .cache_dir
+            .map(|path| {
+                CodeCache::open(&path, &engine.wasmtime).map_err(|source| Error::Cache { path, source })
+            })
+            .transpose()?;
+        let slots = Semaphore::new(self.limits.concurrency as usize);
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                cache,
+                limits: self.limits,
+                slots,
+                algorithms: Mutex::default(),
+            }),
+        })
+    }
+}
+
+impl Runtime {
+    /// A runtime with default limits and no code cache.
+    pub fn new() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// Starts configuring a runtime.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// The limits every invocation runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Compiles, checks and links an algorithm from its `.wasm` bytes.
+    ///
+    /// The same bytes registered twice give the same [`Algorithm`] without
+    /// a second compile; with a [cache folder](RuntimeBuilder::cache_dir)
+    /// that holds across restarts too. Compiling runs on a blocking thread.
+    pub async fn register(&self, wasm: impl Into<Vec<u8>>) -> Result<Algorithm, RegisterError> {
+        let wasm = wasm.into();
+        algorithm::check_header(&wasm)?;
+        let hash = ContentHash::of(&wasm);
+        if let Some(found) = self.lookup(&hash) {
+            return Ok(found);
+        }
+        let inner = Arc::clone(&self.inner);
+        let algorithm = tokio::task::spawn_blocking(move || inner.compile(hash, &wasm))
+            .await
+            .map_err(|err| RegisterError::Compile(format!("the compiler thread failed: {err}")))??;
+        let mut algorithms = self.inner.algorithms.lock().expect("algorithm table poisoned");
+        Ok(algorithms.entry(hash).or_insert(algorithm).clone())
+    }
+
+    /// The registered algorithm with this hash, if any.
+    pub fn lookup(&self, hash: &ContentHash) -> Option<Algorithm> {
+        let algorithms = self.inner.algorithms.lock().expect("algorithm table poisoned");
+        algorithms.get(hash).cloned()
+    }
+
+    /// Runs `algorithm` once, on a fresh instance, under the runtime's limits.
+    ///
+    /// Waits for a free slot when [`Limits::concurrency`] invocations are
+    /// already running. Dropping the future stops the invocation.
+    #[tracing::instrument(level = "debug", skip_all, fields(algorithm = %algorithm.hash()))]
+    pub async fn invoke(
+        &self,
+        algorithm: &Algorithm,
+        invocation: impl Into<Invocation>,
+    ) -> Result<Output, InvokeError> {
+        let invocation = invocation.into();
+        self.check(&invocation)?;
+        if !wasmtime::Engine::same(algorithm.pre.engine(), &self.inner.engine.wasmtime) {
+            return Err(InvokeError::InvalidInput(
+                "the algorithm was registered with another Runtime; register it with this one"
+                    .to_owned(),
+            ));
+        }
+        let _slot = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| InvokeError::Internal("the runtime is shutting down".to_owned()))?;
+        sandbox::invoke(&self.inner.engine, &algorithm.pre, &self.inner.limits, invocation).await
+    }
+
+    fn check(&self, invocation: &Invocation) -> Result<(), InvokeError> {
+        let limits = &self.inner.limits;
+        if let Some(timeout) = invocation.timeout {
+            if timeout.is_zero() {
+                return Err(InvokeError::InvalidInput(
+                    "the timeout is zero; pass a positive number of seconds".to_owned(),
+                ));
+            }
+            if timeout > limits.max_timeout {
+                return Err(InvokeError::InvalidInput(format!(
+                    "a timeout of {}s exceeds the maximum of {}s; pass at most {}",
+                    timeout.as_secs_f64(),
+                    limits.max_timeout.as_secs_f64(),
+                    limits.max_timeout.as_secs_f64()
+                )));
+            }
+        }
+        let size: usize = invocation.inputs.iter().map(|input| input.len()).sum();
+        if size > limits.input {
+            return Err(InvokeError::InvalidInput(format!(
+                "the input is {size} bytes, more than the {}-byte limit; pass a smaller input or a `data://` file",
+                limits.input
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn compile(&self, hash: ContentHash, wasm: &[u8]) -> Result<Algorithm, RegisterError> {
+        let engine = &self.engine.wasmtime;
+        let cached = self.cache.as_ref().and_then(|cache| cache.load(engine, &hash));
+        let component = match cached {
+            Some(component) => component,
+            None => {
+                let started = std::time::Instant::now();
+                let component = Component::new(engine, wasm)
+                    .map_err(|err| RegisterError::Compile(format!("{err:#}")))?;
+                tracing::debug!(%hash, elapsed = ?started.elapsed(), "compiled");
+                // Check before caching, so a rejected component is not kept.
+                let algorithm = Algorithm::link(hash, &component, &self.linker)?;
+                if let Some(cache) = &self.cache {
+                    cache.store(&hash, &component);
+                }
+                return Ok(algorithm);
+            }
+        };
+        Algorithm::link(hash, &component, &self.linker)
+    }
+}

@@ -1,0 +1,303 @@
+//! One invocation: a fresh instance in a fresh store, with every limit set
+//! before the guest runs, and each way it can end mapped to a typed result.
+
+mod bindings;
+mod budget;
+mod host;
+mod output;
+
+use std::time::Instant;
+
+use algobox_host_api::Payload;
+use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use self::budget::HostCallBudget;
+use self::host::ContextState;
+use self::output::CapturedOutput;
+use crate::engine::Engine;
+use crate::{InvokeError, Invocation, Limits, Output, StdStream, StopHandle, TrapKind};
+
+/// An algorithm linked and ready to instantiate.
+pub(crate) type AlgorithmPre = bindings::AlgorithmPre<SandboxState>;
+
+/// Everything one invocation's store holds.
+pub(crate) struct SandboxState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    memory: MemoryLimiter,
+    context: ContextState,
+    stdout: CapturedOutput,
+    stderr: CapturedOutput,
+}
+
+impl WasiView for SandboxState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Selects the context state out of the store for the generated bindings.
+struct HasContext;
+
+impl HasData for HasContext {
+    type Data<'a> = &'a mut ContextState;
+}
+
+/// The linker every algorithm is linked against: WASI 0.2 (with no
+/// preopened files, no network and no environment, since a fresh `WasiCtx`
+/// grants nothing) and the `algobox:algorithm/context` imports.
+pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<SandboxState>> {
+    let mut linker = Linker::<SandboxState>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    bindings::Algorithm::add_to_linker::<_, HasContext>(&mut linker, |state| &mut state.context)?;
+    Ok(linker)
+}
+
+/// Checks that `pre` has the lifecycle export, returning the linked form.
+pub(crate) fn prepare(
+    pre: wasmtime::component::InstancePre<SandboxState>,
+) -> wasmtime::Result<AlgorithmPre> {
+    AlgorithmPre::new(pre)
+}
+
+/// The most table elements an instance may grow to.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// Enforces the memory limit and remembers that it was hit, so the trap
+/// that follows is reported as what it is.
+struct MemoryLimiter {
+    limit: usize,
+    exceeded: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.exceeded = true;
+            // A trap rather than `Ok(false)`: a failed grow makes a Rust guest
+            // abort anyway, and trapping here stops it at the cause.
+            return Err(wasmtime::Error::msg(format!(
+                "memory limit of {} bytes reached",
+                self.limit
+            )));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}
+
+/// Why a deadline ended an invocation.
+#[derive(Debug, Clone, Copy)]
+enum Expiry {
+    Timeout,
+    ForcedStop,
+}
+
+/// How the guest's lifecycle ended, when it did not trap.
+enum Finish {
+    Returned(bindings::Payload),
+    Failed(bindings::AlgoError),
+    Stopped,
+}
+
+/// Runs one invocation on a fresh instance of `pre`.
+///
+/// The caller has checked the invocation against `limits`.
+pub(crate) async fn invoke(
+    engine: &Engine,
+    pre: &AlgorithmPre,
+    limits: &Limits,
+    invocation: Invocation,
+) -> Result<Output, InvokeError> {
+    let Invocation {
+        inputs,
+        timeout,
+        stop,
+        on_progress,
+    } = invocation;
+    let timeout = timeout.unwrap_or(limits.default_timeout);
+    let started = Instant::now();
+    let deadline = started + timeout;
+    if let Some(stop) = &stop {
+        stop.arm(limits.stop_grace, limits.max_stop_grace);
+    }
+
+    let stdout = CapturedOutput::new(limits.stdio);
+    let stderr = CapturedOutput::new(limits.stdio);
+    let wasi = WasiCtxBuilder::new()
+        .stdout(stdout.clone())
+        .stderr(stderr.clone())
+        .build();
+    let mut store = Store::new(
+        &engine.wasmtime,
+        SandboxState {
+            wasi,
+            table: ResourceTable::new(),
+            memory: MemoryLimiter {
+                limit: limits.memory,
+                exceeded: false,
+            },
+            context: ContextState {
+                started,
+                budget: HostCallBudget::new(limits.host_calls, limits.host_call_bytes),
+                progress: Vec::new(),
+                on_progress,
+                stop: stop.clone(),
+                panic: None,
+            },
+            stdout,
+            stderr,
+        },
+    );
+    store.limiter(|state| &mut state.memory);
+    // The deadline must be set before instantiation: the default of zero
+    // would interrupt the guest's first instruction. Each tick the guest
+    // yields, which is when the deadline below is checked.
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+
+    let inputs: Vec<bindings::Payload> = inputs.into_iter().map(Into::into).collect();
+    let lifecycle = run_lifecycle(&mut store, pre, &inputs, stop.as_ref());
+    let outcome = engine
+        .deadlines
+        .run(
+            |waker| match stop.as_ref().and_then(|stop| stop.force_at(Some(waker))) {
+                Some(forced) if forced < deadline => Some((forced, Expiry::ForcedStop)),
+                _ => Some((deadline, Expiry::Timeout)),
+            },
+            lifecycle,
+        )
+        .await;
+    let duration = started.elapsed();
+
+    let finish = match outcome {
+        Err(Expiry::Timeout) => return Err(InvokeError::Timeout { limit: timeout }),
+        Err(Expiry::ForcedStop) => return Err(InvokeError::Stopped { forced: true }),
+        Ok(Err(err)) => return Err(classify(&err, store.data(), limits)),
+        Ok(Ok(finish)) => finish,
+    };
+    let payload = match finish {
+        Finish::Stopped => return Err(InvokeError::Stopped { forced: false }),
+        Finish::Failed(err) => return Err(InvokeError::Algorithm(bindings::algo_error(err))),
+        Finish::Returned(payload) => Payload::from(payload),
+    };
+    if payload.len() > limits.output {
+        return Err(InvokeError::OutputTooLarge {
+            size: payload.len(),
+            limit: limits.output,
+        });
+    }
+    if let Payload::Json(json) = &payload
+        && let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(json)
+    {
+        return Err(InvokeError::InvalidOutput(format!(
+            "the algorithm returned a JSON result that does not parse: {err}"
+        )));
+    }
+    let state = store.into_data();
+    Ok(Output {
+        payload,
+        duration,
+        stdout: state.stdout.text(),
+        stderr: state.stderr.text(),
+        progress: state.context.progress,
+    })
+}
+
+/// Instantiates the algorithm and drives it through the Hkube lifecycle.
+async fn run_lifecycle(
+    store: &mut Store<SandboxState>,
+    pre: &AlgorithmPre,
+    inputs: &[bindings::Payload],
+    stop: Option<&StopHandle>,
+) -> wasmtime::Result<Finish> {
+    let instance = pre.instantiate_async(&mut *store).await?;
+    let lifecycle = instance.algobox_algorithm_lifecycle();
+    if let Err(err) = lifecycle.call_initialize(&mut *store, inputs).await? {
+        return Ok(Finish::Failed(err));
+    }
+    let result = lifecycle.call_start(&mut *store).await?;
+    if stop.is_some_and(StopHandle::is_requested) {
+        // Hkube discards a result that arrives after a stop, and lets the
+        // algorithm clean up; the forced deadline still bounds the hook.
+        lifecycle.call_stop(&mut *store).await?;
+        return Ok(Finish::Stopped);
+    }
+    Ok(match result {
+        Ok(payload) => Finish::Returned(payload),
+        Err(err) => Finish::Failed(err),
+    })
+}
+
+/// Maps a failed call to its cause, from what the store recorded first and
+/// the trap code second: never by parsing a message.
+fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> InvokeError {
+    if state.memory.exceeded {
+        return InvokeError::MemoryLimit {
+            limit: limits.memory,
+        };
+    }
+    for (stream, output) in [
+        (StdStream::Stdout, &state.stdout),
+        (StdStream::Stderr, &state.stderr),
+    ] {
+        if output.overflowed() {
+            return InvokeError::StdioLimit {
+                stream,
+                limit: limits.stdio,
+            };
+        }
+    }
+    if let Some(exceeded) = state.context.budget.exceeded() {
+        return InvokeError::HostCallLimit(exceeded.to_owned());
+    }
+    let trap = err.downcast_ref::<Trap>().copied();
+    let kind = match trap {
+        Some(Trap::StackOverflow) => TrapKind::StackOverflow,
+        Some(Trap::UnreachableCodeReached) => TrapKind::Unreachable,
+        Some(Trap::IntegerDivisionByZero | Trap::IntegerOverflow | Trap::BadConversionToInteger) => {
+            TrapKind::Arithmetic
+        }
+        Some(
+            Trap::MemoryOutOfBounds
+            | Trap::HeapMisaligned
+            | Trap::TableOutOfBounds
+            | Trap::IndirectCallToNull
+            | Trap::BadSignature,
+        ) => TrapKind::BadAccess,
+        _ => TrapKind::Other,
+    };
+    match (&state.context.panic, kind) {
+        // A Rust panic aborts through `unreachable`, after the SDK's hook
+        // reported the message.
+        (Some(message), TrapKind::Unreachable | TrapKind::Other) => InvokeError::Trap {
+            kind: TrapKind::Panic,
+            message: message.clone(),
+        },
+        _ => InvokeError::Trap {
+            kind,
+            message: match trap {
+                Some(trap) => trap.to_string(),
+                None => format!("{:#}", err.root_cause()),
+            },
+        },
+    }
+}

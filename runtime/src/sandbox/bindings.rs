@@ -1,0 +1,42 @@
+//! Host bindings generated from the one WIT source, `host-api/wit`.
+
+wasmtime::component::bindgen!({
+    path: "../host-api/wit",
+    world: "algorithm",
+    imports: { default: trappable },
+    exports: { default: async },
+});
+
+pub(crate) use algobox::algorithm::types::{AlgoError, LogLevel, Payload};
+
+impl From<algobox_host_api::Payload> for Payload {
+    fn from(payload: algobox_host_api::Payload) -> Self {
+        match payload {
+            algobox_host_api::Payload::Text(text) => Self::Text(text),
+            algobox_host_api::Payload::Json(json) => Self::Json(json),
+            algobox_host_api::Payload::Binary(bytes) => Self::Binary(bytes),
+            algobox_host_api::Payload::Void => Self::Void,
+        }
+    }
+}
+
+impl From<Payload> for algobox_host_api::Payload {
+    fn from(payload: Payload) -> Self {
+        match payload {
+            Payload::Text(text) => Self::Text(text),
+            Payload::Json(json) => Self::Json(json),
+            Payload::Binary(bytes) => Self::Binary(bytes),
+            Payload::Void => Self::Void,
+        }
+    }
+}
+
+/// Converts the guest's error. (A `From` impl would clash with the host-api
+/// blanket conversion, since the generated type implements `Error`.)
+pub(crate) fn algo_error(err: AlgoError) -> algobox_host_api::AlgoError {
+    algobox_host_api::AlgoError {
+        code: err.code,
+        message: err.message,
+        details: err.details,
+    }
+}
