@@ -1,1 +1,42 @@
-//! The command-line interface.
+//! The command line: one subcommand per file under `cli/`.
+
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// algobox: a WebAssembly-sandboxed runtime for algorithms.
+#[derive(Debug, Parser)]
+#[command(name = "algobox", version, about)]
+pub(crate) struct Cli {
+    /// Log what algobox does (`RUST_LOG` overrides).
+    #[arg(long, short, global = true)]
+    pub(crate) verbose: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    Run(run::RunCommand),
+}
+
+impl Command {
+    pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Self::Run(command) => command.run().await,
+        }
+    }
+}
+
+/// Where compiled code is kept between runs: `$ALGOBOX_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/algobox`, else `~/.cache/algobox`.
+pub(crate) fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|dir| dir.join("algobox"))
+}

@@ -56,6 +56,3 @@ pub use invocation::{Invocation, Output, Progress, ProgressSink};
 pub use limits::Limits;
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use stop::StopHandle;
-
-#[doc(hidden)]
-pub mod cli;
