@@ -1,1 +1,32 @@
-fn main() {}
+//! The integration tests: one binary, one module per concern.
+//!
+//! Guests are built from source for `wasm32-wasip2` by `tests/artifacts`;
+//! every guest must have a test here (see `every_guest_has_a_test`).
+
+mod examples;
+mod registration;
+mod sandbox;
+mod support;
+
+/// Fails to compile when a guest has no test named after it in one of the
+/// modules above, so a new guest cannot go untested.
+#[test]
+fn every_guest_has_a_test() {
+    macro_rules! assert_test_exists {
+        ($name:ident) => {
+            #[allow(unused_imports, reason = "only the name's existence matters")]
+            use crate::covered::$name as _;
+        };
+    }
+    test_artifacts::foreach_guest!(assert_test_exists);
+}
+
+/// The guests the tests cover, by name.
+mod covered {
+    pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
+    pub(crate) use crate::registration::command;
+    pub(crate) use crate::sandbox::{
+        chatterbox, deep_recursion, echo, failer, looper, memory_hog, oversized, panicker,
+        sleeper, spammer, stubborn,
+    };
+}

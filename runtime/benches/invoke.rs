@@ -1,1 +1,115 @@
-fn main() {}
+//! Per-invocation cost of the runtime, measured through `Runtime::invoke`.
+//!
+//! Run with `cargo bench -p algobox-runtime --bench invoke`. Groups:
+//! - `hello`: one call of the `hello` example on a fresh instance, on one
+//!   thread; with and without an explicit timeout; and on two threads at once
+//!   (reported per call, so the throughput of both threads together is
+//!   `1 / time`).
+//! - `waiting`: 1,000 concurrent calls of a guest that sleeps 100 ms; the
+//!   process's peak resident memory is printed after the group.
+
+use std::time::{Duration, Instant};
+
+use algobox_host_api::Payload;
+use algobox_runtime::{Algorithm, Invocation, Runtime};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn register(rt: &tokio::runtime::Runtime, runtime: &Runtime, path: &str) -> Algorithm {
+    let wasm = std::fs::read(path).unwrap();
+    rt.block_on(runtime.register(wasm)).unwrap()
+}
+
+fn hello(c: &mut Criterion) {
+    let rt = current_thread();
+    let runtime = Runtime::new().unwrap();
+    let hello = register(&rt, &runtime, test_artifacts::HELLO);
+    let input = Payload::text("Neo");
+    let expected = Payload::text("Hello Neo");
+
+    let mut group = c.benchmark_group("hello");
+    group.bench_function("one thread", |b| {
+        b.to_async(&rt).iter(|| async {
+            let output = runtime.invoke(&hello, input.clone()).await.unwrap();
+            assert_eq!(output.payload, expected);
+        })
+    });
+    group.bench_function("one thread, timeout set", |b| {
+        b.to_async(&rt).iter(|| async {
+            let invocation = Invocation::new(input.clone()).timeout(Duration::from_secs(5));
+            let output = runtime.invoke(&hello, invocation).await.unwrap();
+            assert_eq!(output.payload, expected);
+        })
+    });
+    group.bench_function("two threads, per call", |b| {
+        b.iter_custom(|iters| {
+            let started = Instant::now();
+            std::thread::scope(|scope| {
+                for _ in 0..2 {
+                    scope.spawn(|| {
+                        let rt = current_thread();
+                        for _ in 0..iters.div_ceil(2) {
+                            let output = rt.block_on(runtime.invoke(&hello, input.clone())).unwrap();
+                            assert_eq!(output.payload, expected);
+                        }
+                    });
+                }
+            });
+            started.elapsed()
+        })
+    });
+    group.finish();
+}
+
+fn waiting(c: &mut Criterion) {
+    const CALLS: usize = 1000;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let runtime = Runtime::new().unwrap();
+    let sleeper = register(&rt, &runtime, test_artifacts::SLEEPER);
+    let before = peak_rss_mib();
+
+    let mut group = c.benchmark_group("waiting");
+    group.sample_size(10);
+    group.bench_function("1000 concurrent 100 ms sleeps", |b| {
+        b.to_async(&rt).iter(|| async {
+            let calls = (0..CALLS).map(|_| {
+                let (runtime, sleeper) = (runtime.clone(), sleeper.clone());
+                tokio::spawn(async move { runtime.invoke(&sleeper, Payload::json(&100).unwrap()).await })
+            });
+            let calls: Vec<_> = calls.collect();
+            for call in calls {
+                let output = call.await.unwrap().unwrap();
+                assert_eq!(output.payload, Payload::text("slept 100 ms"));
+            }
+        })
+    });
+    group.finish();
+    println!(
+        "waiting: peak resident memory {} MiB (it was {} MiB before the group)",
+        peak_rss_mib(),
+        before
+    );
+}
+
+/// The process's peak resident set size, from Linux's `/proc`.
+fn peak_rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
+}
+
+criterion_group!(benches, hello, waiting);
+criterion_main!(benches);
