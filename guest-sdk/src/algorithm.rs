@@ -137,7 +137,11 @@ mod tests {
     fn load_failures_become_loading_errors_that_keep_the_cause() {
         let err = loading_error(AlgoError::new("model file missing"));
         assert_eq!(err.code, "LoadingError");
-        assert!(err.message.contains("model file missing"), "{}", err.message);
+        assert!(
+            err.message.contains("model file missing"),
+            "{}",
+            err.message
+        );
         assert_eq!(
             err.details.as_deref(),
             Some("AlgorithmError: model file missing")

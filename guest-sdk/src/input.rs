@@ -181,10 +181,7 @@ mod tests {
     #[test]
     fn payload_inputs_and_unit_take_anything() {
         let payload = Payload::binary(vec![9]);
-        assert_eq!(
-            Payload::from_inputs(one(payload.clone())).unwrap(),
-            payload
-        );
+        assert_eq!(Payload::from_inputs(one(payload.clone())).unwrap(), payload);
         let inputs = Inputs::new(vec![Payload::text("a"), Payload::Void]);
         assert_eq!(Inputs::from_inputs(inputs.clone()).unwrap(), inputs);
         <()>::from_inputs(Inputs::new(vec![])).unwrap();

@@ -106,7 +106,11 @@ mod tests {
         let err = inputs.decode::<Vec<u8>>(0).unwrap_err();
         assert!(err.message.starts_with("input 0: "), "{}", err.message);
         let err = inputs.decode::<String>(2).unwrap_err();
-        assert!(err.message.contains("input 2 is missing"), "{}", err.message);
+        assert!(
+            err.message.contains("input 2 is missing"),
+            "{}",
+            err.message
+        );
         assert_eq!(inputs.decode::<String>(0).unwrap(), "a");
     }
 }

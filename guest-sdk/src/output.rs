@@ -60,18 +60,12 @@ mod tests {
             String::from("hi").into_output().unwrap(),
             Payload::text("hi")
         );
-        assert_eq!(
-            vec![1u8].into_output().unwrap(),
-            Payload::binary(vec![1])
-        );
+        assert_eq!(vec![1u8].into_output().unwrap(), Payload::binary(vec![1]));
         assert_eq!(
             serde_json::json!({"a": 1}).into_output().unwrap(),
             Payload::Json(r#"{"a":1}"#.into())
         );
         assert_eq!(().into_output().unwrap(), Payload::Void);
-        assert_eq!(
-            Payload::Void.into_output().unwrap(),
-            Payload::Void
-        );
+        assert_eq!(Payload::Void.into_output().unwrap(), Payload::Void);
     }
 }
