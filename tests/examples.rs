@@ -68,10 +68,17 @@ pub(crate) async fn countdown() {
     let invocation =
         Invocation::new(input).on_progress(move |p| sink.lock().unwrap().push(p.percent));
     let output = runtime.invoke(&countdown, invocation).await.unwrap();
-    assert_eq!(output.payload, Payload::json(&json!({"completed": 4})).unwrap());
+    assert_eq!(
+        output.payload,
+        Payload::json(&json!({"completed": 4})).unwrap()
+    );
     let percents: Vec<f32> = output.progress.iter().map(|p| p.percent).collect();
     assert_eq!(percents, [25.0, 50.0, 75.0, 100.0]);
-    assert_eq!(*seen.lock().unwrap(), percents, "the sink saw each report live");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        percents,
+        "the sink saw each report live"
+    );
     assert_eq!(output.progress[2].details.as_deref(), Some("step 3 of 4"));
     assert!(output.progress[3].elapsed >= Duration::from_millis(30));
 }
@@ -89,5 +96,9 @@ async fn countdown_honours_a_stop() {
     let started = Instant::now();
     let result = runtime.invoke(&countdown, invocation).await;
     assert_eq!(result, Err(InvokeError::Stopped { forced: false }));
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }

@@ -26,7 +26,7 @@ mod covered {
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
     pub(crate) use crate::registration::command;
     pub(crate) use crate::sandbox::{
-        chatterbox, deep_recursion, echo, failer, looper, memory_hog, oversized, panicker,
-        sleeper, spammer, stubborn,
+        chatterbox, deep_recursion, echo, failer, looper, memory_hog, oversized, panicker, sleeper,
+        spammer, stubborn,
     };
 }

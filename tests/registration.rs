@@ -14,7 +14,10 @@ async fn bytes_that_are_not_a_component_are_refused_with_the_reason() {
     assert!(err.to_string().contains("wasm32-wasip2"), "{err}");
 
     // The smallest valid core module: the magic number and version 1.
-    let err = runtime.register(b"\0asm\x01\0\0\0".to_vec()).await.unwrap_err();
+    let err = runtime
+        .register(b"\0asm\x01\0\0\0".to_vec())
+        .await
+        .unwrap_err();
     assert!(matches!(err, RegisterError::CoreModule), "{err:?}");
     assert!(err.to_string().contains("core WebAssembly module"), "{err}");
 
@@ -71,14 +74,20 @@ async fn compiled_code_survives_a_restart() {
     let second = build();
     let hello = second.register(wasm).await.unwrap();
     assert_eq!(cached_files(dir.path()), cached);
-    assert_eq!(std::fs::metadata(&cached[0]).unwrap().modified().unwrap(), written);
+    assert_eq!(
+        std::fs::metadata(&cached[0]).unwrap().modified().unwrap(),
+        written
+    );
     let output = second.invoke(&hello, Payload::text("cache")).await.unwrap();
     assert_eq!(output.payload, Payload::text("Hello cache"));
 
     // A damaged file is discarded and replaced, not trusted.
     std::fs::write(&cached[0], b"garbage").unwrap();
     let third = build();
-    let hello = third.register(std::fs::read(test_artifacts::HELLO).unwrap()).await.unwrap();
+    let hello = third
+        .register(std::fs::read(test_artifacts::HELLO).unwrap())
+        .await
+        .unwrap();
     let output = third.invoke(&hello, Payload::text("again")).await.unwrap();
     assert_eq!(output.payload, Payload::text("Hello again"));
     assert_ne!(std::fs::read(&cached[0]).unwrap(), b"garbage");

@@ -25,7 +25,10 @@ pub(crate) async fn looper() {
     let elapsed = started.elapsed();
     assert_eq!(result, Err(InvokeError::Timeout { limit: timeout }));
     assert!(elapsed >= timeout, "stopped early, after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2), "stopped late, after {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "stopped late, after {elapsed:?}"
+    );
     assert_still_healthy(&runtime).await;
 }
 
@@ -34,7 +37,12 @@ pub(crate) async fn memory_hog() {
     let runtime = runtime();
     let hog = load(&runtime, test_artifacts::MEMORY_HOG).await;
     let result = runtime.invoke(&hog, Payload::Void).await;
-    assert_eq!(result, Err(InvokeError::MemoryLimit { limit: limits().memory }));
+    assert_eq!(
+        result,
+        Err(InvokeError::MemoryLimit {
+            limit: limits().memory
+        })
+    );
     assert_still_healthy(&runtime).await;
 }
 
@@ -56,7 +64,10 @@ pub(crate) async fn panicker() {
     match runtime.invoke(&panicker, Payload::text("oops")).await {
         Err(InvokeError::Trap { kind, message }) => {
             assert_eq!(kind, TrapKind::Panic);
-            assert!(message.contains("deliberate panic: oops"), "message: {message}");
+            assert!(
+                message.contains("deliberate panic: oops"),
+                "message: {message}"
+            );
         }
         other => panic!("expected a panic, got {other:?}"),
     }
@@ -94,7 +105,10 @@ pub(crate) async fn oversized() {
     let runtime = runtime();
     let oversized = load(&runtime, test_artifacts::OVERSIZED).await;
     let limit = limits().output;
-    let fits = runtime.invoke(&oversized, number(limit as u64)).await.unwrap();
+    let fits = runtime
+        .invoke(&oversized, number(limit as u64))
+        .await
+        .unwrap();
     assert_eq!(fits.payload, Payload::binary(vec![0xAB; limit]));
     let result = runtime.invoke(&oversized, number(limit as u64 + 1)).await;
     assert_eq!(
@@ -123,8 +137,14 @@ pub(crate) async fn stubborn() {
     let elapsed = started.elapsed();
     assert_eq!(result, Err(InvokeError::Stopped { forced: true }));
     // Requested at 100 ms, forced after the 200 ms grace.
-    assert!(elapsed >= Duration::from_millis(300), "forced early, after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2), "forced late, after {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(300),
+        "forced early, after {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "forced late, after {elapsed:?}"
+    );
     assert_still_healthy(&runtime).await;
 }
 
@@ -147,7 +167,11 @@ async fn a_guest_parked_in_a_host_wait_still_times_out() {
         .invoke(&sleeper, Invocation::new(number(10_000)).timeout(timeout))
         .await;
     assert_eq!(result, Err(InvokeError::Timeout { limit: timeout }));
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -166,7 +190,11 @@ async fn a_guest_parked_in_a_host_wait_is_stopped_by_force() {
     let started = Instant::now();
     let (result, ()) = tokio::join!(call, stopper);
     assert_eq!(result, Err(InvokeError::Stopped { forced: true }));
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]

@@ -55,7 +55,8 @@ fn hello(c: &mut Criterion) {
                     scope.spawn(|| {
                         let rt = current_thread();
                         for _ in 0..iters.div_ceil(2) {
-                            let output = rt.block_on(runtime.invoke(&hello, input.clone())).unwrap();
+                            let output =
+                                rt.block_on(runtime.invoke(&hello, input.clone())).unwrap();
                             assert_eq!(output.payload, expected);
                         }
                     });
@@ -84,7 +85,9 @@ fn waiting(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             let calls = (0..CALLS).map(|_| {
                 let (runtime, sleeper) = (runtime.clone(), sleeper.clone());
-                tokio::spawn(async move { runtime.invoke(&sleeper, Payload::json(&100).unwrap()).await })
+                tokio::spawn(
+                    async move { runtime.invoke(&sleeper, Payload::json(&100).unwrap()).await },
+                )
             });
             let calls: Vec<_> = calls.collect();
             for call in calls {

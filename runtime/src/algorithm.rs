@@ -44,7 +44,9 @@ impl Algorithm {
 
 impl fmt::Debug for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Algorithm").field("hash", &self.hash).finish()
+        f.debug_struct("Algorithm")
+            .field("hash", &self.hash)
+            .finish()
     }
 }
 
@@ -97,7 +99,10 @@ fn check_interface(component: &Component, engine: &wasmtime::Engine) -> Result<(
         });
     }
     for (name, _) in ty.imports(engine) {
-        if !SUPPORTED_IMPORTS.iter().any(|prefix| name.starts_with(prefix)) {
+        if !SUPPORTED_IMPORTS
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+        {
             return Err(RegisterError::UnsupportedImport {
                 name: name.to_owned(),
             });
@@ -112,7 +117,10 @@ mod tests {
 
     #[test]
     fn header_names_the_mistake() {
-        assert!(matches!(check_header(b"hello"), Err(RegisterError::NotWasm)));
+        assert!(matches!(
+            check_header(b"hello"),
+            Err(RegisterError::NotWasm)
+        ));
         assert!(matches!(
             check_header(b"\0asm\x01\0\0\0"),
             Err(RegisterError::CoreModule)

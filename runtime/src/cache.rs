@@ -35,17 +35,26 @@ impl CodeCache {
     /// The cached component for `hash`, if there is a usable one.
     pub(crate) fn load(&self, engine: &wasmtime::Engine, hash: &ContentHash) -> Option<Component> {
         let path = self.path(hash);
-        if !path.exists() {
-            return None;
-        }
+        // Read into memory rather than map the file: a mapped file that is
+        // truncated while in use (by an operator, a full disk, another
+        // version of algobox) kills the process with SIGBUS. The copy costs
+        // well under a millisecond, once per registration.
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(err) => {
+                tracing::warn!(path = %path.display(), "cannot read compiled code: {err}");
+                return None;
+            }
+        };
         #[expect(unsafe_code, reason = "loading precompiled code is unsafe in wasmtime")]
-        // SAFETY: the file was written by `store` below from
+        // SAFETY: the bytes were written by `store` below from
         // `Component::serialize` of an engine with the same compatibility
         // hash (the folder's name), into a folder only this runtime writes,
-        // and renamed into place whole, so it is never partial. Wasmtime
-        // still checks its header and rejects code from another version or
+        // and renamed into place whole, so they are never partial. Wasmtime
+        // still checks their header and rejects code from another version or
         // configuration; that error is handled by recompiling.
-        let loaded = unsafe { Component::deserialize_file(engine, &path) };
+        let loaded = unsafe { Component::deserialize(engine, &bytes) };
         match loaded {
             Ok(component) => Some(component),
             Err(err) => {

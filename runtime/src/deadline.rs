@@ -82,7 +82,11 @@ impl Entry<'_> {
         {
             return;
         }
-        let mut queue = self.deadlines.queue.lock().expect("deadline queue poisoned");
+        let mut queue = self
+            .deadlines
+            .queue
+            .lock()
+            .expect("deadline queue poisoned");
         if let Some((old, _)) = self.filed.take() {
             queue.remove(&(old, self.id));
         }
@@ -94,7 +98,11 @@ impl Entry<'_> {
 impl Drop for Entry<'_> {
     fn drop(&mut self) {
         if let Some((at, _)) = self.filed.take() {
-            let mut queue = self.deadlines.queue.lock().expect("deadline queue poisoned");
+            let mut queue = self
+                .deadlines
+                .queue
+                .lock()
+                .expect("deadline queue poisoned");
             queue.remove(&(at, self.id));
         }
     }

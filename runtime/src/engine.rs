@@ -54,7 +54,8 @@ impl Engine {
             // the fiber stack an async call runs on.
             .max_wasm_stack(1 << 20)
             .async_stack_size(2 << 20);
-        let wasmtime = wasmtime::Engine::new(&config).map_err(|err| Error::Engine(format!("{err:#}")))?;
+        let wasmtime =
+            wasmtime::Engine::new(&config).map_err(|err| Error::Engine(format!("{err:#}")))?;
 
         let deadlines = Arc::new(Deadlines::default());
         let engine = wasmtime.weak();
@@ -70,6 +71,9 @@ impl Engine {
                 }
             })
             .map_err(|err| Error::Engine(format!("cannot start the epoch ticker: {err}")))?;
-        Ok(Self { wasmtime, deadlines })
+        Ok(Self {
+            wasmtime,
+            deadlines,
+        })
     }
 }

@@ -14,7 +14,9 @@ pub enum Error {
     InvalidLimits(String),
     /// Wasmtime rejected the engine configuration, usually because the host
     /// cannot reserve the instance pool's address space.
-    #[error("cannot create the WebAssembly engine: {0}; lower `Limits::concurrency` or `Limits::memory`")]
+    #[error(
+        "cannot create the WebAssembly engine: {0}; lower `Limits::concurrency` or `Limits::memory`"
+    )]
     Engine(String),
     /// The compiled-code cache folder cannot be used.
     #[error("cannot use the code cache at {path}: {source}")]
@@ -98,7 +100,11 @@ impl fmt::Display for TrapKind {
             Self::Unreachable => "unreachable",
             Self::StackOverflow => "stack overflow",
             Self::Arithmetic => "arithmetic trap",
-            Self::BadAccess => "out-of-bounds access",
+            // Rust keeps address-taken locals on a stack in linear memory
+            // that wraps below address 0 when it overflows.
+            Self::BadAccess => {
+                "out-of-bounds access; in a Rust guest often a stack overflow of locals kept in memory"
+            }
             Self::Other => "trap",
         })
     }
@@ -158,7 +164,9 @@ pub enum InvokeError {
         message: String,
     },
     /// The result is larger than allowed.
-    #[error("the algorithm returned {size} bytes, more than the {limit}-byte output limit; return less, or write large results to a file")]
+    #[error(
+        "the algorithm returned {size} bytes, more than the {limit}-byte output limit; return less, or write large results to a file"
+    )]
     OutputTooLarge {
         /// The result's size.
         size: usize,
@@ -166,7 +174,9 @@ pub enum InvokeError {
         limit: usize,
     },
     /// The guest wrote more to stdout or stderr than is captured.
-    #[error("the algorithm wrote more than {limit} bytes to {stream}, the capture limit; print less")]
+    #[error(
+        "the algorithm wrote more than {limit} bytes to {stream}, the capture limit; print less"
+    )]
     StdioLimit {
         /// Which stream.
         stream: StdStream,
@@ -174,7 +184,9 @@ pub enum InvokeError {
         limit: usize,
     },
     /// The guest called host imports too often or passed too many bytes.
-    #[error("the algorithm exceeded its host-call budget ({0}); report progress and log less often")]
+    #[error(
+        "the algorithm exceeded its host-call budget ({0}); report progress and log less often"
+    )]
     HostCallLimit(String),
     /// The algorithm returned a result that is not what it claims to be
     /// (JSON that does not parse).

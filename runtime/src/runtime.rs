@@ -9,7 +9,7 @@ use crate::algorithm::{self, Algorithm};
 use crate::cache::CodeCache;
 use crate::engine::Engine;
 use crate::sandbox::{self, SandboxState};
-use crate::{ContentHash, Error, InvokeError, Invocation, Limits, Output, RegisterError};
+use crate::{ContentHash, Error, Invocation, InvokeError, Limits, Output, RegisterError};
 
 /// The algobox runtime: the one way to run algorithms, used by the CLI, the
 /// HTTP server, the examples and the tests.
@@ -78,7 +78,8 @@ impl RuntimeBuilder {
         let cache = self
             .cache_dir
             .map(|path| {
-                CodeCache::open(&path, &engine.wasmtime).map_err(|source| Error::Cache { path, source })
+                CodeCache::open(&path, &engine.wasmtime)
+                    .map_err(|source| Error::Cache { path, source })
             })
             .transpose()?;
         let slots = Semaphore::new(self.limits.concurrency as usize);
@@ -126,14 +127,24 @@ impl Runtime {
         let inner = Arc::clone(&self.inner);
         let algorithm = tokio::task::spawn_blocking(move || inner.compile(hash, &wasm))
             .await
-            .map_err(|err| RegisterError::Compile(format!("the compiler thread failed: {err}")))??;
-        let mut algorithms = self.inner.algorithms.lock().expect("algorithm table poisoned");
+            .map_err(|err| {
+                RegisterError::Compile(format!("the compiler thread failed: {err}"))
+            })??;
+        let mut algorithms = self
+            .inner
+            .algorithms
+            .lock()
+            .expect("algorithm table poisoned");
         Ok(algorithms.entry(hash).or_insert(algorithm).clone())
     }
 
     /// The registered algorithm with this hash, if any.
     pub fn lookup(&self, hash: &ContentHash) -> Option<Algorithm> {
-        let algorithms = self.inner.algorithms.lock().expect("algorithm table poisoned");
+        let algorithms = self
+            .inner
+            .algorithms
+            .lock()
+            .expect("algorithm table poisoned");
         algorithms.get(hash).cloned()
     }
 
@@ -161,7 +172,13 @@ impl Runtime {
             .acquire()
             .await
             .map_err(|_| InvokeError::Internal("the runtime is shutting down".to_owned()))?;
-        sandbox::invoke(&self.inner.engine, &algorithm.pre, &self.inner.limits, invocation).await
+        sandbox::invoke(
+            &self.inner.engine,
+            &algorithm.pre,
+            &self.inner.limits,
+            invocation,
+        )
+        .await
     }
 
     fn check(&self, invocation: &Invocation) -> Result<(), InvokeError> {
@@ -195,7 +212,10 @@ impl Runtime {
 impl Inner {
     fn compile(&self, hash: ContentHash, wasm: &[u8]) -> Result<Algorithm, RegisterError> {
         let engine = &self.engine.wasmtime;
-        let cached = self.cache.as_ref().and_then(|cache| cache.load(engine, &hash));
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(engine, &hash));
         let component = match cached {
             Some(component) => component,
             None => {

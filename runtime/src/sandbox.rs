@@ -17,7 +17,7 @@ use self::budget::HostCallBudget;
 use self::host::ContextState;
 use self::output::CapturedOutput;
 use crate::engine::Engine;
-use crate::{InvokeError, Invocation, Limits, Output, StdStream, StopHandle, TrapKind};
+use crate::{Invocation, InvokeError, Limits, Output, StdStream, StopHandle, TrapKind};
 
 /// An algorithm linked and ready to instantiate.
 pub(crate) type AlgorithmPre = bindings::AlgorithmPre<SandboxState>;
@@ -273,9 +273,9 @@ fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> Inv
     let kind = match trap {
         Some(Trap::StackOverflow) => TrapKind::StackOverflow,
         Some(Trap::UnreachableCodeReached) => TrapKind::Unreachable,
-        Some(Trap::IntegerDivisionByZero | Trap::IntegerOverflow | Trap::BadConversionToInteger) => {
-            TrapKind::Arithmetic
-        }
+        Some(
+            Trap::IntegerDivisionByZero | Trap::IntegerOverflow | Trap::BadConversionToInteger,
+        ) => TrapKind::Arithmetic,
         Some(
             Trap::MemoryOutOfBounds
             | Trap::HeapMisaligned

@@ -20,9 +20,9 @@ use anyhow::Context as _;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .context("usage: embedding PATH.wasm [INPUT]; pass the path of an algorithm's .wasm file")?;
+    let path = args.next().context(
+        "usage: embedding PATH.wasm [INPUT]; pass the path of an algorithm's .wasm file",
+    )?;
     let input = Payload::guess(&args.next().unwrap_or_default());
 
     // Limits apply to every invocation; these are tighter than the defaults.

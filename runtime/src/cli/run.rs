@@ -102,7 +102,8 @@ impl RunCommand {
                     .context("cannot read the -b input from stdin")?;
                 bytes
             } else {
-                std::fs::read(path).with_context(|| format!("cannot read the -b input {}", path.display()))?
+                std::fs::read(path)
+                    .with_context(|| format!("cannot read the -b input {}", path.display()))?
             };
             Payload::binary(bytes)
         } else {
@@ -110,7 +111,11 @@ impl RunCommand {
         })
     }
 
-    fn print(&self, result: Result<Output, InvokeError>, elapsed: Duration) -> anyhow::Result<ExitCode> {
+    fn print(
+        &self,
+        result: Result<Output, InvokeError>,
+        elapsed: Duration,
+    ) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         match result {
             Ok(output) if self.json => {
@@ -133,7 +138,11 @@ impl RunCommand {
                 Ok(ExitCode::SUCCESS)
             }
             Err(err) if self.json => {
-                writeln!(out, "{}", envelope::failure(&err.to_error_body(), elapsed.as_secs_f64()))?;
+                writeln!(
+                    out,
+                    "{}",
+                    envelope::failure(&err.to_error_body(), elapsed.as_secs_f64())
+                )?;
                 Ok(ExitCode::FAILURE)
             }
             Err(err) => {

@@ -24,8 +24,13 @@ impl types::Host for ContextState {}
 
 impl context::Host for ContextState {
     fn progress(&mut self, percent: f32, details: Option<String>) -> wasmtime::Result<()> {
-        self.budget.charge(details.as_ref().map_or(0, String::len))?;
-        let percent = if percent.is_nan() { 0.0 } else { percent.clamp(0.0, 100.0) };
+        self.budget
+            .charge(details.as_ref().map_or(0, String::len))?;
+        let percent = if percent.is_nan() {
+            0.0
+        } else {
+            percent.clamp(0.0, 100.0)
+        };
         let progress = Progress {
             percent,
             details,

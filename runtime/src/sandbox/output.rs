@@ -47,7 +47,10 @@ impl CapturedOutput {
 
     /// Whether the guest tried to write past the limit.
     pub(crate) fn overflowed(&self) -> bool {
-        self.buffer.lock().expect("capture buffer poisoned").overflowed
+        self.buffer
+            .lock()
+            .expect("capture buffer poisoned")
+            .overflowed
     }
 
     /// What was written, as text (invalid UTF-8 replaced).
@@ -57,7 +60,10 @@ impl CapturedOutput {
     }
 
     fn overflow_error(&self) -> wasmtime::Error {
-        wasmtime::Error::msg(format!("output beyond the {}-byte capture limit", self.limit))
+        wasmtime::Error::msg(format!(
+            "output beyond the {}-byte capture limit",
+            self.limit
+        ))
     }
 }
 
@@ -79,13 +85,22 @@ impl OutputStream for CapturedOutput {
     fn check_write(&mut self) -> Result<usize, StreamError> {
         // Never report zero: a zero permit makes a blocking write wait for
         // readiness forever. Past the limit, the next write traps instead.
-        let used = self.buffer.lock().expect("capture buffer poisoned").bytes.len();
+        let used = self
+            .buffer
+            .lock()
+            .expect("capture buffer poisoned")
+            .bytes
+            .len();
         Ok(self.limit.saturating_sub(used).max(1))
     }
 }
 
 impl tokio::io::AsyncWrite for CapturedOutput {
-    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Poll::Ready(match self.append(buf) {
             Ok(()) => Ok(buf.len()),
             Err(()) => Err(io::Error::other(self.overflow_error().to_string())),

@@ -1,23 +1,29 @@
-//! Recurses until the wasm stack overflows. Exists to test that the host
-//! reports a stack overflow as such.
+//! Recurses until the wasm call stack overflows. Exists to test that the
+//! host reports a stack overflow as such.
+//!
+//! The frames hold no address-taken locals: those live on Rust's shadow
+//! stack in linear memory, whose overflow wraps below address 0 and traps as
+//! an out-of-bounds access instead (the host's message says so).
 
 use std::hint::black_box;
 
 use algobox_guest_sdk::{AlgoError, export_function};
 
-/// Not a tail call: the frame is read after the call returns, and the
-/// result passes through `black_box`, so the optimizer can turn neither into
-/// a loop.
-#[expect(unconditional_recursion, reason = "overflowing the stack is the point")]
-fn descend(depth: u64) -> u64 {
-    let frame = black_box([depth; 8]);
-    let below = black_box(descend(black_box(depth.wrapping_add(1))));
-    below.wrapping_add(frame[7])
+/// Not a tail call (the result is combined after the call returns, with an
+/// operation the optimizer cannot turn into an accumulator loop), and
+/// bounded by a limit it cannot see through, so it is not folded away.
+#[inline(never)]
+fn descend(depth: u64, limit: u64) -> u64 {
+    if depth == limit {
+        return depth;
+    }
+    let below = descend(depth + 1, limit);
+    below.rotate_left((depth % 63) as u32) ^ depth
 }
 
-/// Never returns.
+/// Never returns: the stack overflows long before the limit.
 fn apply(_input: ()) -> Result<String, AlgoError> {
-    Ok(descend(0).to_string())
+    Ok(descend(0, black_box(u64::MAX)).to_string())
 }
 
 export_function!(apply);
