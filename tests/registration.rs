@@ -66,7 +66,7 @@ async fn compiled_code_survives_a_restart() {
     let hello = first.register(wasm.clone()).await.unwrap();
     let cached = cached_files(dir.path());
     assert_eq!(cached.len(), 1, "one compiled file: {cached:?}");
-    assert!(cached[0].ends_with(&format!("{}.cwasm", hello.hash())));
+    assert!(cached[0].ends_with(format!("{}.cwasm", hello.hash())));
     let written = std::fs::metadata(&cached[0]).unwrap().modified().unwrap();
     drop((first, hello));
 

@@ -8,6 +8,11 @@
 //! - `waiting`: 1,000 concurrent calls of a guest that sleeps 100 ms; the
 //!   process's peak resident memory is printed after the group.
 
+#![expect(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented function"
+)]
+
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
