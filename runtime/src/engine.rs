@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::deadline::Deadlines;
 use crate::{Error, Limits};
@@ -41,7 +41,12 @@ impl Engine {
             .total_stacks(instances)
             .max_memory_size(limits.memory)
             .linear_memory_keep_resident(KEEP_RESIDENT)
-            .table_keep_resident(KEEP_RESIDENT);
+            .table_keep_resident(KEEP_RESIDENT)
+            // Reset only the pages a guest touched (Linux 6.7+), so a slot
+            // keeps resident what its last guest used, not the whole
+            // keep-resident size: without it, 1,000 concurrent instances of
+            // `hello` held 1.3 GiB; elsewhere wasmtime falls back to memset.
+            .pagemap_scan(Enabled::Auto);
 
         let mut config = Config::new();
         config
