@@ -48,6 +48,7 @@ mod limits;
 mod runtime;
 mod sandbox;
 mod stop;
+mod timestamp;
 
 pub use algorithm::Algorithm;
 pub use content_hash::{ContentHash, ParseContentHashError};
@@ -56,3 +57,4 @@ pub use invocation::{Invocation, Output, Progress, ProgressSink};
 pub use limits::Limits;
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use stop::StopHandle;
+pub use timestamp::Timestamp;
