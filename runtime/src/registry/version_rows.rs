@@ -1,0 +1,454 @@
+//! SQL for the `versions` table, and publishing.
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::column::{json, parsed, to_json};
+use super::{
+    BuildStatus, Page, PageRequest, PublishRequest, RegistryError, Version, algorithm_rows,
+    build_rows, id::new_id,
+};
+use crate::{ContentHash, Timestamp};
+
+const SELECT: &str = "SELECT seq, algorithm_id, version, version_uuid, build_id, commit_sha,
+    release_notes, sample_input, sample_output, callability, settings, published_at FROM versions";
+
+/// A version and its position (`seq`) from a row of [`SELECT`].
+fn from_row(row: &Row<'_>) -> rusqlite::Result<(i64, Version)> {
+    Ok((
+        row.get(0)?,
+        Version {
+            algorithm_id: row.get(1)?,
+            version: parsed(row, 2)?,
+            version_uuid: row.get(3)?,
+            build_id: row.get(4)?,
+            commit_sha: parsed(row, 5)?,
+            release_notes: row.get(6)?,
+            sample_input: row.get(7)?,
+            sample_output: row.get(8)?,
+            callability: parsed(row, 9)?,
+            settings: json(row, 10)?,
+            published_at: Timestamp::from_millis(row.get(11)?),
+        },
+    ))
+}
+
+pub(super) fn publish(
+    conn: &mut Connection,
+    algorithm_id: &str,
+    request: &PublishRequest,
+) -> Result<Version, RegistryError> {
+    // IMMEDIATE takes the write lock first, so two publishes (from two
+    // processes too) cannot both read the same highest version.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut algorithm = algorithm_rows::require_by_id(&tx, algorithm_id)?;
+    let build = build_rows::get(&tx, algorithm_id, &request.build_id)?.ok_or_else(|| {
+        RegistryError::NoSuchBuild {
+            build_id: request.build_id.clone(),
+        }
+    })?;
+    if build.status != BuildStatus::Succeeded {
+        return Err(RegistryError::BuildNotSucceeded {
+            build_id: build.id,
+            status: build.status.as_str(),
+        });
+    }
+    // Refusing the same module under another build too keeps "the version
+    // built from this hash" unambiguous.
+    let published: Option<String> = tx
+        .query_row(
+            "SELECT version FROM versions
+             WHERE algorithm_id = ?1 AND (build_id = ?2 OR commit_sha = ?3)",
+            params![algorithm_id, build.id, build.commit_sha.to_string()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(text) = published {
+        return Err(RegistryError::AlreadyPublished {
+            version: parse_stored(&text)?,
+        });
+    }
+    let mut statement = tx.prepare("SELECT version FROM versions WHERE algorithm_id = ?1")?;
+    let highest = statement
+        .query_map([algorithm_id], |row| row.get::<_, String>(0))?
+        .map(|text| parse_stored(&text?))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max();
+    drop(statement);
+
+    let callability = request
+        .callability
+        .unwrap_or(algorithm.settings.algorithm_callability);
+    algorithm.settings.algorithm_callability = callability;
+    let version = Version {
+        algorithm_id: algorithm_id.to_owned(),
+        version: request.bump.next(highest.as_ref()),
+        version_uuid: new_id()?,
+        build_id: build.id,
+        commit_sha: build.commit_sha,
+        release_notes: request.release_notes.clone(),
+        sample_input: request.sample_input.clone(),
+        sample_output: request.sample_output.clone(),
+        callability,
+        settings: algorithm.settings.clone(),
+        published_at: Timestamp::now(),
+    };
+    tx.execute(
+        "INSERT INTO versions (algorithm_id, version, version_uuid, build_id, commit_sha,
+            release_notes, sample_input, sample_output, callability, settings, published_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            version.algorithm_id,
+            version.version.to_string(),
+            version.version_uuid,
+            version.build_id,
+            version.commit_sha.to_string(),
+            version.release_notes,
+            version.sample_input,
+            version.sample_output,
+            version.callability.as_str(),
+            to_json(&version.settings)?,
+            version.published_at.as_millis(),
+        ],
+    )?;
+    // The algorithm's callability describes its latest version.
+    algorithm.updated_at = version.published_at;
+    algorithm_rows::store_settings(&tx, &algorithm)?;
+    tx.commit()?;
+    Ok(version)
+}
+
+fn parse_stored(text: &str) -> Result<semver::Version, RegistryError> {
+    semver::Version::parse(text)
+        .map_err(|err| RegistryError::Storage(format!("stored version `{text}` is invalid: {err}")))
+}
+
+pub(super) fn page(
+    conn: &Connection,
+    algorithm_id: &str,
+    request: &PageRequest,
+    public_only: bool,
+) -> Result<Page<Version>, RegistryError> {
+    let before = request.position()?.unwrap_or(i64::MAX);
+    algorithm_rows::require_by_id(conn, algorithm_id)?;
+    let sql = format!(
+        "{SELECT} WHERE algorithm_id = ?1 AND seq < ?2 AND (NOT ?3 OR callability = 'public')
+         ORDER BY seq DESC LIMIT ?4"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement
+        .query_map(
+            params![algorithm_id, before, public_only, request.limit + 1],
+            from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Page::from_rows(rows, request.limit))
+}
+
+pub(super) fn by_hash(
+    conn: &Connection,
+    algorithm_id: &str,
+    hash: &ContentHash,
+) -> Result<Option<Version>, RegistryError> {
+    let sql = format!("{SELECT} WHERE algorithm_id = ?1 AND commit_sha = ?2");
+    let found = conn
+        .query_row(&sql, params![algorithm_id, hash.to_string()], from_row)
+        .optional()?;
+    Ok(found.map(|(_, version)| version))
+}
+
+pub(super) fn all(conn: &Connection, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
+    let sql = format!("{SELECT} WHERE algorithm_id = ?1 ORDER BY seq DESC");
+    let mut statement = conn.prepare(&sql)?;
+    let versions = statement
+        .query_map([algorithm_id], |row| {
+            from_row(row).map(|(_, version)| version)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(versions)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ContentHash;
+    use crate::registry::{
+        AccountKind, AlgorithmUpdate, Callability, Details, NetworkAccess, NewAlgorithm,
+        PageRequest, PublishRequest, Registry, RegistryError, SettingsUpdate, SqliteRegistry,
+        VersionBump, VersionSpec, resolve,
+    };
+
+    /// A registry with the algorithm `demo/Hello`, and its id.
+    fn registry() -> (SqliteRegistry, String) {
+        let registry = SqliteRegistry::in_memory().unwrap();
+        registry.create_account("demo", AccountKind::User).unwrap();
+        let request = NewAlgorithm {
+            name: "Hello".into(),
+            details: Details {
+                label: "Hello".into(),
+                ..Details::default()
+            },
+            ..NewAlgorithm::default()
+        };
+        let id = registry.create_algorithm("demo", &request).unwrap().id;
+        (registry, id)
+    }
+
+    /// A finished build of the module `code`; returns its id.
+    fn build(registry: &SqliteRegistry, algorithm: &str, code: &str, succeeded: bool) -> String {
+        let build = registry
+            .start_build(algorithm, &ContentHash::of(code.as_bytes()))
+            .unwrap();
+        registry.finish_build(&build.id, succeeded, "log").unwrap();
+        build.id
+    }
+
+    fn request(build_id: &str, bump: VersionBump, callability: Callability) -> PublishRequest {
+        PublishRequest {
+            build_id: build_id.to_owned(),
+            bump,
+            release_notes: format!("{bump} release"),
+            sample_input: "Neo".into(),
+            sample_output: "Hello Neo".into(),
+            callability: Some(callability),
+        }
+    }
+
+    /// Publishes `code` with `bump`, returning the version as text.
+    fn publish(
+        registry: &SqliteRegistry,
+        algorithm: &str,
+        code: &str,
+        bump: VersionBump,
+    ) -> String {
+        let id = build(registry, algorithm, code, true);
+        let version = registry
+            .publish(algorithm, &request(&id, bump, Callability::Public))
+            .unwrap();
+        version.version.to_string()
+    }
+
+    #[test]
+    fn versions_follow_the_bumps() {
+        let (registry, algorithm) = registry();
+        assert_eq!(
+            publish(&registry, &algorithm, "a", VersionBump::Minor),
+            "0.1.0"
+        );
+        assert_eq!(
+            publish(&registry, &algorithm, "b", VersionBump::Patch),
+            "0.1.1"
+        );
+        assert_eq!(
+            publish(&registry, &algorithm, "c", VersionBump::Minor),
+            "0.2.0"
+        );
+        assert_eq!(
+            publish(&registry, &algorithm, "d", VersionBump::Major),
+            "1.0.0"
+        );
+
+        let all = registry.all_versions(&algorithm).unwrap();
+        let texts: Vec<String> = all.iter().map(|v| v.version.to_string()).collect();
+        assert_eq!(texts, ["1.0.0", "0.2.0", "0.1.1", "0.1.0"]);
+        assert_eq!(all[0].release_notes, "major release");
+        assert_eq!(all[0].sample_output, "Hello Neo");
+        assert_eq!(all[0].commit_sha, ContentHash::of(b"d"));
+    }
+
+    #[test]
+    fn a_published_build_cannot_be_published_again() {
+        let (registry, algorithm) = registry();
+        let id = build(&registry, &algorithm, "a", true);
+        registry
+            .publish(
+                &algorithm,
+                &request(&id, VersionBump::Minor, Callability::Public),
+            )
+            .unwrap();
+
+        let err = registry
+            .publish(
+                &algorithm,
+                &request(&id, VersionBump::Minor, Callability::Public),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::AlreadyPublished {
+                version: semver::Version::new(0, 1, 0)
+            }
+        );
+        assert_eq!(err.code(), 1007);
+        assert!(
+            err.to_string().contains("compile your algorithm again"),
+            "{err}"
+        );
+
+        // A new build of the same module names the same code: refused too.
+        let same_code = build(&registry, &algorithm, "a", true);
+        let err = registry
+            .publish(
+                &algorithm,
+                &request(&same_code, VersionBump::Patch, Callability::Public),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, RegistryError::AlreadyPublished { .. }),
+            "{err}"
+        );
+        assert_eq!(registry.all_versions(&algorithm).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn only_succeeded_builds_of_this_algorithm_publish() {
+        let (registry, algorithm) = registry();
+        let failed = build(&registry, &algorithm, "a", false);
+        let err = registry
+            .publish(
+                &algorithm,
+                &request(&failed, VersionBump::Minor, Callability::Public),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::BuildNotSucceeded {
+                build_id: failed,
+                status: "failed"
+            }
+        );
+
+        let running = registry
+            .start_build(&algorithm, &ContentHash::of(b"b"))
+            .unwrap();
+        let err = registry
+            .publish(
+                &algorithm,
+                &request(&running.id, VersionBump::Minor, Callability::Public),
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            RegistryError::BuildNotSucceeded {
+                status: "in-progress",
+                ..
+            }
+        ));
+
+        let err = registry
+            .publish(
+                &algorithm,
+                &request("no-such-build", VersionBump::Minor, Callability::Public),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::NoSuchBuild {
+                build_id: "no-such-build".into()
+            }
+        );
+        assert!(registry.all_versions(&algorithm).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_version_keeps_the_settings_it_was_published_with() {
+        let (registry, algorithm) = registry();
+        let id = build(&registry, &algorithm, "a", true);
+        let version = registry
+            .publish(
+                &algorithm,
+                &request(&id, VersionBump::Minor, Callability::Public),
+            )
+            .unwrap();
+        assert_eq!(version.settings.network_access, NetworkAccess::Isolated);
+        assert_eq!(version.settings.algorithm_callability, Callability::Public);
+        let head = registry.algorithm("demo", "Hello").unwrap().unwrap();
+        assert_eq!(head.settings.algorithm_callability, Callability::Public);
+
+        let update = AlgorithmUpdate {
+            settings: SettingsUpdate {
+                network_access: Some("full".into()),
+                ..SettingsUpdate::default()
+            },
+            ..AlgorithmUpdate::default()
+        };
+        registry.update_algorithm("demo", "Hello", &update).unwrap();
+        let stored = registry
+            .version_by_hash(&algorithm, &ContentHash::of(b"a"))
+            .unwrap();
+        assert_eq!(stored, Some(version));
+
+        let conn = registry.conn();
+        let err = conn
+            .execute("UPDATE versions SET release_notes = 'edited'", [])
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("published versions never change"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn version_pages_and_public_filter() {
+        let (registry, algorithm) = registry();
+        for (i, callability) in [
+            Callability::Public,
+            Callability::Private,
+            Callability::Public,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = build(&registry, &algorithm, &format!("code{i}"), true);
+            registry
+                .publish(&algorithm, &request(&id, VersionBump::Patch, callability))
+                .unwrap();
+        }
+        let first = registry
+            .versions(&algorithm, &PageRequest::first(2), false)
+            .unwrap();
+        let texts: Vec<String> = first.items.iter().map(|v| v.version.to_string()).collect();
+        assert_eq!(texts, ["0.0.3", "0.0.2"]);
+        let marker = first.marker.unwrap();
+        let rest = registry
+            .versions(&algorithm, &PageRequest::after(2, marker), false)
+            .unwrap();
+        let texts: Vec<String> = rest.items.iter().map(|v| v.version.to_string()).collect();
+        assert_eq!(texts, ["0.0.1"]);
+        assert_eq!(rest.marker, None);
+
+        let public = registry
+            .versions(&algorithm, &PageRequest::first(10), true)
+            .unwrap();
+        let texts: Vec<String> = public.items.iter().map(|v| v.version.to_string()).collect();
+        assert_eq!(texts, ["0.0.3", "0.0.1"]);
+
+        let all = registry.all_versions(&algorithm).unwrap();
+        let latest = resolve(Some(&VersionSpec::LatestPrivate), &all, false);
+        assert_eq!(latest, None);
+        let latest = resolve(None, &all, false).map(|v| v.version.to_string());
+        assert_eq!(latest.as_deref(), Some("0.0.3"));
+    }
+
+    #[test]
+    fn deleting_the_algorithm_removes_its_builds_and_versions() {
+        let (registry, algorithm) = registry();
+        publish(&registry, &algorithm, "a", VersionBump::Minor);
+        build(&registry, &algorithm, "b", true);
+        assert!(registry.delete_algorithm("demo", "Hello").unwrap());
+
+        let conn = registry.conn();
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+        };
+        assert_eq!(count("builds"), 0);
+        assert_eq!(count("versions"), 0);
+        drop(conn);
+        assert!(matches!(
+            registry.versions(&algorithm, &PageRequest::default(), false),
+            Err(RegistryError::NoSuchAlgorithm { .. })
+        ));
+    }
+}
