@@ -18,6 +18,7 @@ mod column;
 mod error;
 mod id;
 mod page;
+mod publication;
 mod schema;
 mod settings;
 mod sqlite;
@@ -29,6 +30,9 @@ mod algorithm_rows;
 mod build_rows;
 mod key_rows;
 mod version_rows;
+
+#[cfg(test)]
+mod fixture;
 
 pub use account::{Account, AccountKind, MAX_NAME_LEN, validate_name};
 pub use algorithm::{Algorithm, AlgorithmUpdate, Details, DetailsUpdate, NewAlgorithm};

@@ -126,26 +126,8 @@ mod tests {
     use std::collections::HashSet;
 
     use crate::ContentHash;
-    use crate::registry::{
-        AccountKind, BuildStatus, Details, NewAlgorithm, PageRequest, Registry, RegistryError,
-        SqliteRegistry,
-    };
-
-    /// A registry with the algorithm `demo/Hello`, and its id.
-    fn registry() -> (SqliteRegistry, String) {
-        let registry = SqliteRegistry::in_memory().unwrap();
-        registry.create_account("demo", AccountKind::User).unwrap();
-        let request = NewAlgorithm {
-            name: "Hello".into(),
-            details: Details {
-                label: "Hello".into(),
-                ..Details::default()
-            },
-            ..NewAlgorithm::default()
-        };
-        let id = registry.create_algorithm("demo", &request).unwrap().id;
-        (registry, id)
-    }
+    use crate::registry::fixture::registry;
+    use crate::registry::{BuildStatus, PageRequest, Registry, RegistryError};
 
     #[test]
     fn a_build_starts_in_progress_and_finishes_once() {

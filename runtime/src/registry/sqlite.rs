@@ -9,7 +9,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::{
     Account, AccountKind, Algorithm, AlgorithmUpdate, ApiKeyInfo, Build, NewAlgorithm, Page,
     PageRequest, PublishRequest, Registry, RegistryError, Version, account_rows, algorithm_rows,
-    build_rows, key_rows, schema, version_rows,
+    build_rows, key_rows, publication, schema, version_rows,
 };
 use crate::ContentHash;
 
@@ -203,7 +203,7 @@ impl Registry for SqliteRegistry {
         algorithm_id: &str,
         request: &PublishRequest,
     ) -> Result<Version, RegistryError> {
-        version_rows::publish(&mut self.conn(), algorithm_id, request)
+        publication::publish(&mut self.conn(), algorithm_id, request)
     }
 
     fn versions(
