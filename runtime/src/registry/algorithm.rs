@@ -1,0 +1,187 @@
+//! An algorithm as the registry knows it: its name, owner, description,
+//! settings and last uploaded module.
+
+use serde::{Deserialize, Serialize};
+
+use super::account::validate_name;
+use super::{RegistryError, Settings, SettingsUpdate};
+use crate::{ContentHash, Timestamp};
+
+/// A registered algorithm. Its code lives in builds and published versions;
+/// this is the mutable head they are made from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Algorithm {
+    /// A UUID v4 (36 characters), which Algorithmia's clients expect and
+    /// builds and versions refer to.
+    pub id: String,
+    /// The owning account's name.
+    pub owner: String,
+    /// The name, unique within the owner regardless of case.
+    pub name: String,
+    /// The human-readable description.
+    pub details: Details,
+    /// The current settings; versions keep a copy from when they were
+    /// published.
+    pub settings: Settings,
+    /// The hash of the module uploaded last, if any: what the next build
+    /// compiles.
+    pub source: Option<ContentHash>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When its details, settings or source last changed.
+    pub updated_at: Timestamp,
+}
+
+/// An algorithm's description.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Details {
+    /// The human-readable name; required.
+    pub label: String,
+    /// A full description (may hold HTML).
+    pub summary: String,
+    /// A one-line description.
+    pub tagline: String,
+}
+
+impl Details {
+    /// Checks that the label is there.
+    pub fn validate(&self) -> Result<(), RegistryError> {
+        if self.label.trim().is_empty() {
+            return Err(RegistryError::invalid(
+                "details.label",
+                "a label is required; give the algorithm a human-readable name",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Changes to an algorithm's details; `None` keeps a field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct DetailsUpdate {
+    /// A new label (must not be empty).
+    pub label: Option<String>,
+    /// A new summary.
+    pub summary: Option<String>,
+    /// A new tagline.
+    pub tagline: Option<String>,
+}
+
+impl DetailsUpdate {
+    /// `base` with the fields this update sets, checked.
+    pub fn apply(&self, base: &Details) -> Result<Details, RegistryError> {
+        let mut details = base.clone();
+        if let Some(label) = &self.label {
+            details.label.clone_from(label);
+        }
+        if let Some(summary) = &self.summary {
+            details.summary.clone_from(summary);
+        }
+        if let Some(tagline) = &self.tagline {
+            details.tagline.clone_from(tagline);
+        }
+        details.validate()?;
+        Ok(details)
+    }
+}
+
+/// A request to create an algorithm (the body of
+/// `POST /v1/algorithms/:owner`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct NewAlgorithm {
+    /// The name: a letter, then letters, digits and underscores.
+    pub name: String,
+    /// The description; the label is required.
+    pub details: Details,
+    /// Settings that differ from [`Settings::default`].
+    pub settings: SettingsUpdate,
+}
+
+impl NewAlgorithm {
+    /// Checks every field and returns the settings the algorithm starts
+    /// with; the error names the first bad field.
+    pub fn validate(&self) -> Result<Settings, RegistryError> {
+        validate_name("name", &self.name)?;
+        self.details.validate()?;
+        self.settings.apply(&Settings::default())
+    }
+}
+
+/// Changes to an algorithm (the body of `PUT /v1/algorithms/:owner/:name`);
+/// absent fields keep their values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AlgorithmUpdate {
+    /// Changes to the description.
+    pub details: DetailsUpdate,
+    /// Changes to the settings.
+    pub settings: SettingsUpdate,
+}
+
+impl AlgorithmUpdate {
+    /// The details and settings after this update, checked.
+    pub fn apply(&self, algorithm: &Algorithm) -> Result<(Details, Settings), RegistryError> {
+        Ok((
+            self.details.apply(&algorithm.details)?,
+            self.settings.apply(&algorithm.settings)?,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(result: Result<Settings, RegistryError>) -> &'static str {
+        match result {
+            Err(RegistryError::InvalidField { field, .. }) => field,
+            other => panic!("expected InvalidField, got {other:?}"),
+        }
+    }
+
+    fn valid() -> NewAlgorithm {
+        NewAlgorithm {
+            name: "Hello".into(),
+            details: Details {
+                label: "Greeting".into(),
+                ..Details::default()
+            },
+            settings: SettingsUpdate::default(),
+        }
+    }
+
+    #[test]
+    fn a_valid_request_gets_default_settings() {
+        assert_eq!(valid().validate(), Ok(Settings::default()));
+    }
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let mut bad_name = valid();
+        bad_name.name = "1st".into();
+        assert_eq!(field_of(bad_name.validate()), "name");
+
+        let mut no_label = valid();
+        no_label.details.label = "  ".into();
+        assert_eq!(field_of(no_label.validate()), "details.label");
+
+        let mut bad_license = valid();
+        bad_license.settings.license = Some("wtfpl".into());
+        assert_eq!(field_of(bad_license.validate()), "settings.license");
+    }
+
+    #[test]
+    fn parses_an_algorithmia_create_body() {
+        let body = r#"{"name": "my_first_algorithm", "details": {"label": "My First Algorithm"},
+            "settings": {"environment": "cpu", "language": "java", "license": "apl",
+            "network_access": "full", "pipeline_enabled": true, "source_visibility": "closed"}}"#;
+        let request: NewAlgorithm = serde_json::from_str(body).unwrap();
+        let settings = request.validate().unwrap();
+        assert_eq!(settings.language.as_deref(), Some("java"));
+        assert!(settings.pipeline_enabled);
+        assert_eq!(settings.network_access, super::super::NetworkAccess::Full);
+    }
+}

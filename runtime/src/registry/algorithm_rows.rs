@@ -1,0 +1,344 @@
+//! SQL for the `algorithms` table.
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::column::{json, parsed_optional, to_json};
+use super::{
+    Algorithm, AlgorithmUpdate, Details, NewAlgorithm, RegistryError, account_rows, id::new_id,
+};
+use crate::{ContentHash, Timestamp};
+
+/// The columns [`from_row`] reads, for a query
+/// `FROM algorithms g JOIN accounts o ON o.id = g.owner_id`.
+const SELECT: &str = "SELECT g.id, o.name, g.name, g.label, g.summary, g.tagline, g.settings,
+    g.source, g.created_at, g.updated_at
+    FROM algorithms g JOIN accounts o ON o.id = g.owner_id";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Algorithm> {
+    Ok(Algorithm {
+        id: row.get(0)?,
+        owner: row.get(1)?,
+        name: row.get(2)?,
+        details: Details {
+            label: row.get(3)?,
+            summary: row.get(4)?,
+            tagline: row.get(5)?,
+        },
+        settings: json(row, 6)?,
+        source: parsed_optional(row, 7)?,
+        created_at: Timestamp::from_millis(row.get(8)?),
+        updated_at: Timestamp::from_millis(row.get(9)?),
+    })
+}
+
+pub(super) fn create(
+    conn: &mut Connection,
+    owner: &str,
+    request: &NewAlgorithm,
+) -> Result<Algorithm, RegistryError> {
+    let settings = request.validate()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (owner_id, owner) = account_rows::require(&tx, owner)?;
+    if let Some(existing) = by_name(&tx, &owner.name, &request.name)? {
+        return Err(RegistryError::AlreadyExists {
+            what: "algorithm",
+            name: format!("{}/{}", existing.owner, existing.name),
+        });
+    }
+    let now = Timestamp::now();
+    let algorithm = Algorithm {
+        id: new_id()?,
+        owner: owner.name,
+        name: request.name.clone(),
+        details: request.details.clone(),
+        settings,
+        source: None,
+        created_at: now,
+        updated_at: now,
+    };
+    tx.execute(
+        "INSERT INTO algorithms
+            (id, owner_id, name, label, summary, tagline, settings, source, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, ?8)",
+        params![
+            algorithm.id,
+            owner_id,
+            algorithm.name,
+            algorithm.details.label,
+            algorithm.details.summary,
+            algorithm.details.tagline,
+            to_json(&algorithm.settings)?,
+            now.as_millis(),
+        ],
+    )?;
+    tx.commit()?;
+    Ok(algorithm)
+}
+
+pub(super) fn by_name(
+    conn: &Connection,
+    owner: &str,
+    name: &str,
+) -> Result<Option<Algorithm>, RegistryError> {
+    let sql = format!("{SELECT} WHERE o.name = ?1 AND g.name = ?2");
+    Ok(conn.query_row(&sql, [owner, name], from_row).optional()?)
+}
+
+pub(super) fn by_id(conn: &Connection, id: &str) -> Result<Option<Algorithm>, RegistryError> {
+    let sql = format!("{SELECT} WHERE g.id = ?1");
+    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+}
+
+/// The algorithm `owner/name`, or [`RegistryError::NoSuchAlgorithm`].
+fn require_by_name(conn: &Connection, owner: &str, name: &str) -> Result<Algorithm, RegistryError> {
+    by_name(conn, owner, name)?.ok_or_else(|| RegistryError::NoSuchAlgorithm {
+        algorithm: format!("{owner}/{name}"),
+    })
+}
+
+/// The algorithm with this id, or [`RegistryError::NoSuchAlgorithm`].
+pub(super) fn require_by_id(conn: &Connection, id: &str) -> Result<Algorithm, RegistryError> {
+    by_id(conn, id)?.ok_or_else(|| RegistryError::NoSuchAlgorithm {
+        algorithm: id.to_owned(),
+    })
+}
+
+pub(super) fn update(
+    conn: &mut Connection,
+    owner: &str,
+    name: &str,
+    update: &AlgorithmUpdate,
+) -> Result<Algorithm, RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut algorithm = require_by_name(&tx, owner, name)?;
+    (algorithm.details, algorithm.settings) = update.apply(&algorithm)?;
+    algorithm.updated_at = Timestamp::now();
+    tx.execute(
+        "UPDATE algorithms SET label = ?2, summary = ?3, tagline = ?4, settings = ?5,
+            updated_at = ?6
+         WHERE id = ?1",
+        params![
+            algorithm.id,
+            algorithm.details.label,
+            algorithm.details.summary,
+            algorithm.details.tagline,
+            to_json(&algorithm.settings)?,
+            algorithm.updated_at.as_millis(),
+        ],
+    )?;
+    tx.commit()?;
+    Ok(algorithm)
+}
+
+/// Stores `algorithm`'s settings and `updated_at` (publishing sets its
+/// callability).
+pub(super) fn store_settings(
+    conn: &Connection,
+    algorithm: &Algorithm,
+) -> Result<(), RegistryError> {
+    conn.execute(
+        "UPDATE algorithms SET settings = ?2, updated_at = ?3 WHERE id = ?1",
+        params![
+            algorithm.id,
+            to_json(&algorithm.settings)?,
+            algorithm.updated_at.as_millis()
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn delete(conn: &Connection, owner: &str, name: &str) -> Result<bool, RegistryError> {
+    // The schema's cascades remove the builds and versions with it.
+    let deleted = conn.execute(
+        "DELETE FROM algorithms
+         WHERE owner_id = (SELECT id FROM accounts WHERE name = ?1) AND name = ?2",
+        [owner, name],
+    )?;
+    Ok(deleted > 0)
+}
+
+pub(super) fn set_source(
+    conn: &mut Connection,
+    owner: &str,
+    name: &str,
+    source: &ContentHash,
+) -> Result<Algorithm, RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut algorithm = require_by_name(&tx, owner, name)?;
+    algorithm.source = Some(*source);
+    algorithm.updated_at = Timestamp::now();
+    tx.execute(
+        "UPDATE algorithms SET source = ?2, updated_at = ?3 WHERE id = ?1",
+        params![
+            algorithm.id,
+            source.to_string(),
+            algorithm.updated_at.as_millis()
+        ],
+    )?;
+    tx.commit()?;
+    Ok(algorithm)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ContentHash;
+    use crate::registry::{
+        AccountKind, AlgorithmUpdate, Details, DetailsUpdate, Environment, NewAlgorithm, Registry,
+        RegistryError, Settings, SettingsUpdate, SqliteRegistry,
+    };
+
+    fn hello() -> NewAlgorithm {
+        NewAlgorithm {
+            name: "Hello".into(),
+            details: Details {
+                label: "Greeting".into(),
+                summary: "Says hello".into(),
+                tagline: String::new(),
+            },
+            settings: SettingsUpdate::default(),
+        }
+    }
+
+    fn registry() -> SqliteRegistry {
+        let registry = SqliteRegistry::in_memory().unwrap();
+        registry.create_account("demo", AccountKind::User).unwrap();
+        registry
+    }
+
+    #[test]
+    fn create_then_get_by_name_and_id() {
+        let registry = registry();
+        let created = registry.create_algorithm("demo", &hello()).unwrap();
+        assert_eq!(created.id.len(), 36);
+        assert_eq!(created.owner, "demo");
+        assert_eq!(created.name, "Hello");
+        assert_eq!(created.details.summary, "Says hello");
+        assert_eq!(created.settings, Settings::default());
+        assert_eq!(created.source, None);
+
+        assert_eq!(
+            registry.algorithm("demo", "Hello").unwrap(),
+            Some(created.clone())
+        );
+        assert_eq!(
+            registry.algorithm("Demo", "hello").unwrap(),
+            Some(created.clone())
+        );
+        assert_eq!(
+            registry.algorithm_by_id(&created.id).unwrap(),
+            Some(created)
+        );
+        assert_eq!(registry.algorithm("demo", "Other").unwrap(), None);
+        assert_eq!(registry.algorithm_by_id("nope").unwrap(), None);
+    }
+
+    #[test]
+    fn duplicate_names_are_refused_with_the_name() {
+        let registry = registry();
+        registry.create_algorithm("demo", &hello()).unwrap();
+        let mut again = hello();
+        again.name = "HELLO".into();
+        let err = registry.create_algorithm("demo", &again).unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::AlreadyExists {
+                what: "algorithm",
+                name: "demo/Hello".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "algorithm `demo/Hello` already exists; choose another name"
+        );
+    }
+
+    #[test]
+    fn create_validates_and_needs_an_owner() {
+        let registry = registry();
+        let mut bad = hello();
+        bad.settings.environment = Some("tpu".into());
+        let err = registry.create_algorithm("demo", &bad).unwrap_err();
+        assert!(matches!(
+            err,
+            RegistryError::InvalidField {
+                field: "settings.environment",
+                ..
+            }
+        ));
+        let err = registry.create_algorithm("ghost", &hello()).unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::NoSuchAccount {
+                name: "ghost".into()
+            }
+        );
+    }
+
+    #[test]
+    fn update_changes_only_given_fields() {
+        let registry = registry();
+        let created = registry.create_algorithm("demo", &hello()).unwrap();
+        let update = AlgorithmUpdate {
+            details: DetailsUpdate {
+                label: Some("Hi".into()),
+                ..DetailsUpdate::default()
+            },
+            settings: SettingsUpdate {
+                environment: Some("gpu".into()),
+                ..SettingsUpdate::default()
+            },
+        };
+        let updated = registry.update_algorithm("demo", "Hello", &update).unwrap();
+        assert_eq!(updated.details.label, "Hi");
+        assert_eq!(updated.details.summary, "Says hello");
+        assert_eq!(updated.settings.environment, Environment::Gpu);
+        assert_eq!(updated.created_at, created.created_at);
+        assert_eq!(registry.algorithm("demo", "Hello").unwrap(), Some(updated));
+
+        let bad = AlgorithmUpdate {
+            details: DetailsUpdate {
+                label: Some(String::new()),
+                ..DetailsUpdate::default()
+            },
+            ..AlgorithmUpdate::default()
+        };
+        let err = registry
+            .update_algorithm("demo", "Hello", &bad)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            RegistryError::InvalidField {
+                field: "details.label",
+                ..
+            }
+        ));
+        let err = registry
+            .update_algorithm("demo", "Nope", &update)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::NoSuchAlgorithm {
+                algorithm: "demo/Nope".into()
+            }
+        );
+    }
+
+    #[test]
+    fn set_source_and_delete() {
+        let registry = registry();
+        registry.create_algorithm("demo", &hello()).unwrap();
+        let hash = ContentHash::of(b"module");
+        let updated = registry.set_source("demo", "Hello", &hash).unwrap();
+        assert_eq!(updated.source, Some(hash));
+        assert_eq!(
+            registry.algorithm("demo", "Hello").unwrap().unwrap().source,
+            Some(hash)
+        );
+
+        assert!(registry.delete_algorithm("demo", "hello").unwrap());
+        assert!(!registry.delete_algorithm("demo", "Hello").unwrap());
+        assert_eq!(registry.algorithm("demo", "Hello").unwrap(), None);
+        // The name is free again.
+        registry.create_algorithm("demo", &hello()).unwrap();
+    }
+}

@@ -1,0 +1,214 @@
+//! SQL for the `builds` table.
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::column::parsed;
+use super::{Build, BuildStatus, Page, PageRequest, RegistryError, algorithm_rows, id::new_id};
+use crate::{ContentHash, Timestamp};
+
+const SELECT: &str =
+    "SELECT seq, id, algorithm_id, commit_sha, status, started_at, finished_at, logs FROM builds";
+
+/// A build and its position (`seq`) from a row of [`SELECT`].
+fn from_row(row: &Row<'_>) -> rusqlite::Result<(i64, Build)> {
+    Ok((
+        row.get(0)?,
+        Build {
+            id: row.get(1)?,
+            algorithm_id: row.get(2)?,
+            commit_sha: parsed(row, 3)?,
+            status: parsed(row, 4)?,
+            started_at: Timestamp::from_millis(row.get(5)?),
+            finished_at: row.get::<_, Option<i64>>(6)?.map(Timestamp::from_millis),
+            logs: row.get(7)?,
+        },
+    ))
+}
+
+pub(super) fn start(
+    conn: &mut Connection,
+    algorithm_id: &str,
+    commit_sha: &ContentHash,
+) -> Result<Build, RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    algorithm_rows::require_by_id(&tx, algorithm_id)?;
+    let build = Build {
+        id: new_id()?,
+        algorithm_id: algorithm_id.to_owned(),
+        commit_sha: *commit_sha,
+        status: BuildStatus::InProgress,
+        started_at: Timestamp::now(),
+        finished_at: None,
+        logs: String::new(),
+    };
+    tx.execute(
+        "INSERT INTO builds (id, algorithm_id, commit_sha, status, started_at, finished_at, logs)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, '')",
+        params![
+            build.id,
+            build.algorithm_id,
+            build.commit_sha.to_string(),
+            build.status.as_str(),
+            build.started_at.as_millis(),
+        ],
+    )?;
+    tx.commit()?;
+    Ok(build)
+}
+
+pub(super) fn finish(
+    conn: &mut Connection,
+    build_id: &str,
+    succeeded: bool,
+    logs: &str,
+) -> Result<Build, RegistryError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let sql = format!("{SELECT} WHERE id = ?1");
+    let Some((_, mut build)) = tx.query_row(&sql, [build_id], from_row).optional()? else {
+        return Err(RegistryError::NoSuchBuild {
+            build_id: build_id.to_owned(),
+        });
+    };
+    if build.status != BuildStatus::InProgress {
+        return Err(RegistryError::BuildFinished {
+            build_id: build_id.to_owned(),
+        });
+    }
+    build.status = if succeeded {
+        BuildStatus::Succeeded
+    } else {
+        BuildStatus::Failed
+    };
+    build.finished_at = Some(Timestamp::now());
+    logs.clone_into(&mut build.logs);
+    tx.execute(
+        "UPDATE builds SET status = ?2, finished_at = ?3, logs = ?4 WHERE id = ?1",
+        params![
+            build.id,
+            build.status.as_str(),
+            build.finished_at.map(Timestamp::as_millis),
+            build.logs,
+        ],
+    )?;
+    tx.commit()?;
+    Ok(build)
+}
+
+pub(super) fn get(
+    conn: &Connection,
+    algorithm_id: &str,
+    build_id: &str,
+) -> Result<Option<Build>, RegistryError> {
+    let sql = format!("{SELECT} WHERE algorithm_id = ?1 AND id = ?2");
+    let found = conn
+        .query_row(&sql, [algorithm_id, build_id], from_row)
+        .optional()?;
+    Ok(found.map(|(_, build)| build))
+}
+
+pub(super) fn page(
+    conn: &Connection,
+    algorithm_id: &str,
+    request: &PageRequest,
+) -> Result<Page<Build>, RegistryError> {
+    let before = request.position()?.unwrap_or(i64::MAX);
+    algorithm_rows::require_by_id(conn, algorithm_id)?;
+    let sql = format!("{SELECT} WHERE algorithm_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3");
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement
+        .query_map(params![algorithm_id, before, request.limit + 1], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Page::from_rows(rows, request.limit))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use crate::ContentHash;
+    use crate::registry::fixture::registry;
+    use crate::registry::{BuildStatus, PageRequest, Registry, RegistryError};
+
+    #[test]
+    fn a_build_starts_in_progress_and_finishes_once() {
+        let (registry, algorithm) = registry();
+        let hash = ContentHash::of(b"v1");
+        let started = registry.start_build(&algorithm, &hash).unwrap();
+        assert_eq!(started.status, BuildStatus::InProgress);
+        assert_eq!(started.commit_sha, hash);
+        assert_eq!(started.finished_at, None);
+
+        let finished = registry
+            .finish_build(&started.id, true, "compiled in 3 ms")
+            .unwrap();
+        assert_eq!(finished.status, BuildStatus::Succeeded);
+        assert_eq!(finished.logs, "compiled in 3 ms");
+        assert!(finished.finished_at.unwrap() >= started.started_at);
+        assert_eq!(
+            registry.build(&algorithm, &started.id).unwrap(),
+            Some(finished)
+        );
+
+        let err = registry.finish_build(&started.id, false, "").unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::BuildFinished {
+                build_id: started.id.clone()
+            }
+        );
+        assert_eq!(
+            registry.build("other-algorithm", &started.id).unwrap(),
+            None
+        );
+        assert!(matches!(
+            registry.start_build("no-such-id", &hash),
+            Err(RegistryError::NoSuchAlgorithm { .. })
+        ));
+    }
+
+    #[test]
+    fn pages_cover_every_build_once_newest_first() {
+        let (registry, algorithm) = registry();
+        let ids: Vec<String> = (0..7)
+            .map(|i| {
+                let hash = ContentHash::of(format!("v{i}").as_bytes());
+                registry.start_build(&algorithm, &hash).unwrap().id
+            })
+            .collect();
+
+        let mut seen = Vec::new();
+        let mut request = PageRequest::first(3);
+        let mut pages = 0;
+        loop {
+            let page = registry.builds(&algorithm, &request).unwrap();
+            pages += 1;
+            assert!(page.items.len() <= 3);
+            seen.extend(page.items.into_iter().map(|b| b.id));
+            match page.marker {
+                Some(marker) => request = PageRequest::after(3, marker),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        let newest_first: Vec<String> = ids.into_iter().rev().collect();
+        assert_eq!(seen, newest_first);
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 7);
+
+        let exact = registry.builds(&algorithm, &PageRequest::first(7)).unwrap();
+        assert_eq!(exact.items.len(), 7);
+        assert_eq!(exact.marker, None, "no marker for an empty next page");
+    }
+
+    #[test]
+    fn bad_page_requests_are_refused() {
+        let (registry, algorithm) = registry();
+        assert_eq!(
+            registry.builds(&algorithm, &PageRequest::first(0)),
+            Err(RegistryError::InvalidLimit { limit: 0 })
+        );
+        assert!(matches!(
+            registry.builds(&algorithm, &PageRequest::after(10, "garbage")),
+            Err(RegistryError::InvalidMarker { .. })
+        ));
+    }
+}

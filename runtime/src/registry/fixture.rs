@@ -1,0 +1,67 @@
+//! Shared test fixtures for the registry's SQL tests.
+
+use crate::ContentHash;
+use crate::registry::{
+    AccountKind, Callability, Details, NewAlgorithm, PublishRequest, Registry, SqliteRegistry,
+    VersionBump,
+};
+
+/// A registry with the algorithm `demo/Hello`, and its id.
+pub(super) fn registry() -> (SqliteRegistry, String) {
+    let registry = SqliteRegistry::in_memory().unwrap();
+    registry.create_account("demo", AccountKind::User).unwrap();
+    let request = NewAlgorithm {
+        name: "Hello".into(),
+        details: Details {
+            label: "Hello".into(),
+            ..Details::default()
+        },
+        ..NewAlgorithm::default()
+    };
+    let id = registry.create_algorithm("demo", &request).unwrap().id;
+    (registry, id)
+}
+
+/// A finished build of the module `code`; returns its id.
+pub(super) fn build(
+    registry: &SqliteRegistry,
+    algorithm: &str,
+    code: &str,
+    succeeded: bool,
+) -> String {
+    let build = registry
+        .start_build(algorithm, &ContentHash::of(code.as_bytes()))
+        .unwrap();
+    registry.finish_build(&build.id, succeeded, "log").unwrap();
+    build.id
+}
+
+/// A request to publish `build_id` with `bump`, as `callability`.
+pub(super) fn request(
+    build_id: &str,
+    bump: VersionBump,
+    callability: Callability,
+) -> PublishRequest {
+    PublishRequest {
+        build_id: build_id.to_owned(),
+        bump,
+        release_notes: format!("{bump} release"),
+        sample_input: "Neo".into(),
+        sample_output: "Hello Neo".into(),
+        callability: Some(callability),
+    }
+}
+
+/// Publishes `code` with `bump`, returning the version as text.
+pub(super) fn publish(
+    registry: &SqliteRegistry,
+    algorithm: &str,
+    code: &str,
+    bump: VersionBump,
+) -> String {
+    let id = build(registry, algorithm, code, true);
+    let version = registry
+        .publish(algorithm, &request(&id, bump, Callability::Public))
+        .unwrap();
+    version.version.to_string()
+}

@@ -1,0 +1,137 @@
+//! The SQLite schema, as ordered migrations.
+//!
+//! `PRAGMA user_version` holds how many have been applied. Append new
+//! migrations at the end; never edit one that has shipped, since databases
+//! in the field have already run it.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::RegistryError;
+
+/// The migrations, oldest first.
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, keys, algorithms, builds and versions.
+    r"
+    CREATE TABLE accounts (
+        id          INTEGER PRIMARY KEY,
+        -- NOCASE: `Demo` and `demo` are one account, so no one can register
+        -- a look-alike of an existing name.
+        name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind        TEXT NOT NULL CHECK (kind IN ('user', 'organization')),
+        created_at  INTEGER NOT NULL
+    );
+
+    CREATE TABLE memberships (
+        organization_id INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        user_id         INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        PRIMARY KEY (organization_id, user_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE api_keys (
+        id            TEXT PRIMARY KEY,
+        account_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        label         TEXT NOT NULL,
+        -- SHA-256 of the key; the key itself is never stored.
+        key_hash      BLOB NOT NULL UNIQUE,
+        shown_prefix  TEXT NOT NULL,
+        created_at    INTEGER NOT NULL
+    );
+    CREATE INDEX api_keys_by_account ON api_keys (account_id);
+
+    CREATE TABLE algorithms (
+        seq         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        owner_id    INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+        name        TEXT NOT NULL COLLATE NOCASE,
+        label       TEXT NOT NULL,
+        summary     TEXT NOT NULL,
+        tagline     TEXT NOT NULL,
+        -- JSON of `Settings`: new settings need no migration, and readers
+        -- fill in defaults for fields older rows lack.
+        settings    TEXT NOT NULL,
+        source      TEXT,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (owner_id, name)
+    );
+
+    CREATE TABLE builds (
+        -- `seq` orders builds (newest first) and is the pagination marker.
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,
+        algorithm_id  TEXT NOT NULL REFERENCES algorithms (id) ON DELETE CASCADE,
+        commit_sha    TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('in-progress', 'succeeded', 'failed')),
+        started_at    INTEGER NOT NULL,
+        finished_at   INTEGER,
+        logs          TEXT NOT NULL
+    );
+    CREATE INDEX builds_by_algorithm ON builds (algorithm_id, seq);
+
+    CREATE TABLE versions (
+        seq            INTEGER PRIMARY KEY,
+        algorithm_id   TEXT NOT NULL REFERENCES algorithms (id) ON DELETE CASCADE,
+        version        TEXT NOT NULL,
+        version_uuid   TEXT NOT NULL UNIQUE,
+        build_id       TEXT NOT NULL UNIQUE REFERENCES builds (id) ON DELETE CASCADE,
+        commit_sha     TEXT NOT NULL,
+        release_notes  TEXT NOT NULL,
+        sample_input   TEXT NOT NULL,
+        sample_output  TEXT NOT NULL,
+        callability    TEXT NOT NULL CHECK (callability IN ('public', 'private')),
+        settings       TEXT NOT NULL,
+        published_at   INTEGER NOT NULL,
+        UNIQUE (algorithm_id, version),
+        -- A hash names at most one version, so calling by hash is unambiguous.
+        UNIQUE (algorithm_id, commit_sha)
+    );
+    CREATE INDEX versions_by_algorithm ON versions (algorithm_id, seq);
+
+    -- Published versions never change; deleting the algorithm removes them.
+    CREATE TRIGGER versions_are_immutable BEFORE UPDATE ON versions
+    BEGIN
+        SELECT RAISE(ABORT, 'published versions never change');
+    END;
+    ",
+];
+
+/// Applies the migrations `conn` has not run yet, each in its own
+/// transaction with its `user_version` bump, so a crash leaves the database
+/// at a whole step.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > MIGRATIONS.len() {
+        return Err(RegistryError::Storage(format!(
+            "the database has schema version {applied}, but this algobox knows only {}; upgrade algobox or open another database",
+            MIGRATIONS.len()
+        )));
+    }
+    for (version, sql) in (1i64..).zip(MIGRATIONS).skip(applied) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_newer_databases() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("upgrade algobox"), "{err}");
+    }
+}
