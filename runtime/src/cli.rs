@@ -1,6 +1,9 @@
 //! The command line: one subcommand per file under `cli/`.
 
+mod client;
+mod deploy;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,13 +24,17 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    Serve(serve::ServeCommand),
     Run(run::RunCommand),
+    Deploy(deploy::DeployCommand),
 }
 
 impl Command {
     pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
         match self {
+            Self::Serve(command) => command.run().await,
             Self::Run(command) => command.run().await,
+            Self::Deploy(command) => command.run().await,
         }
     }
 }

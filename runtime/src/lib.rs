@@ -38,6 +38,8 @@
 //! ```
 
 mod algorithm;
+pub mod api;
+pub mod async_calls;
 mod cache;
 mod content_hash;
 mod deadline;
@@ -46,6 +48,7 @@ mod error;
 mod invocation;
 mod limits;
 pub mod module_store;
+pub mod platform;
 pub mod registry;
 mod runtime;
 mod sandbox;
@@ -58,6 +61,7 @@ pub use error::{Error, InvokeError, RegisterError, StdStream, TrapKind};
 pub use invocation::{Invocation, Output, Progress, ProgressSink};
 pub use limits::Limits;
 pub use module_store::{DirectoryStore, ModuleStore, ModuleStoreError};
+pub use platform::{Platform, PlatformConfig, PlatformError};
 pub use registry::{Registry, RegistryError, SqliteRegistry};
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use stop::StopHandle;

@@ -8,16 +8,21 @@ use std::time::Duration;
 use algobox_host_api::{Payload, envelope};
 use algobox_runtime::{Invocation, InvokeError, Limits, Output, Progress, Runtime};
 use anyhow::Context as _;
+use base64::Engine as _;
+use http::Method;
 use indicatif::{ProgressBar, ProgressStyle};
+
+use super::client::{ApiClient, ServerArgs};
 
 /// Runs an algorithm once and prints its result.
 ///
-/// Input is given by one of -d, -t, -j or -b; with none, the algorithm gets
-/// no input (void). Exits non-zero on any error.
+/// The algorithm is a `.wasm` file, run here, or OWNER/ALGO[/VERSION] on a
+/// server (--api, --key). Input is given by one of -d, -t, -j or -b; with
+/// none, the algorithm gets no input (void). Exits non-zero on any error.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RunCommand {
-    /// The algorithm: the path of a `.wasm` file.
-    algorithm: PathBuf,
+    /// The algorithm: the path of a `.wasm` file, or OWNER/ALGO[/VERSION].
+    algorithm: String,
     /// Input data: JSON if it parses as JSON, text otherwise.
     #[arg(short = 'd', long = "data", group = "input")]
     data: Option<String>,
@@ -42,16 +47,22 @@ pub(crate) struct RunCommand {
     /// Keep compiled code here [default: $XDG_CACHE_HOME/algobox or ~/.cache/algobox].
     #[arg(long, env = "ALGOBOX_CACHE_DIR", value_name = "DIR")]
     cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArgs,
 }
 
 impl RunCommand {
     pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
         let input = self.input()?;
         let timeout = self.timeout.map(seconds).transpose()?;
-        let wasm = std::fs::read(&self.algorithm).with_context(|| {
+        let path = PathBuf::from(&self.algorithm);
+        if !path.exists() && !self.algorithm.ends_with(".wasm") {
+            return self.run_remote(input, timeout).await;
+        }
+        let wasm = std::fs::read(&path).with_context(|| {
             format!(
-                "cannot read {}; pass the path of a `.wasm` file",
-                self.algorithm.display()
+                "cannot read {}; pass the path of a `.wasm` file, or OWNER/ALGO to call a server",
+                path.display()
             )
         })?;
 
@@ -67,12 +78,12 @@ impl RunCommand {
         let runtime = builder.build()?;
 
         let bar = ProgressBar::new_spinner();
-        bar.set_message(format!("loading {}", self.algorithm.display()));
+        bar.set_message(format!("loading {}", self.algorithm));
         bar.enable_steady_tick(Duration::from_millis(100));
         let algorithm = runtime
             .register(wasm)
             .await
-            .with_context(|| format!("cannot load {}", self.algorithm.display()));
+            .with_context(|| format!("cannot load {}", self.algorithm));
         bar.finish_and_clear();
         let algorithm = algorithm?;
 
@@ -85,6 +96,82 @@ impl RunCommand {
         let result = runtime.invoke(&algorithm, invocation).await;
         bar.finish_and_clear();
         self.print(result, started.elapsed())
+    }
+
+    /// Calls OWNER/ALGO[/VERSION] on a server and prints what it answers.
+    async fn run_remote(
+        &self,
+        input: Payload,
+        timeout: Option<Duration>,
+    ) -> anyhow::Result<ExitCode> {
+        let parts: Vec<&str> = self.algorithm.trim_matches('/').split('/').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|part| part.is_empty()) {
+            anyhow::bail!(
+                "{} is neither a file nor OWNER/ALGO[/VERSION]; pass the path of a `.wasm` file or an algorithm such as admin/hello/0.1.0",
+                self.algorithm
+            );
+        }
+        let mut query = Vec::new();
+        if let Some(timeout) = timeout {
+            query.push(format!("timeout={}", timeout.as_secs_f64()));
+        }
+        if self.stdout {
+            query.push("stdout=true".to_owned());
+        }
+        let mut path = format!("/v1/algo/{}", parts.join("/"));
+        if !query.is_empty() {
+            path = format!("{path}?{}", query.join("&"));
+        }
+        let (content_type, body) = match input {
+            Payload::Text(text) => (Some("text/plain"), text.into_bytes()),
+            Payload::Json(json) => (Some("application/json"), json.into_bytes()),
+            Payload::Binary(bytes) => (Some("application/octet-stream"), bytes),
+            Payload::Void => (None, Vec::new()),
+        };
+        let client = ApiClient::new(&self.server);
+        let response = client.send(Method::POST, &path, content_type, body).await?;
+        if self.json {
+            std::io::stdout().lock().write_all(&response.body)?;
+            println!();
+            return Ok(
+                if response.status.is_success() && response.json()?.get("error").is_none() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                },
+            );
+        }
+        let envelope = response.success()?;
+        if let Some(error) = envelope.get("error") {
+            eprintln!(
+                "error: {}",
+                error["message"].as_str().unwrap_or("the algorithm failed")
+            );
+            if let Some(trace) = error["stacktrace"]
+                .as_str()
+                .filter(|trace| !trace.is_empty())
+            {
+                eprintln!("{trace}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+        let mut out = std::io::stdout().lock();
+        if let Some(stdout) = envelope["metadata"]["stdout"].as_str() {
+            out.write_all(stdout.as_bytes())?;
+        }
+        let result = &envelope["result"];
+        match envelope["metadata"]["content_type"].as_str() {
+            Some("text") => writeln!(out, "{}", result.as_str().unwrap_or_default())?,
+            Some("binary") => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(result.as_str().unwrap_or_default())
+                    .context("the server sent a binary result that is not base64")?;
+                out.write_all(&bytes)?;
+            }
+            Some("void") => {}
+            _ => writeln!(out, "{result}")?,
+        }
+        Ok(ExitCode::SUCCESS)
     }
 
     fn input(&self) -> anyhow::Result<Payload> {

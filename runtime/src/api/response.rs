@@ -1,0 +1,48 @@
+//! Building responses.
+
+use http::{HeaderValue, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Bytes;
+
+/// The response type of every handler.
+pub(crate) type Response = http::Response<Full<Bytes>>;
+
+/// A JSON response from a serializable value.
+pub(crate) fn json<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => json_text(status, body),
+        Err(err) => json_text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                r#"{{"error":{{"code":5001,"message":"cannot serialize the response: {err}"}}}}"#
+            )
+            .into_bytes(),
+        ),
+    }
+}
+
+/// A JSON response from JSON text already serialized.
+pub(crate) fn json_text(status: StatusCode, body: impl Into<Bytes>) -> Response {
+    with_type(status, body, "application/json")
+}
+
+/// A response with a body of the given media type.
+pub(crate) fn with_type(
+    status: StatusCode,
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+) -> Response {
+    let mut response = http::Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// An empty response.
+pub(crate) fn empty(status: StatusCode) -> Response {
+    let mut response = http::Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,96 @@
+//! `algobox serve`: the HTTP server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use algobox_runtime::{Platform, PlatformConfig, api};
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+/// Serves the Algorithmia-compatible HTTP API, keeping everything in one
+/// data folder (an SQLite registry, uploaded modules, compiled code).
+///
+/// On the first start with an empty data folder it creates the user
+/// `admin`, prints its API key once and writes it to `<data-dir>/admin.key`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeCommand {
+    /// Address to listen on.
+    #[arg(long, env = "ALGOBOX_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Folder for the registry, modules and compiled code.
+    #[arg(long, env = "ALGOBOX_DATA_DIR", default_value = "./algobox-data")]
+    data_dir: PathBuf,
+    /// Use this API key for `admin` instead of a random one (for scripts
+    /// and tests); it is installed on every start.
+    #[arg(long, env = "ALGOBOX_ADMIN_KEY", hide_env_values = true)]
+    admin_key: Option<String>,
+    /// Seconds to keep the results of `output=void` calls.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    keep_results: u64,
+}
+
+impl ServeCommand {
+    pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
+        let config = PlatformConfig {
+            keep_results: Duration::from_secs(self.keep_results),
+            ..PlatformConfig::new(&self.data_dir)
+        };
+        let platform = Platform::open(config)
+            .await
+            .with_context(|| format!("cannot open the data folder {}", self.data_dir.display()))?;
+        if let Some(key) = platform.bootstrap_admin(self.admin_key.as_deref()).await? {
+            let path = self.data_dir.join("admin.key");
+            write_secret(&path, &key)?;
+            println!(
+                "created the user `admin`; its API key, shown once and saved to {}:",
+                path.display()
+            );
+            println!("{key}");
+        }
+        let listener = TcpListener::bind(self.listen).await.with_context(|| {
+            format!(
+                "cannot listen on {}; is another server using it? (--listen, ALGOBOX_LISTEN)",
+                self.listen
+            )
+        })?;
+        let address = listener.local_addr()?;
+        tracing::info!(data_dir = %self.data_dir.display(), "listening on http://{address}");
+        eprintln!("algobox listening on http://{address}");
+        api::serve(listener, platform, shutdown_signal()).await?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Writes `secret` readable by its owner only.
+fn write_secret(path: &std::path::Path, secret: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(file, "{secret}").with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(err) => {
+                tracing::warn!("cannot listen for SIGTERM: {err}");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate.recv() => {}
+    }
+}

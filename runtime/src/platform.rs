@@ -1,0 +1,667 @@
+//! The platform: accounts, algorithms, builds and versions over the
+//! registry, the module store and the runtime. The HTTP API is a thin layer
+//! over it; permission checks and version resolution live here.
+
+mod error;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use self::error::PlatformError;
+use crate::async_calls::AsyncCalls;
+use crate::registry::{
+    AccountKind, Algorithm as AlgorithmRecord, AlgorithmUpdate, Build, NewAlgorithm, Page,
+    PageRequest, PublishRequest, Version, VersionSpec, resolve,
+};
+use crate::{
+    Algorithm, ContentHash, DirectoryStore, Limits, ModuleStore, Registry, Runtime, SqliteRegistry,
+};
+
+/// How long an authenticated key and a version list are trusted before the
+/// registry is asked again. Writes through this platform invalidate at once;
+/// the bound matters for writes by other processes (the CLI, other nodes).
+const CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Where a platform keeps its state, and its limits.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// The data folder: `registry.sqlite3`, `modules/`, `compiled/`.
+    pub data_dir: PathBuf,
+    /// The limits of every invocation.
+    pub limits: Limits,
+    /// How long the results of `output=void` calls are kept.
+    pub keep_results: Duration,
+}
+
+impl PlatformConfig {
+    /// Defaults, with everything under `data_dir`.
+    pub fn new(data_dir: impl AsRef<Path>) -> Self {
+        Self {
+            data_dir: data_dir.as_ref().to_owned(),
+            limits: Limits::default(),
+            keep_results: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The account's name.
+    pub name: String,
+}
+
+/// What a call resolved to.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The compiled algorithm.
+    pub algorithm: Algorithm,
+    /// The published version, or `None` for an unpublished build called by
+    /// its hash (owners only).
+    pub version: Option<Version>,
+    /// Whether the caller owns the algorithm (or is a member of the owning
+    /// organization).
+    pub caller_is_owner: bool,
+}
+
+/// The algobox platform. Cloning is cheap; clones share everything.
+///
+/// # Example
+///
+/// ```no_run
+/// use algobox_runtime::{Platform, PlatformConfig};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let platform = Platform::open(PlatformConfig::new("./algobox-data")).await?;
+/// let new_key = platform.bootstrap_admin(None).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Platform {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    runtime: Runtime,
+    registry: Arc<dyn Registry>,
+    modules: Arc<dyn ModuleStore>,
+    calls: AsyncCalls,
+    keys: Mutex<HashMap<String, (Caller, Instant)>>,
+    listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
+}
+
+/// An algorithm and its published versions, as resolution needs them.
+struct Listing {
+    algorithm: AlgorithmRecord,
+    versions: Vec<Version>,
+}
+
+impl Platform {
+    /// Opens (creating) the data folder.
+    pub async fn open(config: PlatformConfig) -> Result<Self, PlatformError> {
+        let dir = config.data_dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|err| {
+            PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
+        })?;
+        let registry =
+            blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
+        let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
+        let runtime = Runtime::builder()
+            .limits(config.limits)
+            .cache_dir(config.data_dir.join("compiled"))
+            .build()
+            .map_err(|err| PlatformError::Internal(err.to_string()))?;
+        Ok(Self::with_parts(
+            runtime,
+            Arc::new(registry),
+            Arc::new(modules),
+            config.keep_results,
+        ))
+    }
+
+    /// A platform over parts chosen by the embedder (another registry or
+    /// module store, say).
+    pub fn with_parts(
+        runtime: Runtime,
+        registry: Arc<dyn Registry>,
+        modules: Arc<dyn ModuleStore>,
+        keep_results: Duration,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                runtime,
+                registry,
+                modules,
+                calls: AsyncCalls::new(keep_results),
+                keys: Mutex::default(),
+                listings: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The runtime that runs the algorithms.
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Arc<dyn Registry> {
+        &self.inner.registry
+    }
+
+    /// The `output=void` calls.
+    pub fn calls(&self) -> &AsyncCalls {
+        &self.inner.calls
+    }
+
+    /// Creates the user `admin` if it does not exist. With `key`, installs
+    /// that key for it (on every start, idempotently) and returns `None`;
+    /// otherwise returns a new key when `admin` was just created.
+    pub async fn bootstrap_admin(
+        &self,
+        key: Option<&str>,
+    ) -> Result<Option<String>, PlatformError> {
+        let registry = Arc::clone(&self.inner.registry);
+        let key = key.map(str::to_owned);
+        blocking(move || {
+            let created = match registry.account("admin")? {
+                Some(_) => false,
+                None => {
+                    registry.create_account("admin", AccountKind::User)?;
+                    true
+                }
+            };
+            if let Some(key) = key {
+                registry.set_key("admin", "ALGOBOX_ADMIN_KEY", &key)?;
+                return Ok(None);
+            }
+            if created {
+                return Ok(Some(
+                    registry.create_key("admin", "created on first start")?.1,
+                ));
+            }
+            Ok(None)
+        })
+        .await?
+    }
+
+    /// The caller a key authenticates.
+    pub async fn authenticate(&self, key: Option<&str>) -> Result<Caller, PlatformError> {
+        let key = key.ok_or(PlatformError::Unauthorized)?;
+        if let Some((caller, at)) = self.inner.keys.lock().expect("key cache poisoned").get(key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(caller.clone());
+        }
+        let registry = Arc::clone(&self.inner.registry);
+        let plaintext = key.to_owned();
+        let account = blocking(move || registry.authenticate(&plaintext)).await??;
+        let caller = Caller {
+            name: account.ok_or(PlatformError::Unauthorized)?.name,
+        };
+        self.inner
+            .keys
+            .lock()
+            .expect("key cache poisoned")
+            .insert(key.to_owned(), (caller.clone(), Instant::now()));
+        Ok(caller)
+    }
+
+    /// Whether `caller` manages `owner`'s algorithms: it is `owner`, or a
+    /// member of the organization `owner`.
+    pub async fn manages(&self, caller: &Caller, owner: &str) -> Result<bool, PlatformError> {
+        if caller.name.eq_ignore_ascii_case(owner) {
+            return Ok(true);
+        }
+        let registry = Arc::clone(&self.inner.registry);
+        let (owner, user) = (owner.to_owned(), caller.name.clone());
+        Ok(blocking(move || registry.is_member(&owner, &user)).await??)
+    }
+
+    async fn require_manager(&self, caller: &Caller, owner: &str) -> Result<(), PlatformError> {
+        if self.manages(caller, owner).await? {
+            Ok(())
+        } else {
+            Err(PlatformError::Forbidden(format!(
+                "{} may not manage the algorithms of {owner}; use a key of {owner} or of a member of that organization",
+                caller.name
+            )))
+        }
+    }
+
+    /// Resolves `owner/name[/version]` for `caller` to a compiled algorithm.
+    /// A private algorithm of someone else does not exist to the caller.
+    pub async fn resolve(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<Target, PlatformError> {
+        let spec = version
+            .filter(|text| !text.is_empty())
+            .map(VersionSpec::parse)
+            .transpose()
+            .map_err(|err| PlatformError::BadRequest(err.to_string()))?;
+        let not_found = || {
+            PlatformError::NotFound(format!(
+                "algorithm algo://{owner}/{name}{} not found",
+                version.map(|v| format!("/{v}")).unwrap_or_default()
+            ))
+        };
+        let listing = self.listing(owner, name).await?.ok_or_else(not_found)?;
+        let caller_is_owner = self.manages(caller, owner).await?;
+        let (hash, version) = match resolve(spec.as_ref(), &listing.versions, caller_is_owner) {
+            Some(version) => (version.commit_sha, Some(version.clone())),
+            // An owner may call a build that is not published yet by its hash.
+            None => match (&spec, caller_is_owner) {
+                (Some(VersionSpec::Hash(hash)), true) => {
+                    self.built(&listing.algorithm.id, hash)
+                        .await?
+                        .ok_or_else(not_found)?;
+                    (*hash, None)
+                }
+                _ => return Err(not_found()),
+            },
+        };
+        let algorithm = self.compiled(&hash).await?;
+        Ok(Target {
+            algorithm,
+            version,
+            caller_is_owner,
+        })
+    }
+
+    /// The algorithm and its versions, from the cache or the registry.
+    async fn listing(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> Result<Option<Arc<Listing>>, PlatformError> {
+        let key = listing_key(owner, name);
+        if let Some((listing, at)) = self
+            .inner
+            .listings
+            .lock()
+            .expect("listing cache poisoned")
+            .get(&key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(Some(Arc::clone(listing)));
+        }
+        let registry = Arc::clone(&self.inner.registry);
+        let (owner, name) = (owner.to_owned(), name.to_owned());
+        let listing = blocking(move || -> Result<Option<Listing>, PlatformError> {
+            let Some(algorithm) = registry.algorithm(&owner, &name)? else {
+                return Ok(None);
+            };
+            let versions = registry.all_versions(&algorithm.id)?;
+            Ok(Some(Listing {
+                algorithm,
+                versions,
+            }))
+        })
+        .await??;
+        Ok(listing.map(|listing| {
+            let listing = Arc::new(listing);
+            self.inner
+                .listings
+                .lock()
+                .expect("listing cache poisoned")
+                .insert(key, (Arc::clone(&listing), Instant::now()));
+            listing
+        }))
+    }
+
+    fn forget(&self, owner: &str, name: &str) {
+        self.inner
+            .listings
+            .lock()
+            .expect("listing cache poisoned")
+            .remove(&listing_key(owner, name));
+    }
+
+    /// A succeeded build of `hash`, if the algorithm has one.
+    async fn built(
+        &self,
+        algorithm_id: &str,
+        hash: &ContentHash,
+    ) -> Result<Option<Build>, PlatformError> {
+        let registry = Arc::clone(&self.inner.registry);
+        let (id, hash) = (algorithm_id.to_owned(), *hash);
+        blocking(move || -> Result<Option<Build>, PlatformError> {
+            let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+            loop {
+                let builds = registry.builds(&id, &page)?;
+                if let Some(build) = builds.items.iter().find(|build| {
+                    build.commit_sha == hash
+                        && build.status == crate::registry::BuildStatus::Succeeded
+                }) {
+                    return Ok(Some(build.clone()));
+                }
+                match builds.marker {
+                    Some(marker) => page = PageRequest::after(PageRequest::MAX_LIMIT, marker),
+                    None => return Ok(None),
+                }
+            }
+        })
+        .await?
+    }
+
+    /// The compiled module with this hash: already registered, or loaded
+    /// from the store (and the code cache) now.
+    async fn compiled(&self, hash: &ContentHash) -> Result<Algorithm, PlatformError> {
+        if let Some(algorithm) = self.inner.runtime.lookup(hash) {
+            return Ok(algorithm);
+        }
+        let modules = Arc::clone(&self.inner.modules);
+        let wanted = *hash;
+        let bytes = blocking(move || modules.get(&wanted))
+            .await??
+            .ok_or_else(|| {
+                PlatformError::Internal(format!(
+                    "module {hash} is referenced by the registry but missing from the module store"
+                ))
+            })?;
+        Ok(self.inner.runtime.register(bytes).await?)
+    }
+
+    /// Creates an algorithm owned by `owner`.
+    pub async fn create_algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        request: NewAlgorithm,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let owner = owner.to_owned();
+        Ok(blocking(move || registry.create_algorithm(&owner, &request)).await??)
+    }
+
+    /// The algorithm, if `caller` may see it: its managers always, others
+    /// once it has a public version.
+    pub async fn algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<(AlgorithmRecord, Vec<Version>, bool), PlatformError> {
+        self.forget(owner, name);
+        let missing = || PlatformError::NoAlgorithm {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        };
+        let listing = self.listing(owner, name).await?.ok_or_else(missing)?;
+        let manages = self.manages(caller, owner).await?;
+        let versions: Vec<Version> = listing
+            .versions
+            .iter()
+            .filter(|version| manages || version.is_public())
+            .cloned()
+            .collect();
+        if !manages && versions.is_empty() {
+            return Err(missing());
+        }
+        Ok((listing.algorithm.clone(), versions, manages))
+    }
+
+    /// Updates an algorithm's details and settings.
+    pub async fn update_algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        update: AlgorithmUpdate,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let algorithm = blocking(move || registry.update_algorithm(&o, &n, &update)).await??;
+        self.forget(owner, name);
+        Ok(algorithm)
+    }
+
+    /// Deletes an algorithm with its builds and versions.
+    pub async fn delete_algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<(), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let deleted = blocking(move || registry.delete_algorithm(&o, &n)).await??;
+        self.forget(owner, name);
+        if deleted {
+            Ok(())
+        } else {
+            Err(PlatformError::NoAlgorithm {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+            })
+        }
+    }
+
+    /// Stores an uploaded module as the algorithm's source. The module is
+    /// written durably before the registry points at it, so a crash leaves
+    /// at worst an unreferenced file.
+    pub async fn upload(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        wasm: Vec<u8>,
+    ) -> Result<(AlgorithmRecord, ContentHash), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        crate::algorithm::check_header(&wasm)?;
+        let (registry, modules) = (
+            Arc::clone(&self.inner.registry),
+            Arc::clone(&self.inner.modules),
+        );
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let result = blocking(move || -> Result<_, PlatformError> {
+            if registry.algorithm(&o, &n)?.is_none() {
+                return Err(PlatformError::NoAlgorithm { owner: o, name: n });
+            }
+            let hash = modules.put(&wasm)?;
+            Ok((registry.set_source(&o, &n, &hash)?, hash))
+        })
+        .await??;
+        self.forget(owner, name);
+        Ok(result)
+    }
+
+    /// Compiles the uploaded module into a build. A module that fails to
+    /// compile gives a failed build whose logs say why, not an error.
+    pub async fn compile(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<(AlgorithmRecord, Build), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let (algorithm, build) = blocking(move || -> Result<_, PlatformError> {
+            let algorithm = registry
+                .algorithm(&o, &n)?
+                .ok_or(PlatformError::NoAlgorithm { owner: o.clone(), name: n.clone() })?;
+            let hash = algorithm.source.ok_or_else(|| {
+                PlatformError::BadRequest(format!(
+                    "{o}/{n} has no module to compile; upload one first with PUT /v1/algorithms/{o}/{n}/source"
+                ))
+            })?;
+            let build = registry.start_build(&algorithm.id, &hash)?;
+            Ok((algorithm, build))
+        })
+        .await??;
+        let started = Instant::now();
+        let outcome = self.compiled(&build.commit_sha).await;
+        let (succeeded, logs) = match &outcome {
+            Ok(_) => (
+                true,
+                format!(
+                    "Compiled module {} in {:.1} ms.\nIt exports the algobox:algorithm lifecycle.",
+                    build.commit_sha,
+                    started.elapsed().as_secs_f64() * 1000.0
+                ),
+            ),
+            Err(err) => (
+                false,
+                format!("Compiling module {} failed: {err}", build.commit_sha),
+            ),
+        };
+        let registry = Arc::clone(&self.inner.registry);
+        let id = build.id.clone();
+        let build = blocking(move || registry.finish_build(&id, succeeded, &logs)).await??;
+        Ok((algorithm, build))
+    }
+
+    /// Publishes the latest build as a new version.
+    pub async fn publish(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        request: impl FnOnce(&Build) -> PublishRequest + Send + 'static,
+    ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let published = blocking(move || -> Result<_, PlatformError> {
+            let algorithm = registry
+                .algorithm(&o, &n)?
+                .ok_or(PlatformError::NoAlgorithm {
+                    owner: o.clone(),
+                    name: n.clone(),
+                })?;
+            let latest = registry.builds(&algorithm.id, &PageRequest::first(1))?;
+            let build = latest.items.into_iter().next().ok_or_else(|| {
+                PlatformError::BadRequest(format!(
+                    "{o}/{n} has no build to publish; upload a module and compile it first"
+                ))
+            })?;
+            let version = registry.publish(&algorithm.id, &request(&build))?;
+            let algorithm = registry.algorithm(&o, &n)?.unwrap_or(algorithm);
+            Ok((algorithm, version, build))
+        })
+        .await??;
+        self.forget(owner, name);
+        Ok(published)
+    }
+
+    /// A page of the algorithm's builds (managers only).
+    pub async fn builds(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        page: PageRequest,
+    ) -> Result<(AlgorithmRecord, Page<Build>), PlatformError> {
+        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+        if !manages {
+            return Err(PlatformError::Forbidden(format!(
+                "only the owner of {owner}/{name} may see its builds"
+            )));
+        }
+        let registry = Arc::clone(&self.inner.registry);
+        let id = algorithm.id.clone();
+        let page = blocking(move || registry.builds(&id, &page)).await??;
+        Ok((algorithm, page))
+    }
+
+    /// One build (managers only).
+    pub async fn build(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        build_id: &str,
+    ) -> Result<(AlgorithmRecord, Build), PlatformError> {
+        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+        if !manages {
+            return Err(PlatformError::Forbidden(format!(
+                "only the owner of {owner}/{name} may see its builds"
+            )));
+        }
+        let registry = Arc::clone(&self.inner.registry);
+        let (id, build_id) = (algorithm.id.clone(), build_id.to_owned());
+        let build = blocking(move || registry.build(&id, &build_id))
+            .await??
+            .ok_or_else(|| {
+                PlatformError::NotFound(
+                    "no such build; list the algorithm's builds for valid ids".to_owned(),
+                )
+            })?;
+        Ok((algorithm, build))
+    }
+
+    /// A page of published versions the caller may see.
+    pub async fn versions(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        page: PageRequest,
+    ) -> Result<(AlgorithmRecord, Page<Version>), PlatformError> {
+        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let id = algorithm.id.clone();
+        let page = blocking(move || registry.versions(&id, &page, !manages)).await??;
+        Ok((algorithm, page))
+    }
+
+    /// The build with its version, if published, by the module's hash.
+    pub async fn version(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        hash: &ContentHash,
+    ) -> Result<(AlgorithmRecord, Option<Version>, Build), PlatformError> {
+        let (algorithm, versions, manages) = self.algorithm(caller, owner, name).await?;
+        let version = versions
+            .into_iter()
+            .find(|version| version.commit_sha == *hash);
+        let not_found =
+            || PlatformError::NotFound(format!("{owner}/{name} has no version built from {hash}"));
+        let build_id = match (&version, manages) {
+            (Some(version), _) => version.build_id.clone(),
+            (None, true) => {
+                self.built(&algorithm.id, hash)
+                    .await?
+                    .ok_or_else(not_found)?
+                    .id
+            }
+            (None, false) => return Err(not_found()),
+        };
+        let registry = Arc::clone(&self.inner.registry);
+        let id = algorithm.id.clone();
+        let build = blocking(move || registry.build(&id, &build_id))
+            .await??
+            .ok_or_else(not_found)?;
+        Ok((algorithm, version, build))
+    }
+}
+
+fn listing_key(owner: &str, name: &str) -> String {
+    format!(
+        "{}/{}",
+        owner.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
+}
+
+/// Runs blocking registry and store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PlatformError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| PlatformError::Internal(format!("a blocking task failed: {err}")))
+}

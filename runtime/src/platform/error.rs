@@ -1,0 +1,39 @@
+use crate::{ModuleStoreError, RegisterError, RegistryError};
+
+/// A platform operation failed; the message says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlatformError {
+    /// No key, or a key that matches no account.
+    #[error("missing or unknown API key; send `Authorization: Simple YOUR_API_KEY`")]
+    Unauthorized,
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such algorithm, or one the caller may not see.
+    #[error("No such algorithm: algo://{owner}/{name} not found")]
+    NoAlgorithm {
+        /// The owner named.
+        owner: String,
+        /// The name named.
+        name: String,
+    },
+    /// Something else named does not exist, or is invisible to the caller.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request cannot be carried out as made.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The registry refused or failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The module store failed.
+    #[error(transparent)]
+    ModuleStore(#[from] ModuleStoreError),
+    /// The module is not an algorithm algobox can run.
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    /// The platform failed.
+    #[error("{0}")]
+    Internal(String),
+}
