@@ -3,9 +3,12 @@
 //! Guests are built from source for `wasm32-wasip2` by `tests/artifacts`;
 //! every guest must have a test here (see `every_guest_has_a_test`).
 
+mod api;
 mod examples;
+mod python_client;
 mod registration;
 mod sandbox;
+mod server;
 mod support;
 
 /// Fails to compile when a guest has no test named after it in one of the

@@ -78,7 +78,23 @@ pub(crate) async fn update(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = caller(platform, headers).await?;
-    let update: AlgorithmUpdate = json_body(body).await?;
+    let form_encoded = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let update: AlgorithmUpdate = if form_encoded {
+        // The Python client 2.0.5 passes its dict to `requests` as form
+        // data, which keeps only the nested dicts' keys: the values never
+        // leave the client. Answer as Algorithmia did (the algorithm, with
+        // its id) and change nothing, rather than fail its callers.
+        body::read(body, JSON_LIMIT).await?;
+        tracing::warn!(
+            "ignoring a form-encoded update of {owner}/{name}; send the update as JSON to change anything"
+        );
+        AlgorithmUpdate::default()
+    } else {
+        json_body(body).await?
+    };
     let algorithm = platform
         .update_algorithm(&caller, owner, name, update)
         .await?;

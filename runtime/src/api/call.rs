@@ -74,7 +74,7 @@ fn timeout(value: &str, max: Duration) -> Result<Duration, ApiError> {
         .trim()
         .parse()
         .map_err(|_| ApiError::BadRequest(format!("timeout={value} is not a number of seconds")))?;
-    if !(seconds > 0.0) {
+    if seconds.is_nan() || seconds <= 0.0 {
         return Err(ApiError::BadRequest(format!(
             "timeout={value} must be a positive number of seconds"
         )));
