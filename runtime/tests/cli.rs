@@ -1,0 +1,356 @@
+//! Black-box tests of the `algobox` binary: the serve → deploy → run flow,
+//! and durability under `kill -9`. (They live here, not in `tests/`,
+//! because only this package's tests are given the binary's path.)
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const KEY: &str = "durability-test-key";
+
+/// Kill-and-restart rounds in the durability test.
+const ROUNDS: u64 = 12;
+
+/// A server process.
+struct Server {
+    child: Mutex<Child>,
+    address: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_algobox"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .env("ALGOBOX_ADMIN_KEY", KEY)
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("the server exited before listening")
+                .unwrap();
+            if let Some(address) = line.strip_prefix("algobox listening on http://") {
+                break address.to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            child: Mutex::new(child),
+            address,
+        }
+    }
+
+    /// Sends one request; `None` if the connection failed (the server died).
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> Option<(u16, Vec<u8>)> {
+        let mut stream = TcpStream::connect(&self.address).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .ok()?;
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Simple {KEY}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.address,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).ok()?;
+        stream.write_all(body).ok()?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).ok()?;
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let status = std::str::from_utf8(&response[9..12]).ok()?.parse().ok()?;
+        let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+        let mut body = response[split + 4..].to_vec();
+        if head.contains("transfer-encoding: chunked") {
+            body = dechunk(&body);
+        }
+        Some((status, body))
+    }
+
+    fn json(&self, method: &str, path: &str, body: &Value) -> Option<(u16, Value)> {
+        let (status, body) = self.send(
+            method,
+            path,
+            "application/json",
+            body.to_string().as_bytes(),
+        )?;
+        Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+    }
+
+    /// Kills the process with SIGKILL, as a crash or an OOM killer would.
+    fn kill(&self) {
+        let mut child = self.child.lock().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 4 + size..];
+    }
+    out
+}
+
+/// Creates, uploads, compiles and publishes; stops at the first failure
+/// (the server being killed).
+fn deploy(server: &Server, name: &str, wasm: &[u8]) -> Option<(String, String)> {
+    let create = json!({"name": name, "details": {"label": name}});
+    server.json("POST", "/v1/algorithms/admin", &create)?;
+    let (status, _) = server.send(
+        "PUT",
+        &format!("/v1/algorithms/admin/{name}/source"),
+        "application/wasm",
+        wasm,
+    )?;
+    (status == 200).then_some(())?;
+    let (_, compiled) = server.json(
+        "POST",
+        &format!("/v1/algorithms/admin/{name}/compile"),
+        &json!({}),
+    )?;
+    (compiled["compilation"]["successful"] == true).then_some(())?;
+    let publish = json!({"version_info": {"version_type": "minor"}});
+    let (status, published) = server.json(
+        "POST",
+        &format!("/v1/algorithms/admin/{name}/versions"),
+        &publish,
+    )?;
+    (status == 200).then_some(())?;
+    Some((
+        published["version_info"]["semantic_version"]
+            .as_str()?
+            .to_owned(),
+        published["version_info"]["git_hash"].as_str()?.to_owned(),
+    ))
+}
+
+#[test]
+fn kill_9_at_any_moment_leaves_a_consistent_registry() {
+    let data = tempfile::tempdir().unwrap();
+    let modules = [
+        ("hello", std::fs::read(test_artifacts::HELLO).unwrap()),
+        ("echo", std::fs::read(test_artifacts::ECHO).unwrap()),
+    ];
+    // (algorithm, version) -> module hash, for every publish that answered.
+    let mut published: Vec<(String, String, String)> = Vec::new();
+    for round in 0..ROUNDS {
+        let server = Server::start(data.path());
+        // Rounds kill at moments spread over the ~200 ms the two deploys
+        // take: during an upload, a compile, a publish, or between them.
+        let kill_after = Duration::from_millis(5 + round * 19);
+        let started = Instant::now();
+        let name = format!("algo{round}");
+        let worker = std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let mut done = Vec::new();
+                for (module, wasm) in &modules {
+                    match deploy(&server, &name, wasm) {
+                        Some((version, hash)) => done.push((name.clone(), version, hash, *module)),
+                        None => break,
+                    }
+                }
+                done
+            });
+            std::thread::sleep(kill_after.saturating_sub(started.elapsed()));
+            server.kill();
+            worker.join().unwrap()
+        });
+        eprintln!(
+            "round {round}: killed after {kill_after:?} with {} of {} publishes answered",
+            worker.len(),
+            modules.len()
+        );
+        published.extend(
+            worker
+                .into_iter()
+                .map(|(name, version, hash, _)| (name, version, hash)),
+        );
+
+        // After a restart every published version answers with its own
+        // module's behaviour, and no version changed.
+        let server = Server::start(data.path());
+        check_consistent(&server, &published);
+        server.kill();
+    }
+    assert!(
+        !published.is_empty(),
+        "no publish finished in any round; the kill delays are too short"
+    );
+
+    // Every stored module is whole: its bytes hash to its name.
+    let store = algobox_runtime::DirectoryStore::open(data.path().join("modules")).unwrap();
+    for entry in std::fs::read_dir(data.path().join("modules")).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(hash) = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.parse().ok())
+        else {
+            continue;
+        };
+        let bytes = algobox_runtime::ModuleStore::get(&store, &hash)
+            .unwrap()
+            .unwrap();
+        assert_eq!(algobox_runtime::ContentHash::of(&bytes), hash);
+    }
+}
+
+fn check_consistent(server: &Server, published: &[(String, String, String)]) {
+    for (name, version, hash) in published {
+        let (status, info) = server
+            .json(
+                "GET",
+                &format!("/v1/algorithms/admin/{name}/versions/{hash}"),
+                &Value::Null,
+            )
+            .expect("the restarted server answers");
+        assert_eq!(status, 200, "{name} {version}: {info}");
+        assert_eq!(
+            info["version_info"]["semantic_version"],
+            version.as_str(),
+            "version {name}/{version} changed"
+        );
+        let (status, body) = server
+            .send(
+                "POST",
+                &format!("/v1/algo/admin/{name}/{version}"),
+                "text/plain",
+                b"x",
+            )
+            .unwrap();
+        let reply: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status, 200);
+        let result = reply["result"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}/{version}: {reply}"));
+        assert!(
+            result == "Hello x" || result == "x",
+            "{name}/{version}: {reply}"
+        );
+    }
+    // Versions the server lists but no client saw answered (killed after
+    // committing) must be callable too.
+    for round in 0..ROUNDS {
+        let name = format!("algo{round}");
+        let Some((200, versions)) = server.json(
+            "GET",
+            &format!("/v1/algorithms/admin/{name}/versions"),
+            &Value::Null,
+        ) else {
+            continue;
+        };
+        for version in versions["results"].as_array().unwrap() {
+            let version = version["version_info"]["semantic_version"]
+                .as_str()
+                .unwrap();
+            let (status, body) = server
+                .send(
+                    "POST",
+                    &format!("/v1/algo/admin/{name}/{version}"),
+                    "text/plain",
+                    b"x",
+                )
+                .unwrap();
+            let reply: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(status, 200);
+            assert!(
+                reply.get("error").is_none(),
+                "{name}/{version} is published but fails: {reply}"
+            );
+        }
+    }
+}
+
+/// Runs `algobox` with `args`; returns (success, stdout, stderr).
+fn algobox(args: &[&str], cache: &Path) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_algobox"))
+        .args(args)
+        .env("ALGOBOX_CACHE_DIR", cache)
+        .env_remove("ALGOBOX_API")
+        .env_remove("ALGOBOX_API_KEY")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_a_file_then_deploy_it_and_run_it_on_a_server() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path();
+    let hello = test_artifacts::HELLO;
+
+    let (ok, stdout, _) = algobox(&["run", hello, "-d", "Neo"], cache);
+    assert!(ok);
+    assert_eq!(stdout, "Hello Neo\n");
+    let (ok, stdout, _) = algobox(&["run", hello, "-t", "[1]", "--json"], cache);
+    assert!(ok);
+    let envelope: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(envelope["result"], "Hello [1]");
+    assert_eq!(envelope["metadata"]["content_type"], "text");
+
+    let (ok, _, stderr) = algobox(&["run", test_artifacts::LOOPER, "--timeout", "0.2"], cache);
+    assert!(!ok, "a timeout must exit non-zero");
+    assert!(stderr.contains("timeout"), "{stderr}");
+    let (ok, stdout, _) = algobox(&["run", test_artifacts::FAILER, "-t", "x", "--json"], cache);
+    assert!(!ok);
+    let envelope: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(envelope["error"]["error_type"], "InputError");
+
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let api = format!("http://{}", server.address);
+    let remote = ["--api", api.as_str(), "--key", KEY];
+    let deploy = [
+        &["deploy", hello, "admin/hello", "--publish", "minor"][..],
+        &remote[..],
+    ]
+    .concat();
+    let (ok, stdout, stderr) = algobox(&deploy, cache);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("published admin/hello/0.1.0"), "{stdout}");
+    let run = [&["run", "admin/hello/0.1.0", "-d", "Neo"][..], &remote[..]].concat();
+    let (ok, stdout, stderr) = algobox(&run, cache);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Hello Neo\n");
+    let wrong_key = [
+        "run",
+        "admin/hello/0.1.0",
+        "-d",
+        "Neo",
+        "--api",
+        api.as_str(),
+        "--key",
+        "nope",
+    ];
+    let (ok, _, stderr) = algobox(&wrong_key, cache);
+    assert!(!ok);
+    assert!(stderr.contains("401"), "{stderr}");
+    server.kill();
+}
