@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Load test of `hello` over HTTP on loopback, with wrk beside the server.
+#
+#   bash runtime/benches/load.sh            # 10 s per run
+#   DURATION=30 bash runtime/benches/load.sh
+#
+# Prints: the time to the first response after publishing and after a
+# restart, then requests/s and latency percentiles at concurrency 1 and 64.
+# Needs wrk (`apt-get install wrk`). Traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10}
+PORT=${PORT:-18080}
+KEY=load-test-key
+API=http://127.0.0.1:$PORT
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release --quiet -p algobox-runtime
+cargo build --release --quiet --target wasm32-wasip2 -p hello
+BIN=target/release/algobox
+DATA=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+
+start() {
+    ALGOBOX_ADMIN_KEY=$KEY RUST_LOG=error $BIN serve --listen 127.0.0.1:$PORT --data-dir "$DATA" 2>"$DATA/serve.log" &
+    SERVER=$!
+    until grep -q "listening" "$DATA/serve.log" 2>/dev/null; do sleep 0.01; done
+}
+
+# The time of one call as curl measures it, in milliseconds.
+call_ms() {
+    curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Simple $KEY" \
+        -H 'Content-Type: text/plain' -d Neo "$API/v1/algo/admin/hello/0.1.0" |
+        awk '{printf "%.2f", $1 * 1000}'
+}
+
+start
+$BIN deploy target/wasm32-wasip2/release/hello.wasm admin/hello --publish minor --api "$API" --key "$KEY" >/dev/null
+echo "first response after publishing: $(call_ms) ms"
+kill -TERM $SERVER; wait $SERVER || true
+start
+echo "first response after a restart:  $(call_ms) ms"
+
+cat > "$DATA/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "Neo"
+wrk.headers["Content-Type"] = "text/plain"
+wrk.headers["Authorization"] = "Simple $KEY"
+LUA
+for connections in 1 64; do
+    threads=$(( connections < 2 ? 1 : 2 ))
+    echo "--- concurrency $connections ($threads wrk threads, ${DURATION}s)"
+    wrk -t$threads -c$connections -d${DURATION}s --latency -s "$DATA/post.lua" "$API/v1/algo/admin/hello/0.1.0" |
+        grep -E "Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors"
+done
