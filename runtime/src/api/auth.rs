@@ -15,6 +15,10 @@ pub(crate) fn api_key(headers: &HeaderMap) -> Option<&str> {
             key.trim()
         }
         Some(_) => return None,
+        // `Simple ` with nothing after it, trimmed to the scheme alone.
+        None if value.eq_ignore_ascii_case("simple") || value.eq_ignore_ascii_case("bearer") => {
+            return None;
+        }
         None => value,
     };
     (!key.is_empty()).then_some(key)

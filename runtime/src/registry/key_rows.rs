@@ -185,7 +185,7 @@ mod tests {
             registry.set_key("bob", "admin", "operator-chosen-key-1"),
             Err(RegistryError::KeyInUse)
         );
-        let err = registry.set_key("alice", "admin", "short").unwrap_err();
+        let err = registry.set_key("alice", "admin", "").unwrap_err();
         assert!(
             matches!(err, RegistryError::InvalidField { field: "key", .. }),
             "{err}"
