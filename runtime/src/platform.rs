@@ -232,6 +232,22 @@ impl Platform {
         }
     }
 
+    /// The algorithm, if `caller` manages it; builds are its managers' alone.
+    async fn managed(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+        if !manages {
+            return Err(PlatformError::Forbidden(format!(
+                "only the owner of {owner}/{name} may see its builds"
+            )));
+        }
+        Ok(algorithm)
+    }
+
     /// Resolves `owner/name[/version]` for `caller` to a compiled algorithm.
     /// A private algorithm of someone else does not exist to the caller.
     pub async fn resolve(
@@ -563,12 +579,7 @@ impl Platform {
         name: &str,
         page: PageRequest,
     ) -> Result<(AlgorithmRecord, Page<Build>), PlatformError> {
-        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
-        if !manages {
-            return Err(PlatformError::Forbidden(format!(
-                "only the owner of {owner}/{name} may see its builds"
-            )));
-        }
+        let algorithm = self.managed(caller, owner, name).await?;
         let registry = Arc::clone(&self.inner.registry);
         let id = algorithm.id.clone();
         let page = blocking(move || registry.builds(&id, &page)).await??;
@@ -583,12 +594,7 @@ impl Platform {
         name: &str,
         build_id: &str,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
-        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
-        if !manages {
-            return Err(PlatformError::Forbidden(format!(
-                "only the owner of {owner}/{name} may see its builds"
-            )));
-        }
+        let algorithm = self.managed(caller, owner, name).await?;
         let registry = Arc::clone(&self.inner.registry);
         let (id, build_id) = (algorithm.id.clone(), build_id.to_owned());
         let build = blocking(move || registry.build(&id, &build_id))

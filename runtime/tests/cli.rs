@@ -156,11 +156,15 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
     ];
     // (algorithm, version) -> module hash, for every publish that answered.
     let mut published: Vec<(String, String, String)> = Vec::new();
+    // Rounds 0 and 1 run to the end: the first fills the compiled-code
+    // cache, the second measures how long warm deploys take on this machine
+    // now. Later rounds kill at moments spread over that span (during an
+    // upload, a compile, a publish, or between them), so the test keeps its
+    // coverage on a slow or loaded machine.
+    let mut span = None;
     for round in 0..ROUNDS {
         let server = Server::start(data.path());
-        // Rounds kill at moments spread over the ~200 ms the two deploys
-        // take: during an upload, a compile, a publish, or between them.
-        let kill_after = Duration::from_millis(5 + round * 19);
+        let kill_after = span.map(|span: Duration| span * (round as u32 - 1) / (ROUNDS as u32 - 1));
         let started = Instant::now();
         let name = format!("algo{round}");
         let worker = std::thread::scope(|scope| {
@@ -174,12 +178,26 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
                 }
                 done
             });
-            std::thread::sleep(kill_after.saturating_sub(started.elapsed()));
-            server.kill();
-            worker.join().unwrap()
+            let done = match kill_after {
+                Some(kill_after) => {
+                    std::thread::sleep(kill_after.saturating_sub(started.elapsed()));
+                    server.kill();
+                    worker.join().unwrap()
+                }
+                None => {
+                    let done = worker.join().unwrap();
+                    span = (round == 1).then(|| started.elapsed());
+                    server.kill();
+                    done
+                }
+            };
+            done
+        });
+        let when = kill_after.map_or("ran to the end".to_owned(), |at| {
+            format!("killed after {at:?}")
         });
         eprintln!(
-            "round {round}: killed after {kill_after:?} with {} of {} publishes answered",
+            "round {round}: {when}, {} of {} publishes answered",
             worker.len(),
             modules.len()
         );
@@ -196,8 +214,8 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
         server.kill();
     }
     assert!(
-        !published.is_empty(),
-        "no publish finished in any round; the kill delays are too short"
+        published.len() >= modules.len(),
+        "the calibration round published nothing"
     );
 
     // Every stored module is whole: its bytes hash to its name.
@@ -233,22 +251,10 @@ fn check_consistent(server: &Server, published: &[(String, String, String)]) {
             version.as_str(),
             "version {name}/{version} changed"
         );
-        let (status, body) = server
-            .send(
-                "POST",
-                &format!("/v1/algo/admin/{name}/{version}"),
-                "text/plain",
-                b"x",
-            )
-            .unwrap();
-        let reply: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(status, 200);
-        let result = reply["result"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{name}/{version}: {reply}"));
+        let result = call(server, name, version);
         assert!(
             result == "Hello x" || result == "x",
-            "{name}/{version}: {reply}"
+            "{name}/{version}: {result}"
         );
     }
     // Versions the server lists but no client saw answered (killed after
@@ -266,20 +272,7 @@ fn check_consistent(server: &Server, published: &[(String, String, String)]) {
             let version = version["version_info"]["semantic_version"]
                 .as_str()
                 .unwrap();
-            let (status, body) = server
-                .send(
-                    "POST",
-                    &format!("/v1/algo/admin/{name}/{version}"),
-                    "text/plain",
-                    b"x",
-                )
-                .unwrap();
-            let reply: Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(status, 200);
-            assert!(
-                reply.get("error").is_none(),
-                "{name}/{version} is published but fails: {reply}"
-            );
+            call(server, &name, version);
         }
     }
 }
@@ -353,4 +346,17 @@ fn run_a_file_then_deploy_it_and_run_it_on_a_server() {
     assert!(!ok);
     assert!(stderr.contains("401"), "{stderr}");
     server.kill();
+}
+
+/// Calls a published version with the text `x`; it must answer with a
+/// result, not an error. Returns the result.
+fn call(server: &Server, name: &str, version: &str) -> String {
+    let path = format!("/v1/algo/admin/{name}/{version}");
+    let (status, body) = server.send("POST", &path, "text/plain", b"x").unwrap();
+    let reply: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 200, "{path}: {reply}");
+    reply["result"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}/{version} is published but fails: {reply}"))
+        .to_owned()
 }
