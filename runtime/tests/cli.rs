@@ -178,7 +178,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
                 }
                 done
             });
-            let done = match kill_after {
+            match kill_after {
                 Some(kill_after) => {
                     std::thread::sleep(kill_after.saturating_sub(started.elapsed()));
                     server.kill();
@@ -190,8 +190,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
                     server.kill();
                     done
                 }
-            };
-            done
+            }
         });
         let when = kill_after.map_or("ran to the end".to_owned(), |at| {
             format!("killed after {at:?}")
