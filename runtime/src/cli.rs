@@ -1,5 +1,6 @@
 //! The command line: one subcommand per file under `cli/`.
 
+mod account;
 mod client;
 mod deploy;
 mod run;
@@ -27,6 +28,12 @@ pub(crate) enum Command {
     Serve(serve::ServeCommand),
     Run(run::RunCommand),
     Deploy(deploy::DeployCommand),
+    /// Creates users and organizations in a data folder's registry.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+    /// Creates, lists and revokes API keys in a data folder's registry.
+    #[command(subcommand)]
+    Key(account::KeyCommand),
 }
 
 impl Command {
@@ -35,6 +42,8 @@ impl Command {
             Self::Serve(command) => command.run().await,
             Self::Run(command) => command.run().await,
             Self::Deploy(command) => command.run().await,
+            Self::Account(command) => command.run(),
+            Self::Key(command) => command.run(),
         }
     }
 }

@@ -9,7 +9,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    telemetry::init(cli.verbose);
+    // A server logs its start and requests' warnings by default; one-shot
+    // commands stay quiet unless asked.
+    let serving = matches!(cli.command, cli::Command::Serve(_));
+    telemetry::init(cli.verbose || serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

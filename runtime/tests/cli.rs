@@ -331,6 +331,48 @@ fn run_a_file_then_deploy_it_and_run_it_on_a_server() {
     let (ok, stdout, stderr) = algobox(&run, cache);
     assert!(ok, "{stderr}");
     assert_eq!(stdout, "Hello Neo\n");
+    // Accounts and keys, made with the CLI beside the running server.
+    let data_dir = data.path().to_str().unwrap();
+    let (ok, stdout, stderr) =
+        algobox(&["account", "create", "bob", "--data-dir", data_dir], cache);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "created user bob\n");
+    let (ok, stdout, stderr) = algobox(
+        &["key", "create", "bob", "--json", "--data-dir", data_dir],
+        cache,
+    );
+    assert!(ok, "{stderr}");
+    let created: Value = serde_json::from_str(&stdout).unwrap();
+    let bob_key = created["key"].as_str().unwrap().to_owned();
+    let (ok, stdout, _) = algobox(
+        &["key", "list", "bob", "--json", "--data-dir", data_dir],
+        cache,
+    );
+    assert!(ok);
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()[0]["id"],
+        created["id"]
+    );
+    // Bob's key works, and admin's private algorithm does not exist to him.
+    let as_bob = [
+        "run",
+        "admin/hello/0.1.0",
+        "-d",
+        "Neo",
+        "--api",
+        api.as_str(),
+        "--key",
+        bob_key.as_str(),
+    ];
+    let (ok, _, stderr) = algobox(&as_bob, cache);
+    assert!(!ok);
+    assert!(
+        stderr.contains("404") && stderr.contains("not found"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = algobox(&["account", "create", "bob", "--data-dir", data_dir], cache);
+    assert!(!ok && stderr.contains("already exists"), "{stderr}");
+
     let wrong_key = [
         "run",
         "admin/hello/0.1.0",
