@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use algobox_host_api::Payload;
 
-use crate::StopHandle;
+use crate::{NetworkAccess, StopHandle};
 
 /// A progress report from a running algorithm (Hkube `progress`).
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +43,7 @@ pub struct Invocation {
     pub(crate) timeout: Option<Duration>,
     pub(crate) stop: Option<StopHandle>,
     pub(crate) on_progress: Option<ProgressSink>,
+    pub(crate) network: NetworkAccess,
 }
 
 impl Invocation {
@@ -77,6 +78,15 @@ impl Invocation {
         self
     }
 
+    /// Grants the network (`full`, under the runtime's
+    /// [`EgressPolicy`](crate::EgressPolicy)) or not (`isolated`, the
+    /// default): then every socket, name lookup and HTTP request fails
+    /// inside the guest.
+    pub fn network(mut self, network: NetworkAccess) -> Self {
+        self.network = network;
+        self
+    }
+
     /// The inputs.
     pub fn inputs(&self) -> &[Payload] {
         &self.inputs
@@ -96,6 +106,7 @@ impl fmt::Debug for Invocation {
             .field("timeout", &self.timeout)
             .field("stop", &self.stop.is_some())
             .field("on_progress", &self.on_progress.is_some())
+            .field("network", &self.network)
             .finish()
     }
 }

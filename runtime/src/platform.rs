@@ -13,10 +13,11 @@ pub use self::error::PlatformError;
 use crate::async_calls::AsyncCalls;
 use crate::registry::{
     AccountKind, Algorithm as AlgorithmRecord, AlgorithmUpdate, Build, NewAlgorithm, Page,
-    PageRequest, PublishRequest, Version, VersionSpec, resolve,
+    PageRequest, PublishRequest, Settings, Version, VersionSpec, resolve,
 };
 use crate::{
-    Algorithm, ContentHash, DirectoryStore, Limits, ModuleStore, Registry, Runtime, SqliteRegistry,
+    Algorithm, ContentHash, DirectoryStore, EgressPolicy, Limits, ModuleStore, Registry, Runtime,
+    SqliteRegistry,
 };
 
 /// How long an authenticated key and a version list are trusted before the
@@ -33,6 +34,8 @@ pub struct PlatformConfig {
     pub limits: Limits,
     /// How long the results of `output=void` calls are kept.
     pub keep_results: Duration,
+    /// Where algorithms with `network_access: full` may connect.
+    pub egress: EgressPolicy,
 }
 
 impl PlatformConfig {
@@ -42,6 +45,7 @@ impl PlatformConfig {
             data_dir: data_dir.as_ref().to_owned(),
             limits: Limits::default(),
             keep_results: Duration::from_secs(3600),
+            egress: EgressPolicy::default(),
         }
     }
 }
@@ -64,6 +68,9 @@ pub struct Target {
     /// Whether the caller owns the algorithm (or is a member of the owning
     /// organization).
     pub caller_is_owner: bool,
+    /// The settings the call runs with: the version's own, fixed when it
+    /// was published (for an unpublished build, the algorithm's current).
+    pub settings: Settings,
 }
 
 /// The algobox platform. Cloning is cheap; clones share everything.
@@ -112,6 +119,7 @@ impl Platform {
         let runtime = Runtime::builder()
             .limits(config.limits)
             .cache_dir(config.data_dir.join("compiled"))
+            .egress(config.egress)
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
         Ok(Self::with_parts(
@@ -284,10 +292,15 @@ impl Platform {
             },
         };
         let algorithm = self.compiled(&hash).await?;
+        let settings = version.as_ref().map_or_else(
+            || listing.algorithm.settings.clone(),
+            |version| version.settings.clone(),
+        );
         Ok(Target {
             algorithm,
             version,
             caller_is_owner,
+            settings,
         })
     }
 

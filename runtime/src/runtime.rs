@@ -9,7 +9,9 @@ use crate::algorithm::{self, Algorithm};
 use crate::cache::CodeCache;
 use crate::engine::Engine;
 use crate::sandbox::{self, SandboxState};
-use crate::{ContentHash, Error, Invocation, InvokeError, Limits, Output, RegisterError};
+use crate::{
+    ContentHash, EgressPolicy, Error, Invocation, InvokeError, Limits, Output, RegisterError,
+};
 
 /// The algobox runtime: the one way to run algorithms, used by the CLI, the
 /// HTTP server, the examples and the tests.
@@ -42,6 +44,7 @@ struct Inner {
     linker: Linker<SandboxState>,
     cache: Option<CodeCache>,
     limits: Limits,
+    egress: Arc<EgressPolicy>,
     /// One permit per pool slot: invocations past the pool's size wait here
     /// rather than fail to instantiate.
     slots: Semaphore,
@@ -53,6 +56,7 @@ struct Inner {
 pub struct RuntimeBuilder {
     limits: Limits,
     cache_dir: Option<PathBuf>,
+    egress: EgressPolicy,
 }
 
 impl RuntimeBuilder {
@@ -66,6 +70,12 @@ impl RuntimeBuilder {
     /// after a restart too, loads it instead of compiling.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets where algorithms granted the network may connect.
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.egress = policy;
         self
     }
 
@@ -89,6 +99,7 @@ impl RuntimeBuilder {
                 linker,
                 cache,
                 limits: self.limits,
+                egress: Arc::new(self.egress),
                 slots,
                 algorithms: Mutex::default(),
             }),
@@ -176,6 +187,7 @@ impl Runtime {
             &self.inner.engine,
             &algorithm.pre,
             &self.inner.limits,
+            &self.inner.egress,
             invocation,
         )
         .await

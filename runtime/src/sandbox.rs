@@ -6,18 +6,23 @@ mod budget;
 mod host;
 mod output;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use self::budget::HostCallBudget;
 use self::host::ContextState;
 use self::output::CapturedOutput;
 use crate::engine::Engine;
-use crate::{Invocation, InvokeError, Limits, Output, StdStream, StopHandle, TrapKind};
+use crate::{
+    EgressPolicy, Invocation, InvokeError, Limits, NetworkAccess, Output, StdStream, StopHandle,
+    TrapKind,
+};
 
 /// An algorithm linked and ready to instantiate.
 pub(crate) type AlgorithmPre = bindings::AlgorithmPre<SandboxState>;
@@ -125,6 +130,7 @@ pub(crate) async fn invoke(
     engine: &Engine,
     pre: &AlgorithmPre,
     limits: &Limits,
+    egress: &Arc<EgressPolicy>,
     invocation: Invocation,
 ) -> Result<Output, InvokeError> {
     let Invocation {
@@ -132,6 +138,7 @@ pub(crate) async fn invoke(
         timeout,
         stop,
         on_progress,
+        network,
     } = invocation;
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
@@ -142,10 +149,12 @@ pub(crate) async fn invoke(
 
     let stdout = CapturedOutput::new(limits.stdio);
     let stderr = CapturedOutput::new(limits.stdio);
-    let wasi = WasiCtxBuilder::new()
-        .stdout(stdout.clone())
-        .stderr(stderr.clone())
-        .build();
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.stdout(stdout.clone()).stderr(stderr.clone());
+    if network == NetworkAccess::Full {
+        grant_network(&mut wasi, Arc::clone(egress));
+    }
+    let wasi = wasi.build();
     let mut store = Store::new(
         &engine.wasmtime,
         SandboxState {
@@ -220,6 +229,32 @@ pub(crate) async fn invoke(
         stderr: state.stderr.text(),
         progress: state.context.progress,
     })
+}
+
+/// Grants TCP, UDP and name lookup, with every outbound connection and
+/// datagram checked against the egress policy. Without this call the guest
+/// has none of them: a fresh `WasiCtx` denies every socket and lookup, and
+/// the guest sees `PermissionDenied`.
+fn grant_network(wasi: &mut WasiCtxBuilder, egress: Arc<EgressPolicy>) {
+    wasi.allow_tcp(true)
+        .allow_udp(true)
+        .allow_ip_name_lookup(true)
+        .socket_addr_check(move |address, use_| {
+            let permitted = match use_ {
+                // Outbound traffic is what the policy is about.
+                SocketAddrUse::TcpConnect | SocketAddrUse::UdpSend => egress.permits(address.ip()),
+                // Binding (also the implicit bind before a connect),
+                // listening and receiving happen on this host.
+                SocketAddrUse::TcpBind
+                | SocketAddrUse::TcpListen
+                | SocketAddrUse::TcpAccept
+                | SocketAddrUse::UdpBind
+                | SocketAddrUse::UdpReceive => {
+                    address.ip().is_unspecified() || address.ip().is_loopback()
+                }
+            };
+            Box::pin(std::future::ready(permitted))
+        });
 }
 
 /// Instantiates the algorithm and drives it through the Hkube lifecycle.

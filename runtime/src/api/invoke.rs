@@ -33,7 +33,8 @@ pub(crate) async fn call(
     let (owner, name, version) = path;
     let target = platform.resolve(&caller, owner, name, version).await?;
 
-    let mut invocation = Invocation::new(input);
+    // The version's own settings decide what it may reach.
+    let mut invocation = Invocation::new(input).network(target.settings.network_access);
     if let Some(timeout) = options.timeout {
         invocation = invocation.timeout(timeout);
     }

@@ -232,6 +232,13 @@ choice!(
     Isolated = "isolated"
 );
 
+/// Default-deny: an algorithm reaches no network unless granted.
+impl Default for NetworkAccess {
+    fn default() -> Self {
+        Self::Isolated
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,151 @@
+//! `network_access`: an `isolated` algorithm reaches nothing; a `full` one
+//! reaches what the operator's egress policy permits. Real sockets on
+//! loopback only.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use algobox_host_api::Payload;
+use algobox_runtime::{EgressPolicy, Invocation, NetworkAccess, Runtime};
+use serde_json::json;
+
+use crate::server::TestServer;
+use crate::support::{limits, load};
+
+/// A listener on 127.0.0.1 that answers `pong` and counts connections.
+fn pong() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.and_then(|mut stream| stream.write_all(b"pong"));
+        }
+    });
+    (address, accepted)
+}
+
+async fn probe(runtime: &Runtime, network: NetworkAccess, probe: serde_json::Value) -> String {
+    let guest = load(runtime, test_artifacts::NET_PROBE).await;
+    let invocation = Invocation::new(Payload::json(&probe).unwrap()).network(network);
+    match runtime.invoke(&guest, invocation).await.unwrap().payload {
+        Payload::Text(text) => text,
+        other => panic!("net-probe returns text, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+pub(crate) async fn net_probe() {
+    let (address, accepted) = pong();
+    let runtime = Runtime::builder().limits(limits()).build().unwrap();
+    let connect = json!({"connect": address.to_string()});
+    let lookup = json!({"lookup": "localhost"});
+
+    // Isolated: each attempt fails inside the guest, which goes on to
+    // report it; nothing reaches the listener.
+    let isolated = probe(&runtime, NetworkAccess::Isolated, connect.clone()).await;
+    assert_eq!(isolated, "err: PermissionDenied");
+    let isolated = probe(&runtime, NetworkAccess::Isolated, lookup.clone()).await;
+    assert!(isolated.starts_with("err: "), "{isolated}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 0);
+
+    // Full: the connection and the lookup work.
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Full, connect.clone()).await,
+        "ok: pong"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    let resolved = probe(&runtime, NetworkAccess::Full, lookup).await;
+    assert!(
+        resolved == "ok: 127.0.0.1" || resolved == "ok: ::1",
+        "{resolved}"
+    );
+
+    // The egress deny list wins over `full`.
+    let mut policy = EgressPolicy::default();
+    policy.deny("127.0.0.0/8".parse().unwrap());
+    let guarded = Runtime::builder()
+        .limits(limits())
+        .egress(policy)
+        .build()
+        .unwrap();
+    let denied = probe(&guarded, NetworkAccess::Full, connect).await;
+    assert_eq!(denied, "err: PermissionDenied");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_version_called_decides_network_access() {
+    let (address, accepted) = pong();
+    let server = TestServer::start().await;
+    let module = std::fs::read(test_artifacts::NET_PROBE).unwrap();
+    for (name, network) in [("isolated_probe", "isolated"), ("full_probe", "full")] {
+        let create = json!({"name": name, "details": {"label": name}, "settings": {"network_access": network}});
+        assert_eq!(
+            server
+                .admin_json("POST", "/v1/algorithms/admin", create)
+                .await
+                .status,
+            200
+        );
+        server
+            .send(
+                "PUT",
+                &format!("/v1/algorithms/admin/{name}/source"),
+                Some(crate::server::ADMIN_KEY),
+                Some("application/wasm"),
+                module.clone(),
+            )
+            .await;
+        server
+            .admin_json(
+                "POST",
+                &format!("/v1/algorithms/admin/{name}/compile"),
+                json!({}),
+            )
+            .await;
+        let published = server
+            .admin_json(
+                "POST",
+                &format!("/v1/algorithms/admin/{name}/versions"),
+                json!({"version_info": {"version_type": "minor"}}),
+            )
+            .await;
+        assert_eq!(published.json()["settings"]["network_access"], network);
+    }
+    let call = |name: &'static str| {
+        let body = json!({"connect": address.to_string()}).to_string();
+        let server = &server;
+        async move {
+            let reply = server
+                .send(
+                    "POST",
+                    &format!("/v1/algo/admin/{name}/0.1.0"),
+                    Some(crate::server::ADMIN_KEY),
+                    Some("application/json"),
+                    body,
+                )
+                .await;
+            reply.json()["result"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(call("isolated_probe").await, "err: PermissionDenied");
+    assert_eq!(call("full_probe").await, "ok: pong");
+
+    // Granting the network to the algorithm later does not change the
+    // version already published: its settings were fixed then.
+    let update = json!({"settings": {"network_access": "full"}});
+    assert_eq!(
+        server
+            .admin_json("PUT", "/v1/algorithms/admin/isolated_probe", update)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(call("isolated_probe").await, "err: PermissionDenied");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
