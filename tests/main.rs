@@ -6,6 +6,7 @@
 mod api;
 mod examples;
 mod network;
+mod pipeline;
 mod python_client;
 mod registration;
 mod sandbox;
@@ -29,6 +30,7 @@ fn every_guest_has_a_test() {
 mod covered {
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
     pub(crate) use crate::network::net_probe;
+    pub(crate) use crate::pipeline::caller;
     pub(crate) use crate::registration::command;
     pub(crate) use crate::sandbox::{
         chatterbox, deep_recursion, echo, failer, looper, memory_hog, oversized, panicker, sleeper,

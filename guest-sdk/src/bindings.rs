@@ -47,3 +47,14 @@ impl From<AlgoError> for types::AlgoError {
         }
     }
 }
+
+/// Converts an error from the host. (A `From` impl would clash with
+/// `AlgoError`'s blanket conversion, since the generated type implements
+/// `Error`, and that one would lose the code.)
+pub(crate) fn algo_error(error: types::AlgoError) -> AlgoError {
+    AlgoError {
+        code: error.code,
+        message: error.message,
+        details: error.details,
+    }
+}

@@ -103,6 +103,7 @@ mod instance;
 mod json;
 mod output;
 mod panic_hook;
+pub mod pipeline;
 
 pub use algobox_host_api::{AlgoError, ContentType, Payload};
 pub use algorithm::Algorithm;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use algobox_host_api::Payload;
 
-use crate::{NetworkAccess, StopHandle};
+use crate::{NetworkAccess, Pipeline, StopHandle};
 
 /// A progress report from a running algorithm (Hkube `progress`).
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,7 @@ pub struct Invocation {
     pub(crate) stop: Option<StopHandle>,
     pub(crate) on_progress: Option<ProgressSink>,
     pub(crate) network: NetworkAccess,
+    pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
 }
 
 impl Invocation {
@@ -87,6 +88,13 @@ impl Invocation {
         self
     }
 
+    /// Lets the algorithm call others through `pipeline`; without one its
+    /// calls fail with `PermissionDenied` (`pipeline_enabled: false`).
+    pub fn pipeline(mut self, pipeline: Arc<dyn Pipeline>) -> Self {
+        self.pipeline = Some(pipeline);
+        self
+    }
+
     /// The inputs.
     pub fn inputs(&self) -> &[Payload] {
         &self.inputs
@@ -107,6 +115,7 @@ impl fmt::Debug for Invocation {
             .field("stop", &self.stop.is_some())
             .field("on_progress", &self.on_progress.is_some())
             .field("network", &self.network)
+            .field("pipeline", &self.pipeline.is_some())
             .finish()
     }
 }

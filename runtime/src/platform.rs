@@ -3,6 +3,7 @@
 //! over it; permission checks and version resolution live here.
 
 mod error;
+mod pipeline;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use self::error::PlatformError;
+pub use self::pipeline::MAX_DEPTH;
 use crate::async_calls::AsyncCalls;
 use crate::registry::{
     AccountKind, Algorithm as AlgorithmRecord, AlgorithmUpdate, Build, NewAlgorithm, Page,

@@ -139,10 +139,17 @@ pub(crate) async fn invoke(
         stop,
         on_progress,
         network,
+        pipeline,
     } = invocation;
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
     let deadline = started + timeout;
+    // A stop of an algorithm that calls others must reach them, so such an
+    // invocation always has a handle to share.
+    let stop = match stop {
+        None if pipeline.is_some() => Some(StopHandle::new()),
+        stop => stop,
+    };
     if let Some(stop) = &stop {
         stop.arm(limits.stop_grace, limits.max_stop_grace);
     }
@@ -171,6 +178,8 @@ pub(crate) async fn invoke(
                 on_progress,
                 stop: stop.clone(),
                 panic: None,
+                deadline,
+                pipeline,
             },
             stdout,
             stderr,

@@ -34,7 +34,7 @@ pub(crate) async fn call(
     let target = platform.resolve(&caller, owner, name, version).await?;
 
     // The version's own settings decide what it may reach.
-    let mut invocation = Invocation::new(input).network(target.settings.network_access);
+    let mut invocation = platform.invocation(&caller, &target, input, 0);
     if let Some(timeout) = options.timeout {
         invocation = invocation.timeout(timeout);
     }

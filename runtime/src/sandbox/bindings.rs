@@ -3,7 +3,12 @@
 wasmtime::component::bindgen!({
     path: "../host-api/wit",
     world: "algorithm",
-    imports: { default: trappable },
+    // Calling another algorithm waits on it, so that import is async; the
+    // rest answer at once.
+    imports: {
+        "algobox:algorithm/pipeline.call": async | trappable,
+        default: trappable,
+    },
     exports: { default: async },
 });
 
@@ -38,5 +43,15 @@ pub(crate) fn algo_error(err: AlgoError) -> algobox_host_api::AlgoError {
         code: err.code,
         message: err.message,
         details: err.details,
+    }
+}
+
+impl From<algobox_host_api::AlgoError> for AlgoError {
+    fn from(err: algobox_host_api::AlgoError) -> Self {
+        Self {
+            code: err.code,
+            message: err.message,
+            details: err.details,
+        }
     }
 }

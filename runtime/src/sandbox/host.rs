@@ -1,10 +1,15 @@
 //! The `algobox:algorithm/context` imports, as the host implements them.
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::bindings::{LogLevel, algobox::algorithm::context, algobox::algorithm::types};
+use super::bindings::{
+    self, LogLevel, Payload, algobox::algorithm::context, algobox::algorithm::pipeline,
+    algobox::algorithm::types,
+};
 use super::budget::HostCallBudget;
-use crate::{Progress, ProgressSink, StopHandle};
+use crate::pipeline::not_enabled;
+use crate::{Pipeline, PipelineCall, Progress, ProgressSink, StopHandle};
 
 /// The invocation-side state the context imports read and write.
 pub(crate) struct ContextState {
@@ -15,6 +20,10 @@ pub(crate) struct ContextState {
     pub(crate) stop: Option<StopHandle>,
     /// The message the guest's panic hook reported, if it panicked.
     pub(crate) panic: Option<String>,
+    /// When the invocation times out: calls to other algorithms end by then.
+    pub(crate) deadline: Instant,
+    /// Carries out calls to other algorithms, when granted.
+    pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
 }
 
 /// The longest panic message kept; a guest cannot make the host hold more.
@@ -78,5 +87,31 @@ impl context::Host for ContextState {
         }
         self.panic = Some(message);
         Ok(())
+    }
+}
+
+impl pipeline::Host for ContextState {
+    async fn call(
+        &mut self,
+        algorithm: String,
+        input: Payload,
+        timeout_ms: Option<u64>,
+    ) -> wasmtime::Result<Result<Payload, bindings::AlgoError>> {
+        let input = algobox_host_api::Payload::from(input);
+        self.budget.charge(algorithm.len() + input.len())?;
+        let Some(pipeline) = self.pipeline.clone() else {
+            return Ok(Err(not_enabled().into()));
+        };
+        // The callee never outlives the caller.
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        let timeout = timeout_ms.map_or(remaining, |ms| Duration::from_millis(ms).min(remaining));
+        let call = PipelineCall {
+            algorithm,
+            input,
+            timeout,
+            stop: self.stop.clone().unwrap_or_default(),
+        };
+        let result = pipeline.call(call).await;
+        Ok(result.map(Payload::from).map_err(Into::into))
     }
 }
