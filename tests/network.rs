@@ -29,6 +29,27 @@ fn pong() -> (SocketAddr, Arc<AtomicUsize>) {
     (address, accepted)
 }
 
+/// A listener on 127.0.0.1 that answers any HTTP request with `200 pong`
+/// and counts requests.
+fn http_pong() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&served);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            counter.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\npong",
+            );
+        }
+    });
+    (address, served)
+}
+
 async fn probe(runtime: &Runtime, network: NetworkAccess, probe: serde_json::Value) -> String {
     let guest = load(runtime, test_artifacts::NET_PROBE).await;
     let invocation = Invocation::new(Payload::json(&probe).unwrap()).network(network);
@@ -65,6 +86,20 @@ pub(crate) async fn net_probe() {
         "{resolved}"
     );
 
+    // Outbound HTTP follows the same rules.
+    let (web, served) = http_pong();
+    let get = json!({"http": format!("http://{web}/hello")});
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Isolated, get.clone()).await,
+        "err: PermissionDenied"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Full, get.clone()).await,
+        "ok: 200 pong"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+
     // The egress deny list wins over `full`.
     let mut policy = EgressPolicy::default();
     policy.deny("127.0.0.0/8".parse().unwrap());
@@ -76,6 +111,9 @@ pub(crate) async fn net_probe() {
     let denied = probe(&guarded, NetworkAccess::Full, connect).await;
     assert_eq!(denied, "err: PermissionDenied");
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    let denied = probe(&guarded, NetworkAccess::Full, get).await;
+    assert_eq!(denied, "err: PermissionDenied");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

@@ -97,6 +97,7 @@ pub mod bindings;
 pub mod context;
 pub mod error_code;
 mod function;
+pub mod http;
 mod input;
 mod inputs;
 mod instance;

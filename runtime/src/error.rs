@@ -60,7 +60,7 @@ pub enum RegisterError {
     },
     /// The component imports an interface algobox does not provide.
     #[error(
-        "the component imports `{name}`, which algobox does not provide; algobox provides `algobox:algorithm/context` and WASI 0.2 (cli, io, clocks, random, filesystem, sockets), and an algorithm may import nothing else"
+        "the component imports `{name}`, which algobox does not provide; algobox provides the `algobox:algorithm` interfaces and WASI 0.2 (cli, io, clocks, random, filesystem, sockets, http), and an algorithm may import nothing else"
     )]
     UnsupportedImport {
         /// The import's name.

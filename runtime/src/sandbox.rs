@@ -4,6 +4,7 @@
 mod bindings;
 mod budget;
 mod host;
+mod http;
 mod output;
 
 use std::sync::Arc;
@@ -14,9 +15,11 @@ use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use self::budget::HostCallBudget;
 use self::host::ContextState;
+use self::http::HttpEgress;
 use self::output::CapturedOutput;
 use crate::engine::Engine;
 use crate::{
@@ -35,6 +38,18 @@ pub(crate) struct SandboxState {
     context: ContextState,
     stdout: CapturedOutput,
     stderr: CapturedOutput,
+    http: WasiHttpCtx,
+    http_egress: HttpEgress,
+}
+
+impl WasiHttpView for SandboxState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_egress,
+        }
+    }
 }
 
 impl WasiView for SandboxState {
@@ -59,6 +74,7 @@ impl HasData for HasContext {
 pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<SandboxState>> {
     let mut linker = Linker::<SandboxState>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     bindings::Algorithm::add_to_linker::<_, HasContext>(&mut linker, |state| &mut state.context)?;
     Ok(linker)
 }
@@ -183,6 +199,11 @@ pub(crate) async fn invoke(
             },
             stdout,
             stderr,
+            http: WasiHttpCtx::new(),
+            http_egress: HttpEgress {
+                network,
+                egress: Arc::clone(egress),
+            },
         },
     );
     store.limiter(|state| &mut state.memory);

@@ -3,13 +3,14 @@
 //! `isolated` algorithms reach nothing and `full` ones reach what the egress
 //! policy permits, with every failure readable inside the guest.
 //!
-//! Input: `{"connect": "127.0.0.1:PORT"}` (connect, read to the end) or
-//! `{"lookup": "localhost"}` (resolve the name).
+//! Input: `{"connect": "127.0.0.1:PORT"}` (connect, read to the end),
+//! `{"lookup": "localhost"}` (resolve the name) or `{"http": "URL"}` (GET
+//! it through `wasi:http`; `ok: <status> <body>` or `err: <error_type>`).
 
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 
-use algobox_guest_sdk::{AlgoError, Json, export_function};
+use algobox_guest_sdk::{AlgoError, Json, export_function, http};
 use serde::Deserialize;
 
 /// What to try.
@@ -18,6 +19,7 @@ use serde::Deserialize;
 enum Probe {
     Connect(String),
     Lookup(String),
+    Http(String),
 }
 
 fn probe(Json(probe): Json<Probe>) -> Result<String, AlgoError> {
@@ -38,6 +40,14 @@ fn probe(Json(probe): Json<Probe>) -> Result<String, AlgoError> {
                 None => "err: no address".to_owned(),
             },
             Err(err) => format!("err: {:?}", err.kind()),
+        },
+        Probe::Http(url) => match http::get(&url) {
+            Ok(response) => format!(
+                "ok: {} {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            ),
+            Err(err) => format!("err: {}", err.code),
         },
     })
 }
