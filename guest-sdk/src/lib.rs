@@ -95,6 +95,7 @@ mod algorithm;
 )]
 pub mod bindings;
 pub mod context;
+pub mod data;
 pub mod error_code;
 mod function;
 pub mod http;

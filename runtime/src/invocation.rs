@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use algobox_host_api::Payload;
 
-use crate::{NetworkAccess, Pipeline, StopHandle};
+use crate::{DataAccess, NetworkAccess, Pipeline, StopHandle};
 
 /// A progress report from a running algorithm (Hkube `progress`).
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +45,7 @@ pub struct Invocation {
     pub(crate) on_progress: Option<ProgressSink>,
     pub(crate) network: NetworkAccess,
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
+    pub(crate) data: Option<Arc<dyn DataAccess>>,
 }
 
 impl Invocation {
@@ -95,6 +96,12 @@ impl Invocation {
         self
     }
 
+    /// Lets the algorithm read and write `data://` files through `data`.
+    pub fn data(mut self, data: Arc<dyn DataAccess>) -> Self {
+        self.data = Some(data);
+        self
+    }
+
     /// The inputs.
     pub fn inputs(&self) -> &[Payload] {
         &self.inputs
@@ -116,6 +123,7 @@ impl fmt::Debug for Invocation {
             .field("on_progress", &self.on_progress.is_some())
             .field("network", &self.network)
             .field("pipeline", &self.pipeline.is_some())
+            .field("data", &self.data.is_some())
             .finish()
     }
 }

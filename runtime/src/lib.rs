@@ -42,6 +42,7 @@ pub mod api;
 pub mod async_calls;
 mod cache;
 mod content_hash;
+mod data_access;
 mod deadline;
 mod egress;
 mod engine;
@@ -59,6 +60,7 @@ mod timestamp;
 
 pub use algorithm::Algorithm;
 pub use content_hash::{ContentHash, ParseContentHashError};
+pub use data_access::{DataAccess, DataFuture};
 pub use egress::{Cidr, EgressPolicy, ParseCidrError};
 pub use error::{Error, InvokeError, RegisterError, StdStream, TrapKind};
 pub use invocation::{Invocation, Output, Progress, ProgressSink};

@@ -3,6 +3,7 @@
 
 mod bindings;
 mod budget;
+mod data;
 mod host;
 mod http;
 mod output;
@@ -156,6 +157,7 @@ pub(crate) async fn invoke(
         on_progress,
         network,
         pipeline,
+        data,
     } = invocation;
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
@@ -196,6 +198,7 @@ pub(crate) async fn invoke(
                 panic: None,
                 deadline,
                 pipeline,
+                data,
             },
             stdout,
             stderr,

@@ -3,10 +3,15 @@
 wasmtime::component::bindgen!({
     path: "../host-api/wit",
     world: "algorithm",
-    // Calling another algorithm waits on it, so that import is async; the
-    // rest answer at once.
+    // Calling another algorithm and file operations wait, so those imports
+    // are async; the rest answer at once.
     imports: {
         "algobox:algorithm/pipeline.call": async | trappable,
+        "algobox:algorithm/data.read": async | trappable,
+        "algobox:algorithm/data.write": async | trappable,
+        "algobox:algorithm/data.exists": async | trappable,
+        "algobox:algorithm/data.delete": async | trappable,
+        "algobox:algorithm/data.list-files": async | trappable,
         default: trappable,
     },
     exports: { default: async },

@@ -9,7 +9,7 @@ use super::bindings::{
 };
 use super::budget::HostCallBudget;
 use crate::pipeline::not_enabled;
-use crate::{Pipeline, PipelineCall, Progress, ProgressSink, StopHandle};
+use crate::{DataAccess, Pipeline, PipelineCall, Progress, ProgressSink, StopHandle};
 
 /// The invocation-side state the context imports read and write.
 pub(crate) struct ContextState {
@@ -24,6 +24,8 @@ pub(crate) struct ContextState {
     pub(crate) deadline: Instant,
     /// Carries out calls to other algorithms, when granted.
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
+    /// Reads and writes `data://` files for the caller, when granted.
+    pub(crate) data: Option<Arc<dyn DataAccess>>,
 }
 
 /// The longest panic message kept; a guest cannot make the host hold more.
