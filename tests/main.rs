@@ -4,6 +4,7 @@
 //! every guest must have a test here (see `every_guest_has_a_test`).
 
 mod api;
+mod data_api;
 mod examples;
 mod network;
 mod pipeline;
@@ -28,6 +29,7 @@ fn every_guest_has_a_test() {
 
 /// The guests the tests cover, by name.
 mod covered {
+    pub(crate) use crate::data_api::archiver;
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
     pub(crate) use crate::network::net_probe;
     pub(crate) use crate::pipeline::caller;

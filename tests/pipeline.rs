@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
 use algobox_runtime::platform::Caller;
-use algobox_runtime::registry::AccountKind;
 use algobox_runtime::{InvokeError, StopHandle};
 use serde_json::{Value, json};
 
@@ -278,9 +277,7 @@ async fn recursion_ends_at_the_depth_limit() {
 #[tokio::test]
 async fn a_private_algorithm_stays_invisible_through_another_algorithm() {
     let server = TestServer::start().await;
-    let registry = server.platform.registry().clone();
-    registry.create_account("bob", AccountKind::User).unwrap();
-    let (_, bob) = registry.create_key("bob", "test").unwrap();
+    let bob = server.user("bob");
     deploy(
         &server,
         ADMIN_KEY,

@@ -30,6 +30,7 @@ pub(crate) struct TestServer {
 pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) content_type: String,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Bytes,
 }
 
@@ -116,12 +117,23 @@ impl TestServer {
             .get("content-type")
             .map(|value| value.to_str().unwrap().to_owned())
             .unwrap_or_default();
+        let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
             content_type,
+            headers,
             body,
         }
+    }
+
+    /// Creates the user `name` and returns a key of it.
+    pub(crate) fn user(&self, name: &str) -> String {
+        let registry = self.platform.registry();
+        registry
+            .create_account(name, algobox_runtime::registry::AccountKind::User)
+            .unwrap();
+        registry.create_key(name, "test").unwrap().1
     }
 
     /// Sends JSON as the admin.

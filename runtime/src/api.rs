@@ -8,6 +8,7 @@ mod algorithms;
 mod auth;
 mod body;
 mod call;
+mod data;
 mod error;
 mod invoke;
 mod objects;

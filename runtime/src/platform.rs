@@ -2,6 +2,7 @@
 //! registry, the module store and the runtime. The HTTP API is a thin layer
 //! over it; permission checks and version resolution live here.
 
+mod data;
 mod error;
 mod pipeline;
 
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 pub use self::error::PlatformError;
 pub use self::pipeline::MAX_DEPTH;
 use crate::async_calls::AsyncCalls;
+use crate::data_store::DataStore;
 use crate::registry::{
     AccountKind, Algorithm as AlgorithmRecord, AlgorithmUpdate, Build, NewAlgorithm, Page,
     PageRequest, PublishRequest, Settings, Version, VersionSpec, resolve,
@@ -30,12 +32,15 @@ const CACHE_TTL: Duration = Duration::from_secs(2);
 /// Where a platform keeps its state, and its limits.
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
-    /// The data folder: `registry.sqlite3`, `modules/`, `compiled/`.
+    /// The data folder: `registry.sqlite3`, `modules/`, `compiled/`,
+    /// `files/` (the Data API's).
     pub data_dir: PathBuf,
     /// The limits of every invocation.
     pub limits: Limits,
     /// How long the results of `output=void` calls are kept.
     pub keep_results: Duration,
+    /// The largest file the Data API stores.
+    pub max_file_bytes: u64,
     /// Where algorithms with `network_access: full` may connect.
     pub egress: EgressPolicy,
 }
@@ -47,6 +52,7 @@ impl PlatformConfig {
             data_dir: data_dir.as_ref().to_owned(),
             limits: Limits::default(),
             keep_results: Duration::from_secs(3600),
+            max_file_bytes: DataStore::DEFAULT_MAX_FILE_BYTES,
             egress: EgressPolicy::default(),
         }
     }
@@ -98,6 +104,7 @@ struct Inner {
     registry: Arc<dyn Registry>,
     modules: Arc<dyn ModuleStore>,
     calls: AsyncCalls,
+    data: Arc<DataStore>,
     keys: Mutex<HashMap<String, (Caller, Instant)>>,
     listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
 }
@@ -118,6 +125,8 @@ impl Platform {
         let registry =
             blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
         let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
+        let data = DataStore::open(config.data_dir.join("files"))?
+            .with_max_file_bytes(config.max_file_bytes);
         let runtime = Runtime::builder()
             .limits(config.limits)
             .cache_dir(config.data_dir.join("compiled"))
@@ -128,16 +137,18 @@ impl Platform {
             runtime,
             Arc::new(registry),
             Arc::new(modules),
+            Arc::new(data),
             config.keep_results,
         ))
     }
 
-    /// A platform over parts chosen by the embedder (another registry or
-    /// module store, say).
+    /// A platform over parts chosen by the embedder (another registry,
+    /// module store or data folder, say).
     pub fn with_parts(
         runtime: Runtime,
         registry: Arc<dyn Registry>,
         modules: Arc<dyn ModuleStore>,
+        data: Arc<DataStore>,
         keep_results: Duration,
     ) -> Self {
         Self {
@@ -146,6 +157,7 @@ impl Platform {
                 registry,
                 modules,
                 calls: AsyncCalls::new(keep_results),
+                data,
                 keys: Mutex::default(),
                 listings: Mutex::default(),
             }),

@@ -2,39 +2,16 @@
 
 use http::{HeaderMap, StatusCode};
 use hyper::body::Incoming;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::response::{self, Response};
 use super::{auth, body, objects};
-use crate::platform::Caller;
 use crate::registry::{AlgorithmUpdate, NewAlgorithm, PageRequest, PublishRequest, VersionBump};
 use crate::{ContentHash, Platform};
 
-/// Bodies of management requests are small JSON documents.
-const JSON_LIMIT: usize = 1 << 20;
 /// The largest module an upload may carry.
 const MODULE_LIMIT: usize = 256 << 20;
-
-async fn caller(platform: &Platform, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    Ok(platform.authenticate(auth::api_key(headers)).await?)
-}
-
-/// Reads a JSON body; an empty body is `{}`.
-async fn json_body<T: DeserializeOwned>(body: Incoming) -> Result<T, ApiError> {
-    let bytes = body::read(body, JSON_LIMIT).await?;
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        &bytes
-    };
-    serde_json::from_slice(bytes).map_err(|err| {
-        ApiError::BadRequest(format!(
-            "the body is not the JSON this endpoint takes: {err}"
-        ))
-    })
-}
 
 fn ok(value: &Value) -> Response {
     response::json(StatusCode::OK, value)
@@ -47,8 +24,8 @@ pub(crate) async fn create(
     body: Incoming,
     owner: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
-    let request: NewAlgorithm = json_body(body).await?;
+    let caller = auth::caller(platform, headers).await?;
+    let request: NewAlgorithm = body::json(body).await?;
     let algorithm = platform.create_algorithm(&caller, owner, request).await?;
     Ok(ok(&objects::algorithm(&algorithm)))
 }
@@ -60,7 +37,7 @@ pub(crate) async fn get(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let (algorithm, versions, _) = platform.algorithm(&caller, owner, name).await?;
     let latest = versions.iter().max_by(|a, b| a.version.cmp(&b.version));
     Ok(ok(&match latest {
@@ -77,7 +54,7 @@ pub(crate) async fn update(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let form_encoded = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -87,13 +64,13 @@ pub(crate) async fn update(
         // data, which keeps only the nested dicts' keys: the values never
         // leave the client. Answer as Algorithmia did (the algorithm, with
         // its id) and change nothing, rather than fail its callers.
-        body::read(body, JSON_LIMIT).await?;
+        body::read(body, body::JSON_LIMIT).await?;
         tracing::warn!(
             "ignoring a form-encoded update of {owner}/{name}; send the update as JSON to change anything"
         );
         AlgorithmUpdate::default()
     } else {
-        json_body(body).await?
+        body::json(body).await?
     };
     let algorithm = platform
         .update_algorithm(&caller, owner, name, update)
@@ -108,7 +85,7 @@ pub(crate) async fn delete(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     platform.delete_algorithm(&caller, owner, name).await?;
     Ok(response::empty(StatusCode::NO_CONTENT))
 }
@@ -121,7 +98,7 @@ pub(crate) async fn upload(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let wasm = body::read(body, MODULE_LIMIT).await?;
     let size = wasm.len();
     let (algorithm, hash) = platform.upload(&caller, owner, name, wasm).await?;
@@ -138,7 +115,7 @@ pub(crate) async fn compile(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let (algorithm, build) = platform.compile(&caller, owner, name).await?;
     Ok(ok(&objects::version(&algorithm, None, &build)))
 }
@@ -151,8 +128,8 @@ pub(crate) async fn publish(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
-    let body: Value = json_body(body).await?;
+    let caller = auth::caller(platform, headers).await?;
+    let body: Value = body::json(body).await?;
     let info = &body["version_info"];
     let bump: VersionBump = info["version_type"]
         .as_str()
@@ -221,7 +198,7 @@ pub(crate) async fn versions(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let request = page_request(query)?;
     let limit = request.limit;
     let (algorithm, page) = platform.versions(&caller, owner, name, request).await?;
@@ -239,7 +216,7 @@ pub(crate) async fn version(
     name: &str,
     hash: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let hash: ContentHash = hash.parse().map_err(|_| {
         ApiError::BadRequest(format!(
             "{hash} is not a build hash; pass the 64-hex-digit git_hash of a version"
@@ -257,7 +234,7 @@ pub(crate) async fn builds(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let request = page_request(query)?;
     let limit = request.limit;
     let (_, page) = platform.builds(&caller, owner, name, request).await?;
@@ -275,7 +252,7 @@ pub(crate) async fn build(
     name: &str,
     build_id: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let (_, build) = platform.build(&caller, owner, name, build_id).await?;
     Ok(ok(&objects::build(&build, None)))
 }
@@ -288,7 +265,7 @@ pub(crate) async fn build_logs(
     name: &str,
     build_id: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     let (_, build) = platform.build(&caller, owner, name, build_id).await?;
     if build.finished_at.is_none() {
         return Err(ApiError::NotFound {
@@ -307,7 +284,7 @@ pub(crate) async fn scm_status(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = caller(platform, headers).await?;
+    let caller = auth::caller(platform, headers).await?;
     platform.algorithm(&caller, owner, name).await?;
     Ok(ok(&json!({ "scm_connection_status": "active" })))
 }

@@ -3,6 +3,15 @@
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
+use super::error::ApiError;
+use crate::Platform;
+use crate::platform::Caller;
+
+/// The caller a request's key authenticates.
+pub(crate) async fn caller(platform: &Platform, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    Ok(platform.authenticate(api_key(headers)).await?)
+}
+
 /// The API key a request carries, in any of the three forms clients send:
 /// `Simple KEY` (Algorithmia's documented form), a bare `KEY` (what the
 /// official Python client 2.0.5 sends) and `Bearer KEY`.

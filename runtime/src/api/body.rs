@@ -2,6 +2,7 @@
 
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
+use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 
@@ -22,4 +23,22 @@ pub(crate) async fn read(body: Incoming, limit: usize) -> Result<Vec<u8>, ApiErr
             "cannot read the request body: {err}"
         ))),
     }
+}
+
+/// JSON request bodies (management, Data API) are small documents.
+pub(crate) const JSON_LIMIT: usize = 1 << 20;
+
+/// Reads a JSON body; an empty body is `{}`.
+pub(crate) async fn json<T: DeserializeOwned>(body: Incoming) -> Result<T, ApiError> {
+    let bytes = read(body, JSON_LIMIT).await?;
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &bytes
+    };
+    serde_json::from_slice(bytes).map_err(|err| {
+        ApiError::BadRequest(format!(
+            "the body is not the JSON this endpoint takes: {err}"
+        ))
+    })
 }

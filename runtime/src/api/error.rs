@@ -3,7 +3,7 @@
 use http::StatusCode;
 
 use super::response::{self, Response};
-use crate::{PlatformError, RegistryError};
+use crate::{DataError, PlatformError, RegistryError};
 
 /// A request that cannot be served, as the client will see it.
 ///
@@ -52,27 +52,36 @@ pub(crate) enum ApiError {
         /// The path.
         path: String,
     },
+    /// A collection with files, deleted without `force`; the client reads
+    /// `error.message` and `error.deleted`.
+    #[error("{0}")]
+    NotEmpty(String),
     /// The body is over the limit.
     #[error("the request body is larger than {limit} bytes; pass large inputs as a `data://` file")]
     BodyTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A stored file would pass the server's limit.
+    #[error("{0}")]
+    FileTooLarge(String),
     /// The server failed.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ApiError {
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::AlreadyExists(_) => StatusCode::CONFLICT,
-            Self::AlreadyPublished(_) | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::AlreadyPublished(_) | Self::BadRequest(_) | Self::NotEmpty(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTooLarge { .. } | Self::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,7 +94,10 @@ impl ApiError {
             Self::NotFound { code, .. } => *code,
             Self::AlreadyExists(_) => 1002,
             Self::AlreadyPublished(_) => 1007,
-            Self::BadRequest(_) | Self::BodyTooLarge { .. } => 2015,
+            Self::BadRequest(_)
+            | Self::BodyTooLarge { .. }
+            | Self::FileTooLarge(_)
+            | Self::NotEmpty(_) => 2015,
             Self::NoRoute { .. } | Self::MethodNotAllowed { .. } => 6001,
             Self::Internal(_) => 5001,
         }
@@ -96,9 +108,12 @@ impl ApiError {
         if let Self::Internal(message) = &self {
             tracing::error!("{message}");
         }
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": { "code": self.code(), "message": self.to_string() }
         });
+        if let Self::NotEmpty(_) = self {
+            body["error"]["deleted"] = 0.into();
+        }
         response::json(self.status(), &body)
     }
 }
@@ -130,7 +145,26 @@ impl From<PlatformError> for ApiError {
                 RegistryError::Storage(_) | RegistryError::Random(_) => Self::Internal(message),
                 _ => Self::BadRequest(message),
             },
+            PlatformError::Data(err) => err.into(),
             PlatformError::ModuleStore(_) | PlatformError::Internal(_) => Self::Internal(message),
+        }
+    }
+}
+
+impl From<DataError> for ApiError {
+    fn from(err: DataError) -> Self {
+        let message = err.to_string();
+        match err {
+            DataError::NotFound(_) => Self::NotFound {
+                code: 1000,
+                message,
+            },
+            DataError::Forbidden(_) => Self::Forbidden(message),
+            DataError::AlreadyExists(_) => Self::AlreadyExists(message),
+            DataError::NotEmpty { .. } => Self::NotEmpty(message),
+            DataError::TooLarge { .. } => Self::FileTooLarge(message),
+            DataError::Path(_) | DataError::Invalid(_) => Self::BadRequest(message),
+            _ => Self::Internal(message),
         }
     }
 }

@@ -7,7 +7,7 @@ use hyper::body::Incoming;
 
 use super::error::ApiError;
 use super::response::{self, Response};
-use super::{algorithms, invoke, requests};
+use super::{algorithms, data, invoke, requests};
 use crate::Platform;
 
 /// Routes one request and turns any error into its response.
@@ -38,6 +38,11 @@ async fn route(
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let method = &parts.method;
     let headers = &parts.headers;
+    // Data paths are parsed by the Data API itself, from the raw path, so
+    // that an encoded separator cannot pass for a real one.
+    if let Some(raw) = data_path(&path) {
+        return data::handle(platform, method, headers, query, body, raw).await;
+    }
     let not_allowed = || ApiError::MethodNotAllowed {
         method: method.to_string(),
         path: path.clone(),
@@ -119,4 +124,18 @@ async fn route(
             path: path.clone(),
         }),
     }
+}
+
+/// The part of a Data API path after `/v1/data/` (or its long form,
+/// `/v1/connector/data/`), still percent-encoded.
+fn data_path(path: &str) -> Option<&str> {
+    ["/v1/data", "/v1/connector/data"]
+        .iter()
+        .find_map(|prefix| {
+            let rest = path.strip_prefix(prefix)?;
+            match rest {
+                "" => Some(""),
+                _ => rest.strip_prefix('/'),
+            }
+        })
 }

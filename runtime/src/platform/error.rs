@@ -1,4 +1,4 @@
-use crate::{ModuleStoreError, RegisterError, RegistryError};
+use crate::{DataError, ModuleStoreError, RegisterError, RegistryError};
 
 /// A platform operation failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,9 @@ pub enum PlatformError {
     /// The module store failed.
     #[error(transparent)]
     ModuleStore(#[from] ModuleStoreError),
+    /// A Data API operation failed.
+    #[error(transparent)]
+    Data(#[from] DataError),
     /// The module is not an algorithm algobox can run.
     #[error(transparent)]
     Register(#[from] RegisterError),

@@ -83,8 +83,9 @@ impl Pipeline for PlatformPipeline {
 
 impl Platform {
     /// An invocation of `target` for `caller`, with the capabilities of the
-    /// version called: its network access and, if enabled, calls to other
-    /// algorithms at `depth` (0 for a call from outside).
+    /// version called: its network access, `data://` files as `caller`
+    /// and, if enabled, calls to other algorithms at `depth` (0 for a call
+    /// from outside).
     pub fn invocation(
         &self,
         caller: &Caller,
@@ -92,7 +93,12 @@ impl Platform {
         input: Payload,
         depth: u32,
     ) -> Invocation {
-        let mut invocation = Invocation::new(input).network(target.settings.network_access);
+        let mut invocation = Invocation::new(input)
+            .network(target.settings.network_access)
+            .data(Arc::new(super::data::PlatformData {
+                platform: self.clone(),
+                caller: caller.clone(),
+            }));
         if target.settings.pipeline_enabled {
             invocation = invocation.pipeline(Arc::new(PlatformPipeline {
                 platform: self.clone(),

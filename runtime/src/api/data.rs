@@ -1,0 +1,365 @@
+//! `/v1/data/...`: hosted files and collections, as the official clients
+//! use them.
+//!
+//! The client's demands shape the answers: `HEAD` is 200 for files only,
+//! creating a collection answers exactly 200, every `DELETE` answers JSON,
+//! and listings page with an opaque `marker` that is absent on the last
+//! page.
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body_util::BodyExt as _;
+use hyper::body::{Body as _, Bytes, Incoming};
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::response::{self, Response};
+use super::{auth, body};
+use crate::Platform;
+use crate::data_store::{Acl, CollectionPath, DataError, DataPath, FilePath, MAX_PAGE};
+use crate::platform::Caller;
+
+/// What a request to `/v1/data/` asks, from its query.
+#[derive(Default)]
+struct Query {
+    marker: Option<String>,
+    limit: Option<usize>,
+    acl: bool,
+    force: bool,
+}
+
+impl Query {
+    fn parse(query: Option<&str>) -> Result<Self, ApiError> {
+        let mut parsed = Self::default();
+        for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            let flag = || value.eq_ignore_ascii_case("true");
+            match &*key {
+                "marker" if !value.is_empty() => parsed.marker = Some(value.into_owned()),
+                "limit" => {
+                    parsed.limit = Some(
+                        value
+                            .parse()
+                            .ok()
+                            .filter(|n| (1..=MAX_PAGE).contains(n))
+                            .ok_or_else(|| {
+                                ApiError::BadRequest(format!(
+                                    "limit={value} is not a page size; use 1 to {MAX_PAGE}"
+                                ))
+                            })?,
+                    );
+                }
+                "acl" => parsed.acl = flag(),
+                "force" => parsed.force = flag(),
+                _ => {}
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// Serves one Data API request; `raw` is the path after `/v1/data/`,
+/// still percent-encoded.
+pub(crate) async fn handle(
+    platform: &Platform,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: Incoming,
+    raw: &str,
+) -> Result<Response, ApiError> {
+    let caller = auth::caller(platform, headers).await?;
+    let path = DataPath::from_url_path(raw, &caller.name).map_err(DataError::from);
+    if *method == Method::HEAD {
+        return Ok(head(platform, &caller, path).await);
+    }
+    let path = path?;
+    let query = Query::parse(query)?;
+    match (method, path) {
+        (&Method::GET, DataPath::Root) => Ok(directory(json!({
+            "folders": [{"name": caller.name}],
+            "files": [],
+        }))),
+        (&Method::GET, DataPath::Owner(owner)) => list_owner(platform, &caller, &owner).await,
+        (&Method::GET, DataPath::Collection(collection)) => {
+            list_collection(platform, &caller, &collection, query).await
+        }
+        (&Method::GET, DataPath::File(file)) => get_file(platform, &caller, &file).await,
+        (&Method::PUT, DataPath::File(file)) => put_file(platform, &caller, &file, body).await,
+        (&Method::POST, DataPath::Owner(owner)) => {
+            create_collection(platform, &caller, owner, body).await
+        }
+        (&Method::PATCH, DataPath::Collection(collection)) => {
+            let request: AclRequest = body::json(body).await?;
+            let acl = request.acl.ok_or_else(|| {
+                ApiError::BadRequest(
+                    "the body needs `acl`, as {\"acl\": {\"read\": [\"user://*\"]}}".into(),
+                )
+            })?;
+            platform
+                .set_collection_acl(&caller, &collection, acl)
+                .await?;
+            Ok(response::json(StatusCode::OK, &json!({})))
+        }
+        (&Method::DELETE, DataPath::File(file)) => {
+            if !platform.delete_file(&caller, &file).await? {
+                return Err(ApiError::from(crate::PlatformError::from(
+                    DataError::NotFound(file.to_string()),
+                )));
+            }
+            Ok(response::json(
+                StatusCode::OK,
+                &json!({"result": {"deleted": 1}}),
+            ))
+        }
+        (&Method::DELETE, DataPath::Collection(collection)) => {
+            let deleted = platform
+                .delete_collection(&caller, &collection, query.force)
+                .await?;
+            Ok(response::json(
+                StatusCode::OK,
+                &json!({"result": {"deleted": deleted}}),
+            ))
+        }
+        (method, path) => Err(ApiError::BadRequest(misdirected(method, &path))),
+    }
+}
+
+/// What to do instead, for a method that does not apply to what the path
+/// names.
+fn misdirected(method: &Method, path: &DataPath) -> String {
+    let what = match path {
+        DataPath::Root => "the data root",
+        DataPath::Owner(_) => "an owner's folder",
+        DataPath::Collection(_) => "a collection",
+        DataPath::File(_) => "a file",
+    };
+    format!(
+        "{method} does not apply to {what}: GET reads a file or lists a folder, PUT writes a file, \
+         POST {{\"name\": COLLECTION}} to data://OWNER creates a collection, PATCH {{\"acl\": ...}} \
+         sets a collection's permissions, DELETE removes a file or collection"
+    )
+}
+
+#[derive(serde::Deserialize)]
+struct AclRequest {
+    acl: Option<Acl>,
+}
+
+#[derive(serde::Deserialize)]
+struct CreateRequest {
+    name: String,
+    acl: Option<Acl>,
+}
+
+/// A listing, with the header the docs give directories.
+fn directory(body: Value) -> Response {
+    let mut response = response::json(StatusCode::OK, &body);
+    response
+        .headers_mut()
+        .insert("x-data-type", HeaderValue::from_static("directory"));
+    response
+}
+
+/// `HEAD`: 200 for a file the caller can read, otherwise 404 with the
+/// reason in `X-Error-Message` (the client reads it, as a HEAD has no
+/// body).
+async fn head(platform: &Platform, caller: &Caller, path: Result<DataPath, DataError>) -> Response {
+    let not_found = |message: String| {
+        let mut response = response::empty(StatusCode::NOT_FOUND);
+        // Header values are ASCII: escape the rest rather than lose it.
+        let message: String = message
+            .chars()
+            .filter(|c| !c.is_control())
+            .flat_map(|c| {
+                let ascii = c.is_ascii().then_some(c);
+                ascii.into_iter().chain(
+                    (!c.is_ascii())
+                        .then(|| c.escape_unicode())
+                        .into_iter()
+                        .flatten(),
+                )
+            })
+            .collect();
+        if let Ok(value) = HeaderValue::from_str(&message) {
+            response.headers_mut().insert("x-error-message", value);
+        }
+        response
+    };
+    let file = match path {
+        Ok(DataPath::File(file)) => file,
+        Ok(_) => {
+            return not_found(
+                "this path is a folder; HEAD answers for files, GET lists a folder".into(),
+            );
+        }
+        Err(err) => {
+            let mut response = not_found(err.to_string());
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            return response;
+        }
+    };
+    match platform.file_info(caller, &file).await {
+        Ok(Some(info)) => {
+            let mut response = response::empty(StatusCode::OK);
+            let headers = response.headers_mut();
+            headers.insert("x-data-type", HeaderValue::from_static("file"));
+            headers.insert("x-data-size", HeaderValue::from(info.size));
+            response
+        }
+        Ok(None) => not_found(format!("{file} does not exist")),
+        Err(err) => {
+            let error = ApiError::from(err);
+            let status = error.status();
+            let mut response = not_found(error.to_string());
+            *response.status_mut() = status;
+            response
+        }
+    }
+}
+
+async fn list_owner(
+    platform: &Platform,
+    caller: &Caller,
+    owner: &str,
+) -> Result<Response, ApiError> {
+    let collections = platform.collections(caller, owner).await?;
+    if collections.is_empty() && !platform.manages(caller, owner).await? {
+        return Err(DataError::NotFound(format!("data://{owner}")).into());
+    }
+    let folders: Vec<Value> = collections
+        .into_iter()
+        .map(|(name, acl)| json!({"name": name, "acl": acl}))
+        .collect();
+    Ok(directory(json!({"folders": folders, "files": []})))
+}
+
+async fn list_collection(
+    platform: &Platform,
+    caller: &Caller,
+    collection: &CollectionPath,
+    query: Query,
+) -> Result<Response, ApiError> {
+    let (page, acl) = platform
+        .list_collection(
+            caller,
+            collection,
+            query.marker,
+            query.limit.unwrap_or(MAX_PAGE),
+        )
+        .await?;
+    if query.acl {
+        return Ok(response::json(StatusCode::OK, &json!({"acl": acl})));
+    }
+    let mut body = json!({"folders": [], "files": page.files, "acl": acl});
+    if let Some(marker) = page.marker {
+        body["marker"] = Value::String(marker);
+    }
+    Ok(directory(body))
+}
+
+async fn get_file(
+    platform: &Platform,
+    caller: &Caller,
+    file: &FilePath,
+) -> Result<Response, ApiError> {
+    let contents = platform.read_file(caller, file).await?;
+    // A charset lets clients decode text as UTF-8 rather than guess.
+    let content_type = if std::str::from_utf8(&contents).is_ok() {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/octet-stream"
+    };
+    let mut response = response::with_type(StatusCode::OK, contents, content_type);
+    response
+        .headers_mut()
+        .insert("x-data-type", HeaderValue::from_static("file"));
+    Ok(response)
+}
+
+/// A piece of a `PUT` body on its way to the disk.
+enum Piece {
+    Bytes(Bytes),
+    /// The body ended cleanly: the file may be committed.
+    End,
+}
+
+/// `PUT`: streams the body to a staged file and commits it only once the
+/// whole body arrived, so a broken upload changes nothing.
+async fn put_file(
+    platform: &Platform,
+    caller: &Caller,
+    file: &FilePath,
+    mut body: Incoming,
+) -> Result<Response, ApiError> {
+    let limit = platform.data().max_file_bytes();
+    if body.size_hint().lower() > limit {
+        return Err(DataError::TooLarge { limit }.into());
+    }
+    let mut writer = platform.file_writer(caller, file).await?;
+    let (pieces, mut received) = tokio::sync::mpsc::channel::<Piece>(8);
+    let disk = tokio::task::spawn_blocking(move || {
+        while let Some(piece) = received.blocking_recv() {
+            match piece {
+                Piece::Bytes(bytes) => writer.write(&bytes)?,
+                Piece::End => return writer.commit().map(|()| true),
+            }
+        }
+        // The sender went away without `End`: drop the staged file.
+        Ok(false)
+    });
+    let mut failed = None;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Ok(bytes) = frame.into_data()
+                    && pieces.send(Piece::Bytes(bytes)).await.is_err()
+                {
+                    // The writer stopped: its error says why.
+                    break;
+                }
+            }
+            Err(err) => {
+                failed = Some(ApiError::BadRequest(format!(
+                    "the upload broke off ({err}); nothing was stored, send the file again"
+                )));
+                break;
+            }
+        }
+    }
+    if failed.is_none() {
+        let _ = pieces.send(Piece::End).await;
+    }
+    drop(pieces);
+    let committed = disk
+        .await
+        .map_err(|err| ApiError::Internal(format!("the file writer failed: {err}")))?
+        .map_err(crate::PlatformError::from)?;
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    debug_assert!(committed, "a body that ended cleanly is committed");
+    Ok(response::json(
+        StatusCode::OK,
+        &json!({"result": file.to_string()}),
+    ))
+}
+
+/// `POST data://OWNER` with `{"name", "acl"?}`: answers exactly 200, as
+/// the client insists.
+async fn create_collection(
+    platform: &Platform,
+    caller: &Caller,
+    owner: String,
+    body: Incoming,
+) -> Result<Response, ApiError> {
+    let request: CreateRequest = body::json(body).await?;
+    // The name is taken literally, as an algorithm's URI would be.
+    let path = DataPath::from_uri(&format!("data://{owner}/{}", request.name), &caller.name)
+        .and_then(|path| path.into_collection(&request.name))
+        .map_err(DataError::from)?;
+    let acl = request.acl.unwrap_or_default();
+    platform.create_collection(caller, &path, acl).await?;
+    Ok(response::json(
+        StatusCode::OK,
+        &json!({"result": path.to_string()}),
+    ))
+}

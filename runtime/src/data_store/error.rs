@@ -1,0 +1,53 @@
+//! What can go wrong with hosted data.
+
+use super::PathError;
+
+/// A Data API operation failed; the message says what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The path is not one algobox accepts.
+    #[error(transparent)]
+    Path(#[from] PathError),
+    /// Nothing there, or nothing the caller may see.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// The caller sees it but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The collection exists already.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// A collection with files, deleted without `force`.
+    #[error("{collection} holds {files} file(s); delete them first or pass force=true")]
+    NotEmpty {
+        /// The collection.
+        collection: String,
+        /// How many files it holds.
+        files: u64,
+    },
+    /// The request is malformed; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    /// The file is larger than the server accepts.
+    #[error("the file is larger than {limit} bytes, the most this server stores in one file")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The disk failed.
+    #[error("cannot {action}: {source}")]
+    Io {
+        /// What was being done.
+        action: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl DataError {
+    pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let action = action.into();
+        move |source| Self::Io { action, source }
+    }
+}
