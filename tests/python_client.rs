@@ -8,6 +8,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use algobox_runtime::data_store::{DataPath, FilePath};
+
 use crate::server::{ADMIN_KEY, TestServer};
 
 /// The Python of a virtualenv holding the client, created if missing.
@@ -123,15 +125,104 @@ print("ok")
 
 #[tokio::test]
 async fn the_official_python_client_works_unmodified() {
-    let python = python();
     let server = TestServer::start().await;
-    let output = tokio::process::Command::new(python)
+    run(
+        &server,
+        SCRIPT,
+        &[
+            ("ECHO_WASM", test_artifacts::ECHO),
+            ("FAILER_WASM", test_artifacts::FAILER),
+        ],
+    )
+    .await;
+}
+
+/// The Data API as the client uses it: files of every kind, directories,
+/// pages past the first, permissions, and the errors it raises.
+const DATA_SCRIPT: &str = r#"
+import os
+import Algorithmia
+from Algorithmia.acl import ReadAcl
+from Algorithmia.errors import DataApiError
+
+client = Algorithmia.client(os.environ["ALGOBOX_KEY"], api_address=os.environ["ALGOBOX_API"])
+assert client.username() == "admin", client.username()
+
+folder = client.dir("data://.my/pyfiles")
+assert not folder.exists()
+folder.create()
+assert folder.exists()
+assert folder.get_permissions().read_acl == ReadAcl.my_algos.read_acl
+
+text = client.file("data://.my/pyfiles/hello.txt")
+assert not text.exists()
+text.put("héllo wörld")
+assert text.exists()
+assert text.getString() == "héllo wörld", text.getString()
+client.file("data://.my/pyfiles/data.json").putJson({"a": [1, 2]})
+assert client.file("data://.my/pyfiles/data.json").getJson() == {"a": [1, 2]}
+client.file("data://.my/pyfiles/number").put("123")
+assert client.file("data://.my/pyfiles/number").getString() == "123"
+client.file("data://.my/pyfiles/raw.bin").put(bytes(range(256)))
+assert client.file("data://.my/pyfiles/raw.bin").getBytes() == bytes(range(256))
+
+listed = {f.getName(): f for f in folder.files()}
+assert sorted(listed) == ["data.json", "hello.txt", "number", "raw.bin"], sorted(listed)
+assert listed["raw.bin"].size == 256 and listed["raw.bin"].last_modified.year >= 2024
+assert [d.getName() for d in client.dir("data://.my").dirs()] == ["many", "pyfiles"]
+
+# 1,001 files, written by the test beforehand, come in two pages.
+names = [f.getName() for f in client.dir("data://.my/many").files()]
+assert len(names) == 1001 and names == sorted(names) and names[0] == "f0000", (len(names), names[:3])
+
+folder.update_permissions(ReadAcl.public)
+assert folder.get_permissions().read_acl == ReadAcl.public.read_acl
+
+try:
+    folder.delete()
+    raise SystemExit("deleted a collection with files without force")
+except DataApiError as e:
+    assert "force=true" in str(e), str(e)
+text.delete()
+assert not text.exists()
+try:
+    client.file("data://.my/pyfiles/hello.txt").getString()
+    raise SystemExit("read a deleted file")
+except DataApiError as e:
+    assert "does not exist" in str(e), str(e)
+assert folder.delete(force=True)
+assert not folder.exists()
+print("ok")
+"#;
+
+#[tokio::test]
+async fn the_official_python_client_round_trips_data() {
+    let server = TestServer::start().await;
+    let store = server.platform.data();
+    let many = DataPath::from_uri("data://admin/many", "admin")
+        .unwrap()
+        .into_collection("many")
+        .unwrap();
+    store.ensure_collection(&many).unwrap();
+    for n in 0..1001 {
+        let file = FilePath {
+            collection: many.clone(),
+            name: format!("f{n:04}"),
+        };
+        store.write(&file, b"x").unwrap();
+    }
+    run(&server, DATA_SCRIPT, &[]).await;
+}
+
+/// Runs `script` with the client against `server` as the admin, with
+/// `env` set; it must print `ok` last.
+async fn run(server: &TestServer, script: &str, env: &[(&str, &str)]) {
+    let output = tokio::process::Command::new(python())
         .arg("-c")
-        .arg(SCRIPT)
+        .arg(script)
         .env("ALGOBOX_API", format!("http://{}", server.address))
         .env("ALGOBOX_KEY", ADMIN_KEY)
-        .env("ECHO_WASM", test_artifacts::ECHO)
-        .env("FAILER_WASM", test_artifacts::FAILER)
+        .envs(env.iter().copied())
         .output()
         .await
         .unwrap();
