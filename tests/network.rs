@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use algobox_host_api::Payload;
-use algobox_runtime::{EgressPolicy, Invocation, NetworkAccess, Runtime};
+use algobox_runtime::{EgressPolicy, EgressRule, Invocation, NetworkAccess, Runtime};
 use serde_json::json;
 
 use crate::server::TestServer;
@@ -102,18 +102,46 @@ pub(crate) async fn net_probe() {
 
     // The egress deny list wins over `full`.
     let mut policy = EgressPolicy::default();
-    policy.deny("127.0.0.0/8".parse().unwrap());
+    policy.deny("127.0.0.0/8".parse::<EgressRule>().unwrap());
     let guarded = Runtime::builder()
         .limits(limits())
         .egress(policy)
         .build()
         .unwrap();
-    let denied = probe(&guarded, NetworkAccess::Full, connect).await;
+    let denied = probe(&guarded, NetworkAccess::Full, connect.clone()).await;
     assert_eq!(denied, "err: PermissionDenied");
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
-    let denied = probe(&guarded, NetworkAccess::Full, get).await;
+    let denied = probe(&guarded, NetworkAccess::Full, get.clone()).await;
     assert_eq!(denied, "err: PermissionDenied");
     assert_eq!(served.load(Ordering::SeqCst), 1);
+
+    // A host name is denied by name for HTTP, and by its addresses for
+    // sockets once resolved.
+    let mut policy = EgressPolicy::default();
+    policy.deny("localhost".parse::<EgressRule>().unwrap());
+    let by_name = Runtime::builder()
+        .limits(limits())
+        .egress(policy.clone())
+        .build()
+        .unwrap();
+    let named = json!({"http": format!("http://localhost:{}/hello", web.port())});
+    let denied = probe(&by_name, NetworkAccess::Full, named).await;
+    assert_eq!(denied, "err: PermissionDenied");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        probe(&by_name, NetworkAccess::Full, get).await,
+        "ok: 200 pong"
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+    policy.resolve_hosts();
+    let by_address = Runtime::builder()
+        .limits(limits())
+        .egress(policy)
+        .build()
+        .unwrap();
+    let denied = probe(&by_address, NetworkAccess::Full, connect).await;
+    assert_eq!(denied, "err: PermissionDenied");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

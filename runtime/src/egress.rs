@@ -1,12 +1,22 @@
 //! Where algorithms with `network_access: full` may connect.
 
+mod host_pattern;
+
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs as _};
 use std::str::FromStr;
 
-/// The operator's egress policy: addresses a `full`-network algorithm may
-/// not reach (deny wins), and, when the allow list is not empty, the only
-/// ones it may. `isolated` algorithms reach nothing whatever the policy.
+pub use self::host_pattern::{HostPattern, ParseHostPatternError};
+
+/// The operator's egress policy: addresses and host names a
+/// `full`-network algorithm may not reach (deny wins), and, when the allow
+/// list is not empty, the only ones it may. `isolated` algorithms reach
+/// nothing whatever the policy.
+///
+/// Host names are matched by name on every outbound HTTP request. Sockets
+/// see only addresses, so [`resolve_hosts`](Self::resolve_hosts) adds the
+/// addresses of the exact names (not `*.` domains) to the lists; a server
+/// calls it at start.
 ///
 /// The default denies link-local addresses (169.254.0.0/16 and fe80::/10),
 /// where cloud metadata services answer; operators add the server's own
@@ -15,10 +25,12 @@ use std::str::FromStr;
 /// # Example
 ///
 /// ```
-/// use algobox_runtime::EgressPolicy;
+/// use algobox_runtime::{EgressPolicy, EgressRule};
 ///
 /// let mut policy = EgressPolicy::default();
-/// policy.deny("10.0.0.0/8".parse().unwrap());
+/// policy.deny("10.0.0.0/8".parse::<EgressRule>().unwrap());
+/// policy.deny("*.internal".parse::<EgressRule>().unwrap());
+/// assert!(!policy.permits_host("metadata.google.internal", &["93.184.216.34".parse().unwrap()]));
 /// assert!(!policy.permits("10.1.2.3".parse().unwrap()));
 /// assert!(!policy.permits("169.254.169.254".parse().unwrap()));
 /// assert!(policy.permits("93.184.216.34".parse().unwrap()));
@@ -27,16 +39,18 @@ use std::str::FromStr;
 pub struct EgressPolicy {
     allow: Vec<Cidr>,
     deny: Vec<Cidr>,
+    allow_hosts: Vec<HostPattern>,
+    deny_hosts: Vec<HostPattern>,
 }
 
 impl Default for EgressPolicy {
     fn default() -> Self {
         Self {
-            allow: Vec::new(),
             deny: vec![
                 Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
                 Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
             ],
+            ..Self::permit_all()
         }
     }
 }
@@ -47,20 +61,51 @@ impl EgressPolicy {
         Self {
             allow: Vec::new(),
             deny: Vec::new(),
+            allow_hosts: Vec::new(),
+            deny_hosts: Vec::new(),
         }
     }
 
-    /// Adds a range to the allow list; once it is not empty, only allowed
-    /// ranges are reachable.
-    pub fn allow(&mut self, range: Cidr) -> &mut Self {
-        self.allow.push(range);
+    /// Adds a range or host name to the allow list; once it is not empty,
+    /// only what it allows is reachable.
+    pub fn allow(&mut self, rule: impl Into<EgressRule>) -> &mut Self {
+        match rule.into() {
+            EgressRule::Range(range) => self.allow.push(range),
+            EgressRule::Host(host) => self.allow_hosts.push(host),
+        }
         self
     }
 
-    /// Adds a range to the deny list, which wins over the allow list.
-    pub fn deny(&mut self, range: Cidr) -> &mut Self {
-        self.deny.push(range);
+    /// Adds a range or host name to the deny list, which wins over the
+    /// allow list.
+    pub fn deny(&mut self, rule: impl Into<EgressRule>) -> &mut Self {
+        match rule.into() {
+            EgressRule::Range(range) => self.deny.push(range),
+            EgressRule::Host(host) => self.deny_hosts.push(host),
+        }
         self
+    }
+
+    /// Looks up the exact host names of both lists and adds their addresses
+    /// as single-address ranges, so sockets, which see only addresses, obey
+    /// them too. It blocks on DNS; a name that does not resolve adds
+    /// nothing (HTTP requests are still matched by name).
+    pub fn resolve_hosts(&mut self) {
+        let addresses = |hosts: &[HostPattern]| -> Vec<Cidr> {
+            hosts
+                .iter()
+                .filter_map(HostPattern::exact_name)
+                .filter_map(|name| (name, 0).to_socket_addrs().ok())
+                .flatten()
+                .map(|address| {
+                    let ip = canonical(address.ip());
+                    Cidr::new(ip, if ip.is_ipv4() { 32 } else { 128 })
+                })
+                .collect()
+        };
+        let (allow, deny) = (addresses(&self.allow_hosts), addresses(&self.deny_hosts));
+        self.allow.extend(allow);
+        self.deny.extend(deny);
     }
 
     /// Whether a connection to `ip` is permitted.
@@ -69,7 +114,84 @@ impl EgressPolicy {
         if self.deny.iter().any(|range| range.contains(ip)) {
             return false;
         }
-        self.allow.is_empty() || self.allow.iter().any(|range| range.contains(ip))
+        let unrestricted = self.allow.is_empty() && self.allow_hosts.is_empty();
+        unrestricted || self.allow.iter().any(|range| range.contains(ip))
+    }
+
+    /// Whether a request to `host`, which resolved to `addresses`, is
+    /// permitted: the name must not be denied, no address may be denied,
+    /// and with an allow list, the name must be allowed or every address.
+    pub fn permits_host(&self, host: &str, addresses: &[IpAddr]) -> bool {
+        if addresses.is_empty() || self.deny_hosts.iter().any(|denied| denied.matches(host)) {
+            return false;
+        }
+        let denied = |ip: &IpAddr| {
+            let ip = canonical(*ip);
+            self.deny.iter().any(|range| range.contains(ip))
+        };
+        if addresses.iter().any(denied) {
+            return false;
+        }
+        self.allow_hosts.iter().any(|allowed| allowed.matches(host))
+            || addresses.iter().all(|ip| self.permits(*ip))
+    }
+}
+
+/// One entry of an allow or deny list: an address range or a host name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EgressRule {
+    /// `10.0.0.0/8`, `fd00::/8`, `192.168.1.5`.
+    Range(Cidr),
+    /// `metadata.google.internal`, `*.internal`.
+    Host(HostPattern),
+}
+
+impl From<Cidr> for EgressRule {
+    fn from(range: Cidr) -> Self {
+        Self::Range(range)
+    }
+}
+
+impl From<HostPattern> for EgressRule {
+    fn from(host: HostPattern) -> Self {
+        Self::Host(host)
+    }
+}
+
+/// The text is neither an address range nor a host name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is neither an address range nor a host name; write 10.0.0.0/8, 192.168.1.5, metadata.internal or *.internal"
+)]
+pub struct ParseEgressRuleError(String);
+
+impl FromStr for EgressRule {
+    type Err = ParseEgressRuleError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        // Anything that starts like an address is one, or an error: a typo
+        // in `10.0.0.0/8` must not become a host name that matches nothing.
+        let looks_like_address = text.contains('/')
+            || text.contains(':')
+            || text.chars().all(|c| c.is_ascii_digit() || c == '.');
+        if looks_like_address {
+            return text
+                .parse()
+                .map(Self::Range)
+                .map_err(|_| ParseEgressRuleError(text.to_owned()));
+        }
+        text.parse()
+            .map(Self::Host)
+            .map_err(|_| ParseEgressRuleError(text.to_owned()))
+    }
+}
+
+impl fmt::Display for EgressRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Range(range) => range.fmt(f),
+            Self::Host(host) => host.fmt(f),
+        }
     }
 }
 
@@ -188,11 +310,51 @@ mod tests {
         assert!(policy.permits(ip("127.0.0.1")));
         assert!(!policy.permits(ip("169.254.169.254")));
         assert!(!policy.permits(ip("::ffff:169.254.169.254")));
-        policy.allow("127.0.0.0/8".parse().unwrap());
+        policy.allow("127.0.0.0/8".parse::<Cidr>().unwrap());
         assert!(policy.permits(ip("127.0.0.1")));
         assert!(!policy.permits(ip("8.8.8.8")));
-        policy.deny("127.0.0.1".parse().unwrap());
+        policy.deny("127.0.0.1".parse::<Cidr>().unwrap());
         assert!(!policy.permits(ip("127.0.0.1")));
         assert!(policy.permits(ip("127.0.0.2")));
+    }
+
+    #[test]
+    fn host_names_are_matched_by_name_and_by_address() {
+        let mut policy = EgressPolicy::default();
+        policy.deny("*.internal".parse::<EgressRule>().unwrap());
+        policy.deny("localhost".parse::<EgressRule>().unwrap());
+        let public = [ip("93.184.216.34")];
+        assert!(!policy.permits_host("metadata.google.internal", &public));
+        assert!(policy.permits_host("example.com", &public));
+        assert!(!policy.permits_host("example.com", &[]));
+        assert!(policy.permits(ip("127.0.0.1")));
+        policy.resolve_hosts();
+        assert!(
+            !policy.permits(ip("127.0.0.1")),
+            "localhost's address is denied"
+        );
+
+        let mut only = EgressPolicy::permit_all();
+        only.allow("api.example.com".parse::<EgressRule>().unwrap());
+        only.deny("10.0.0.0/8".parse::<EgressRule>().unwrap());
+        assert!(only.permits_host("API.example.com", &public));
+        assert!(!only.permits_host("other.example.com", &public));
+        assert!(
+            !only.permits_host("api.example.com", &[ip("10.0.0.1")]),
+            "deny wins"
+        );
+        assert!(
+            !only.permits(ip("93.184.216.34")),
+            "sockets need an allowed address"
+        );
+
+        assert!(matches!("10.0.0.0/8".parse(), Ok(EgressRule::Range(_))));
+        assert!(matches!(
+            "Metadata.Internal".parse(),
+            Ok(EgressRule::Host(_))
+        ));
+        for bad in ["10.0.0.0/33", "10.0.0", "fd00::/200", "a b", ""] {
+            assert!(bad.parse::<EgressRule>().is_err(), "{bad}");
+        }
     }
 }

@@ -63,7 +63,10 @@ pub use algorithm::Algorithm;
 pub use content_hash::{ContentHash, ParseContentHashError};
 pub use data_access::{DataAccess, DataFuture};
 pub use data_store::{DataError, DataStore};
-pub use egress::{Cidr, EgressPolicy, ParseCidrError};
+pub use egress::{
+    Cidr, EgressPolicy, EgressRule, HostPattern, ParseCidrError, ParseEgressRuleError,
+    ParseHostPatternError,
+};
 pub use error::{Error, InvokeError, RegisterError, StdStream, TrapKind};
 pub use invocation::{Invocation, Output, Progress, ProgressSink};
 pub use limits::Limits;

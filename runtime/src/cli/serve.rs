@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use algobox_runtime::{Cidr, EgressPolicy, Platform, PlatformConfig, api};
+use algobox_runtime::{EgressPolicy, EgressRule, Platform, PlatformConfig, api};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
@@ -29,36 +29,43 @@ pub(crate) struct ServeCommand {
     /// Seconds to keep the results of `output=void` calls.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     keep_results: u64,
-    /// Address ranges that algorithms with full network access may not
-    /// reach, such as this server's own network (link-local addresses,
-    /// where cloud metadata answers, are always denied).
+    /// Address ranges and host names (`*.internal` for a whole domain)
+    /// that algorithms with full network access may not reach, such as this
+    /// server's own network (link-local addresses, where cloud metadata
+    /// answers, are always denied).
     #[arg(
         long,
         env = "ALGOBOX_EGRESS_DENY",
         value_delimiter = ',',
         value_name = "CIDR"
     )]
-    egress_deny: Vec<Cidr>,
-    /// If given, the only address ranges algorithms with full network
-    /// access may reach.
+    egress_deny: Vec<EgressRule>,
+    /// If given, the only address ranges and host names algorithms with
+    /// full network access may reach.
     #[arg(
         long,
         env = "ALGOBOX_EGRESS_ALLOW",
         value_delimiter = ',',
         value_name = "CIDR"
     )]
-    egress_allow: Vec<Cidr>,
+    egress_allow: Vec<EgressRule>,
 }
 
 impl ServeCommand {
     pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
         let mut egress = EgressPolicy::default();
-        for range in self.egress_deny {
-            egress.deny(range);
+        for rule in self.egress_deny {
+            egress.deny(rule);
         }
-        for range in self.egress_allow {
-            egress.allow(range);
+        for rule in self.egress_allow {
+            egress.allow(rule);
         }
+        // Sockets see addresses only: look up the named hosts once, now.
+        let egress = tokio::task::spawn_blocking(move || {
+            egress.resolve_hosts();
+            egress
+        })
+        .await?;
         let config = PlatformConfig {
             keep_results: Duration::from_secs(self.keep_results),
             egress,

@@ -2,8 +2,8 @@
 //!
 //! It is linked for every algorithm, so any guest registers and can read
 //! the refusal: `isolated` gets `HTTP-request-denied` for every request, and
-//! `full` gets `destination-IP-prohibited` for an address the egress policy
-//! denies.
+//! `full` gets `destination-IP-prohibited` for a host name or address the
+//! egress policy denies.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -60,11 +60,8 @@ impl WasiHttpHooks for HttpEgress {
             // (The default sender resolves again; a name whose answer changes
             // in between is the residual risk of checking names, which an
             // operator closes with an allow list of addresses.)
-            if addresses.is_empty()
-                || addresses
-                    .iter()
-                    .any(|address| !egress.permits(address.ip()))
-            {
+            let ips: Vec<_> = addresses.iter().map(|address| address.ip()).collect();
+            if !egress.permits_host(host, &ips) {
                 return Err(Error::DestinationIpProhibited);
             }
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
