@@ -10,7 +10,12 @@ async fn put(server: &TestServer, key: &str, path: &str, body: &'static str) -> 
 }
 
 async fn get(server: &TestServer, key: &str, path: &str) -> Reply {
-    server.send("GET", path, Some(key), None, "").await
+    bare(server, "GET", key, path).await
+}
+
+/// A request with no body.
+async fn bare(server: &TestServer, method: &str, key: &str, path: &str) -> Reply {
+    server.send(method, path, Some(key), None, "").await
 }
 
 async fn create(server: &TestServer, key: &str, parent: &str, body: Value) -> Reply {
@@ -49,15 +54,13 @@ async fn files_round_trip_over_http() {
     assert_eq!(stored.status, 200, "{}", stored.text());
     assert_eq!(stored.json()["result"], "data://admin/docs/héllo.txt");
 
-    let head = server
-        .send(
-            "HEAD",
-            "/v1/data/admin/docs/h%C3%A9llo.txt",
-            Some(ADMIN_KEY),
-            None,
-            "",
-        )
-        .await;
+    let head = bare(
+        &server,
+        "HEAD",
+        ADMIN_KEY,
+        "/v1/data/admin/docs/h%C3%A9llo.txt",
+    )
+    .await;
     assert_eq!(head.status, 200);
     assert_eq!(header(&head, "x-data-type"), "file");
     assert_eq!(header(&head, "x-data-size"), "13");
@@ -83,36 +86,30 @@ async fn files_round_trip_over_http() {
     );
     assert!(listing.get("marker").is_none(), "{listing}");
 
-    let deleted = server
-        .send(
-            "DELETE",
-            "/v1/data/.my/docs/h%C3%A9llo.txt",
-            Some(ADMIN_KEY),
-            None,
-            "",
-        )
-        .await;
+    let deleted = bare(
+        &server,
+        "DELETE",
+        ADMIN_KEY,
+        "/v1/data/.my/docs/h%C3%A9llo.txt",
+    )
+    .await;
     assert_eq!(deleted.json(), json!({"result": {"deleted": 1}}));
-    let head = server
-        .send(
-            "HEAD",
-            "/v1/data/.my/docs/h%C3%A9llo.txt",
-            Some(ADMIN_KEY),
-            None,
-            "",
-        )
-        .await;
+    let head = bare(
+        &server,
+        "HEAD",
+        ADMIN_KEY,
+        "/v1/data/.my/docs/h%C3%A9llo.txt",
+    )
+    .await;
     assert_eq!(head.status, 404);
     assert!(header(&head, "x-error-message").ends_with("does not exist"));
-    let again = server
-        .send(
-            "DELETE",
-            "/v1/data/.my/docs/h%C3%A9llo.txt",
-            Some(ADMIN_KEY),
-            None,
-            "",
-        )
-        .await;
+    let again = bare(
+        &server,
+        "DELETE",
+        ADMIN_KEY,
+        "/v1/data/.my/docs/h%C3%A9llo.txt",
+    )
+    .await;
     assert_eq!(again.status, 404);
     assert!(
         again.json()["error"]["message"]
@@ -172,9 +169,7 @@ async fn collections_page_and_delete_with_force() {
     let owner = get(&server, ADMIN_KEY, "/v1/data/admin").await.json();
     assert_eq!(owner["folders"][0]["name"], "pages");
 
-    let refused = server
-        .send("DELETE", "/v1/data/.my/pages", Some(ADMIN_KEY), None, "")
-        .await;
+    let refused = bare(&server, "DELETE", ADMIN_KEY, "/v1/data/.my/pages").await;
     assert_eq!(refused.status, 400);
     let error = &refused.json()["error"];
     assert_eq!(error["deleted"], 0);
@@ -187,15 +182,13 @@ async fn collections_page_and_delete_with_force() {
         "x"
     );
 
-    let forced = server
-        .send(
-            "DELETE",
-            "/v1/data/.my/pages?force=true",
-            Some(ADMIN_KEY),
-            None,
-            "",
-        )
-        .await;
+    let forced = bare(
+        &server,
+        "DELETE",
+        ADMIN_KEY,
+        "/v1/data/.my/pages?force=true",
+    )
+    .await;
     assert_eq!(forced.json(), json!({"result": {"deleted": 5}}));
     assert_eq!(
         get(&server, ADMIN_KEY, "/v1/data/.my/pages").await.status,
@@ -226,9 +219,7 @@ async fn collections_are_private_until_shared() {
         get(&server, &bob, "/v1/data/admin/shared").await.status,
         404
     );
-    let head = server
-        .send("HEAD", "/v1/data/admin/shared/f", Some(&bob), None, "")
-        .await;
+    let head = bare(&server, "HEAD", &bob, "/v1/data/admin/shared/f").await;
     assert_eq!(head.status, 404);
     assert_eq!(
         put(&server, &bob, "/v1/data/admin/shared/g", "bob's")
@@ -273,9 +264,7 @@ async fn collections_are_private_until_shared() {
             .status,
         403
     );
-    let delete = server
-        .send("DELETE", "/v1/data/admin/shared/f", Some(&bob), None, "")
-        .await;
+    let delete = bare(&server, "DELETE", &bob, "/v1/data/admin/shared/f").await;
     assert_eq!(delete.status, 403);
     assert_eq!(
         get(&server, ADMIN_KEY, "/v1/data/.my/shared/f")
@@ -392,17 +381,9 @@ fn tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 
 /// Calls `admin/archiver` as `key` with `request`; the envelope.
 async fn archive(server: &TestServer, key: &str, request: Value) -> Value {
-    let reply = server
-        .send(
-            "POST",
-            "/v1/algo/admin/archiver/0.1.0",
-            Some(key),
-            Some("application/json"),
-            request.to_string(),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    reply.json()
+    server
+        .call_json(key, "/v1/algo/admin/archiver/0.1.0", request)
+        .await
 }
 
 #[tokio::test]

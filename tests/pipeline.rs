@@ -68,17 +68,7 @@ async fn deploy(
 
 /// Calls `path` with a JSON body as `key`; returns the envelope.
 async fn call(server: &TestServer, key: &str, path: &str, body: Value) -> Value {
-    let reply = server
-        .send(
-            "POST",
-            path,
-            Some(key),
-            Some("application/json"),
-            body.to_string(),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    reply.json()
+    server.call_json(key, path, body).await
 }
 
 fn pipelines() -> Value {

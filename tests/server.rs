@@ -136,6 +136,22 @@ impl TestServer {
         registry.create_key(name, "test").unwrap().1
     }
 
+    /// Calls an algorithm at `path` with a JSON body as `key`; the
+    /// envelope, which must come with 200.
+    pub(crate) async fn call_json(&self, key: &str, path: &str, body: Value) -> Value {
+        let reply = self
+            .send(
+                "POST",
+                path,
+                Some(key),
+                Some("application/json"),
+                body.to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        reply.json()
+    }
+
     /// Sends JSON as the admin.
     pub(crate) async fn admin_json(&self, method: &str, path: &str, body: Value) -> Reply {
         self.send(
