@@ -456,6 +456,20 @@ pub(crate) async fn archiver() {
             .text(),
         "admin's"
     );
+    // The reason `output=void` exists: answer at once, leave the output in
+    // a file, fetch it when done.
+    let reply = bob_void(&server, &bob).await;
+    let request = format!("/v1/requests/{}", reply["request_id"].as_str().unwrap());
+    let started = std::time::Instant::now();
+    let file = loop {
+        let done = get(&server, &bob, &request).await.json()["status"] == "succeeded";
+        if done || started.elapsed() > std::time::Duration::from_secs(10) {
+            break get(&server, &bob, "/v1/data/.my/results/later.txt").await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(file.text(), "later", "{}", file.text());
+
     // The owner of the data reads it through the same algorithm.
     let own = archive(
         &server,
@@ -464,4 +478,21 @@ pub(crate) async fn archiver() {
     )
     .await;
     assert_eq!(own["result"], "admin's");
+}
+
+/// Starts `admin/archiver` with `output=void` as `bob`, writing
+/// `data://.my/results/later.txt`; the immediate answer.
+async fn bob_void(server: &TestServer, bob: &str) -> Value {
+    let request = json!({"write": "data://.my/results/later.txt", "text": "later"});
+    let reply = server
+        .send(
+            "POST",
+            "/v1/algo/admin/archiver/0.1.0?output=void",
+            Some(bob),
+            Some("application/json"),
+            request.to_string(),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()
 }
