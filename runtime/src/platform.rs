@@ -18,8 +18,8 @@ use crate::registry::{
     PageRequest, PublishRequest, Settings, Version, VersionSpec, resolve,
 };
 use crate::{
-    Algorithm, ContentHash, DirectoryStore, EgressPolicy, Limits, ModuleStore, Registry, Runtime,
-    SqliteRegistry,
+    Algorithm, ContentHash, DirectoryStore, EgressPolicy, GpuConfig, Limits, ModuleStore, Registry,
+    Runtime, SqliteRegistry,
 };
 
 /// How long an authenticated key and a version list are trusted before the
@@ -38,6 +38,9 @@ pub struct PlatformConfig {
     pub keep_results: Duration,
     /// Where algorithms with `network_access: full` may connect.
     pub egress: EgressPolicy,
+    /// How to start the GPU worker for `environment: gpu` algorithms; with
+    /// `None` they get "no GPU adapter".
+    pub gpu: Option<GpuConfig>,
 }
 
 impl PlatformConfig {
@@ -48,6 +51,7 @@ impl PlatformConfig {
             limits: Limits::default(),
             keep_results: Duration::from_secs(3600),
             egress: EgressPolicy::default(),
+            gpu: None,
         }
     }
 }
@@ -118,10 +122,14 @@ impl Platform {
         let registry =
             blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
         let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
-        let runtime = Runtime::builder()
+        let mut runtime = Runtime::builder()
             .limits(config.limits)
             .cache_dir(config.data_dir.join("compiled"))
-            .egress(config.egress)
+            .egress(config.egress);
+        if let Some(gpu) = config.gpu {
+            runtime = runtime.gpu(gpu);
+        }
+        let runtime = runtime
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
         Ok(Self::with_parts(

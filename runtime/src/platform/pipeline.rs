@@ -7,6 +7,7 @@ use std::sync::Arc;
 use algobox_host_api::{AlgoError, Payload};
 
 use super::{Caller, Platform, PlatformError};
+use crate::registry::Environment;
 use crate::{Invocation, Pipeline, PipelineCall};
 
 /// Nested calls allowed below a top-level call: enough for real pipelines,
@@ -83,7 +84,8 @@ impl Pipeline for PlatformPipeline {
 
 impl Platform {
     /// An invocation of `target` for `caller`, with the capabilities of the
-    /// version called: its network access and, if enabled, calls to other
+    /// version called: its network access, the GPU for `environment: gpu`
+    /// and, if enabled, calls to other
     /// algorithms at `depth` (0 for a call from outside).
     pub fn invocation(
         &self,
@@ -92,7 +94,9 @@ impl Platform {
         input: Payload,
         depth: u32,
     ) -> Invocation {
-        let mut invocation = Invocation::new(input).network(target.settings.network_access);
+        let mut invocation = Invocation::new(input)
+            .network(target.settings.network_access)
+            .gpu(target.settings.environment == Environment::Gpu);
         if target.settings.pipeline_enabled {
             invocation = invocation.pipeline(Arc::new(PlatformPipeline {
                 platform: self.clone(),
