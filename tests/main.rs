@@ -5,6 +5,7 @@
 
 mod api;
 mod examples;
+mod gpu;
 mod network;
 mod pipeline;
 mod python_client;
@@ -29,6 +30,7 @@ fn every_guest_has_a_test() {
 /// The guests the tests cover, by name.
 mod covered {
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
+    pub(crate) use crate::gpu::{gpu_bench, gpu_probe, matrix_multiply, vector_add};
     pub(crate) use crate::network::net_probe;
     pub(crate) use crate::pipeline::caller;
     pub(crate) use crate::registration::command;
