@@ -8,7 +8,7 @@
 //!
 //! - [`quota`]: the per-invocation quotas, checked in the runtime before
 //!   anything reaches the worker;
-//! - `protocol`: the binary frames between runtime and worker;
+//! - `frame` and `protocol`: the binary messages between runtime and worker;
 //! - `connection`: the runtime's side, which starts the worker on first
 //!   use, restarts it after it dies, and kills it when GPU work overruns;
 //! - `session`: one invocation's buffers and kernels, freed when it ends;
@@ -21,6 +21,7 @@ mod connection;
 #[cfg(feature = "gpu")]
 mod device;
 mod error;
+mod frame;
 mod protocol;
 mod quota;
 mod session;

@@ -1,9 +1,9 @@
 //! The frames between the runtime and its GPU worker, over the worker's
 //! stdin (requests) and stdout (replies).
 //!
-//! A frame is a little-endian `u32` length, then that many bytes: a tag
-//! byte and the fields in order. Bytes travel as they are (no base64 or
-//! JSON), since a dispatch must cost microseconds.
+//! Each message is one frame (see `frame`): a tag byte and the fields in
+//! order. Bytes travel as they are (no base64 or JSON), since a dispatch
+//! must cost microseconds.
 //!
 //! Only `read` and `compile` carry an `id` and get a reply. Everything else
 //! is queued without a reply: the worker keeps a session's first error and
@@ -11,13 +11,11 @@
 //! worker only answers; the one frame it sends unasked is `overran`, just
 //! before it exits because a session's GPU work passed its deadline.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
+use super::frame::{Fields, Frame};
+pub(crate) use super::frame::{ProtocolError, read_frame};
 use super::{AdapterInfo, GpuError};
-
-/// The largest frame either side accepts: a buffer at the quota's maximum
-/// plus its header, with room to spare.
-const MAX_FRAME: usize = 1 << 30;
 
 /// What the runtime asks of the worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,12 +85,6 @@ pub(crate) enum Reply {
     /// A session's GPU work passed its deadline; the worker exits next.
     Overran { session: u64 },
 }
-
-/// A frame that does not decode: a bug, or something else writing to the
-/// worker's stdout.
-#[derive(Debug, thiserror::Error)]
-#[error("malformed GPU worker frame: {0}")]
-pub(crate) struct ProtocolError(&'static str);
 
 impl Request {
     /// Appends this request as one frame.
@@ -347,26 +339,6 @@ impl Reply {
     }
 }
 
-/// Reads one frame's payload; `None` at a clean end of the stream.
-pub(crate) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
-    let mut length = [0; 4];
-    match reader.read_exact(&mut length) {
-        Ok(()) => {}
-        Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(err) => return Err(err),
-    }
-    let length = u32::from_le_bytes(length) as usize;
-    if length > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("a GPU worker frame of {length} bytes, more than the {MAX_FRAME}-byte limit"),
-        ));
-    }
-    let mut payload = vec![0; length];
-    reader.read_exact(&mut payload)?;
-    Ok(Some(payload))
-}
-
 /// Writes the `ready` frame of a worker that has no adapter; returns the
 /// exit status such a worker ends with.
 pub(crate) fn announce_unavailable(reason: &str) -> std::process::ExitCode {
@@ -377,132 +349,6 @@ pub(crate) fn announce_unavailable(reason: &str) -> std::process::ExitCode {
     // learns there is no GPU, so a failed write needs no report.
     let _ = stdout.write_all(&frame).and_then(|()| stdout.flush());
     std::process::ExitCode::SUCCESS
-}
-
-/// A frame being written: its length is filled in by [`Frame::finish`].
-struct Frame<'a> {
-    out: &'a mut Vec<u8>,
-    start: usize,
-}
-
-impl<'a> Frame<'a> {
-    fn start(out: &'a mut Vec<u8>) -> Self {
-        let start = out.len();
-        out.extend_from_slice(&[0; 4]);
-        Self { out, start }
-    }
-
-    fn u8(&mut self, value: u8) -> &mut Self {
-        self.out.push(value);
-        self
-    }
-
-    fn u32(&mut self, value: u32) -> &mut Self {
-        self.out.extend_from_slice(&value.to_le_bytes());
-        self
-    }
-
-    fn u64(&mut self, value: u64) -> &mut Self {
-        self.out.extend_from_slice(&value.to_le_bytes());
-        self
-    }
-
-    fn bytes(&mut self, value: &[u8]) -> &mut Self {
-        self.u64(value.len() as u64);
-        self.out.extend_from_slice(value);
-        self
-    }
-
-    fn error(&mut self, err: &GpuError) -> &mut Self {
-        let (tag, message) = match err {
-            GpuError::Unavailable(message) => (0, message),
-            GpuError::PermissionDenied(message) => (1, message),
-            GpuError::QuotaExceeded(message) => (2, message),
-            GpuError::Compile {
-                message,
-                line,
-                column,
-            } => {
-                return self.u8(3).bytes(message.as_bytes()).u32(*line).u32(*column);
-            }
-            GpuError::Validation(message) => (4, message),
-            GpuError::OutOfMemory(message) => (5, message),
-            GpuError::Timeout(message) => (6, message),
-            GpuError::DeviceLost(message) => (7, message),
-        };
-        self.u8(tag).bytes(message.as_bytes())
-    }
-
-    fn finish(self) {
-        let length = (self.out.len() - self.start - 4) as u32;
-        self.out[self.start..self.start + 4].copy_from_slice(&length.to_le_bytes());
-    }
-}
-
-/// The fields of a frame being read.
-struct Fields<'a>(&'a [u8]);
-
-impl<'a> Fields<'a> {
-    fn take(&mut self, count: usize) -> Result<&'a [u8], ProtocolError> {
-        if self.0.len() < count {
-            return Err(ProtocolError("a field past the frame's end"));
-        }
-        let (head, rest) = self.0.split_at(count);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn u8(&mut self) -> Result<u8, ProtocolError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u32(&mut self) -> Result<u32, ProtocolError> {
-        let bytes = self.take(4)?;
-        Ok(u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
-    }
-
-    fn u64(&mut self) -> Result<u64, ProtocolError> {
-        let bytes = self.take(8)?;
-        Ok(u64::from_le_bytes(bytes.try_into().expect("8 bytes")))
-    }
-
-    fn bytes(&mut self) -> Result<&'a [u8], ProtocolError> {
-        let length = usize::try_from(self.u64()?)
-            .map_err(|_| ProtocolError("a length past the address space"))?;
-        self.take(length)
-    }
-
-    fn string(&mut self) -> Result<String, ProtocolError> {
-        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| ProtocolError("text is not UTF-8"))
-    }
-
-    fn error(&mut self) -> Result<GpuError, ProtocolError> {
-        let tag = self.u8()?;
-        let message = self.string()?;
-        Ok(match tag {
-            0 => GpuError::Unavailable(message),
-            1 => GpuError::PermissionDenied(message),
-            2 => GpuError::QuotaExceeded(message),
-            3 => GpuError::Compile {
-                message,
-                line: self.u32()?,
-                column: self.u32()?,
-            },
-            4 => GpuError::Validation(message),
-            5 => GpuError::OutOfMemory(message),
-            6 => GpuError::Timeout(message),
-            7 => GpuError::DeviceLost(message),
-            _ => return Err(ProtocolError("unknown error tag")),
-        })
-    }
-
-    fn end(&self) -> Result<(), ProtocolError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ProtocolError("bytes after the last field"))
-        }
-    }
 }
 
 #[cfg(test)]
