@@ -187,7 +187,7 @@ impl Usage {
 
 /// Checks that a size or offset is a multiple of [`ALIGNMENT`].
 pub(crate) fn aligned(what: &str, value: u64) -> Result<(), GpuError> {
-    if value % ALIGNMENT == 0 {
+    if value.is_multiple_of(ALIGNMENT) {
         Ok(())
     } else {
         Err(GpuError::Validation(format!(
