@@ -42,7 +42,7 @@ impl GpuError {
     /// The error of a `cpu` algorithm calling the GPU.
     pub(crate) fn not_granted() -> Self {
         Self::PermissionDenied(
-            "this algorithm may not use the GPU: its `settings.environment` is `cpu`; set it to `gpu` and publish a new version"
+            "this algorithm may not use the GPU: its `settings.environment` is `cpu`; set it to `gpu` and publish a new version (locally: `algobox run --gpu`)"
                 .to_owned(),
         )
     }
