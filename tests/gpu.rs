@@ -234,8 +234,8 @@ pub(crate) async fn gpu_probe() {
 }
 
 /// A kernel that never ends: its invocation times out, an algorithm
-/// running at the same time is unaffected, and the next GPU call gets a
-/// fresh worker.
+/// running at the same time is unaffected, GPU work queued behind the
+/// kernel gets `device-lost`, and the next GPU call gets a fresh worker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runaway_kernel_times_out_and_the_worker_restarts() {
     let runtime = gpu_runtime();
@@ -256,6 +256,19 @@ async fn runaway_kernel_times_out_and_the_worker_restarts() {
         }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // GPU work queued behind the runaway kernel is lost with the worker.
+    let queued = tokio::spawn({
+        let runtime = runtime.clone();
+        async move {
+            run(
+                &runtime,
+                test_artifacts::VECTOR_ADD,
+                json!({"a": [1.0], "b": [2.0]}),
+                true,
+            )
+            .await
+        }
+    });
     let greeting = runtime.invoke(&hello, Payload::text("Neo")).await.unwrap();
     assert_eq!(greeting.payload, Payload::text("Hello Neo"));
     assert!(
@@ -268,6 +281,9 @@ async fn runaway_kernel_times_out_and_the_worker_restarts() {
         matches!(outcome, Err(InvokeError::Timeout { .. })),
         "{outcome:?}"
     );
+    let lost = queued.await.unwrap().unwrap_err();
+    assert_eq!(lost.error_type(), "GpuError", "{lost}");
+    assert!(lost.to_string().contains("device was lost"), "{lost}");
     assert!(
         started.elapsed() < timeout + Duration::from_secs(3),
         "took {:?}",

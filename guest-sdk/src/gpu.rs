@@ -94,8 +94,8 @@ impl fmt::Display for GpuError {
             ),
             Self::Unavailable(message)
             | Self::PermissionDenied(message)
-            | Self::DeviceLost(message)
             | Self::Timeout(message) => f.write_str(message),
+            Self::DeviceLost(message) => write!(f, "the GPU device was lost: {message}"),
             Self::QuotaExceeded(message) => write!(f, "GPU quota exceeded: {message}"),
             Self::Validation(message) => write!(f, "GPU validation error: {message}"),
             Self::OutOfMemory(message) => write!(f, "the GPU ran out of memory: {message}"),
