@@ -309,11 +309,23 @@ impl Shared {
             };
             match reply {
                 Reply::Ready(result) => {
+                    let found = result.is_ok();
                     if let Some(ready) = ready.take() {
                         let _ = ready.send(result.map_err(|err| match err {
                             GpuError::Unavailable(reason) => reason,
                             other => other.to_string(),
                         }));
+                    }
+                    if !found {
+                        // A worker without an adapter exits; the caller
+                        // reports why, so there is nothing to log here.
+                        self.kill();
+                        let _ = self
+                            .child
+                            .lock()
+                            .expect("GPU worker handle poisoned")
+                            .wait();
+                        return;
                     }
                 }
                 Reply::Overran { session } => {
