@@ -10,20 +10,20 @@
 //! - `tiny dispatch`: 1,000 dispatches of a one-invocation kernel, each run
 //!   to completion, then one read; the time reported is per dispatch.
 //!
-//! After the groups it prints the guest/native ratio of each, from the
-//! means measured in this run.
+//! After the groups it runs guest and native alternately (5 multiplies and
+//! 11 dispatch runs each) and prints the medians and their ratio, so both
+//! sides see the same load on a shared machine.
 
 #![expect(
     missing_docs,
     reason = "criterion_group! generates an undocumented function"
 )]
 
-use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
 use algobox_runtime::{Algorithm, GpuConfig, Invocation, Limits, Runtime};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 const MATMUL: &str = include_str!("../../examples/algorithms/matrix-multiply/src/matmul.wgsl");
 const TINY: &str = include_str!("../../tests/guests/gpu-bench/src/tiny.wgsl");
@@ -181,27 +181,25 @@ impl Native {
     }
 }
 
-/// Mean time per iteration of each benchmark, for the closing ratios.
-#[derive(Default)]
-struct Means(RefCell<Vec<(&'static str, Duration)>>);
-
-impl Means {
-    fn record(&self, name: &'static str, iters: u64, elapsed: Duration) {
-        self.0
-            .borrow_mut()
-            .push((name, elapsed / iters.max(1) as u32));
+/// The median of `pairs` runs of `guest` and `native`, alternating so that
+/// both see the same machine load: the closing ratios come from these.
+fn interleaved(
+    pairs: usize,
+    mut guest: impl FnMut(),
+    mut native: impl FnMut(),
+) -> (Duration, Duration) {
+    let (mut guests, mut natives) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let started = Instant::now();
+        guest();
+        guests.push(started.elapsed());
+        let started = Instant::now();
+        native();
+        natives.push(started.elapsed());
     }
-
-    fn mean(&self, name: &str) -> Duration {
-        let samples: Vec<Duration> = self
-            .0
-            .borrow()
-            .iter()
-            .filter(|(found, _)| *found == name)
-            .map(|(_, mean)| *mean)
-            .collect();
-        samples.iter().sum::<Duration>() / samples.len().max(1) as u32
-    }
+    guests.sort();
+    natives.sort();
+    (guests[pairs / 2], natives[pairs / 2])
 }
 
 fn gpu(c: &mut Criterion) {
@@ -233,14 +231,14 @@ fn gpu(c: &mut Criterion) {
             other => panic!("expected JSON, got {other:?}"),
         }
     };
-    let means = Means::default();
 
     let mut group = c.benchmark_group("matmul 1024");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_millis(1))
         // On a software driver one multiply takes seconds: ten samples of one.
-        .measurement_time(Duration::from_secs(40));
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(45));
     let matmul = format!(r#"{{"op":"matmul","n":{N}}}"#);
     let expected = native.matmul(N);
     group.bench_function("guest", |b| {
@@ -253,9 +251,7 @@ fn gpu(c: &mut Criterion) {
                     "{found} vs {expected}"
                 );
             }
-            let elapsed = started.elapsed();
-            means.record("matmul guest", iters, elapsed);
-            elapsed
+            started.elapsed()
         })
     });
     group.bench_function("native", |b| {
@@ -264,9 +260,7 @@ fn gpu(c: &mut Criterion) {
             for _ in 0..iters {
                 assert_eq!(native.matmul(N), expected);
             }
-            let elapsed = started.elapsed();
-            means.record("matmul native", iters, elapsed);
-            elapsed
+            started.elapsed()
         })
     });
     group.finish();
@@ -283,9 +277,7 @@ fn gpu(c: &mut Criterion) {
             for _ in 0..iters {
                 assert_eq!(guest(tiny.clone())["count"], DISPATCHES);
             }
-            let elapsed = started.elapsed() / DISPATCHES;
-            means.record("tiny guest", iters, elapsed);
-            elapsed
+            started.elapsed() / DISPATCHES
         })
     });
     group.bench_function("native, per dispatch", |b| {
@@ -294,22 +286,36 @@ fn gpu(c: &mut Criterion) {
             for _ in 0..iters {
                 assert_eq!(native.tiny(DISPATCHES), DISPATCHES);
             }
-            let elapsed = started.elapsed() / DISPATCHES;
-            means.record("tiny native", iters, elapsed);
-            elapsed
+            started.elapsed() / DISPATCHES
         })
     });
     group.finish();
 
-    let (guest_mm, native_mm) = (means.mean("matmul guest"), means.mean("matmul native"));
-    let (guest_tiny, native_tiny) = (means.mean("tiny guest"), means.mean("tiny native"));
-    eprintln!(
-        "\nadapter {}: matmul {N}x{N} guest {guest_mm:?}, native {native_mm:?}, ratio {:.3}",
-        adapter.name,
-        guest_mm.as_secs_f64() / native_mm.as_secs_f64()
+    let (guest_mm, native_mm) = interleaved(
+        5,
+        || {
+            guest(matmul.clone());
+        },
+        || {
+            native.matmul(N);
+        },
     );
+    let (guest_tiny, native_tiny) = interleaved(
+        11,
+        || {
+            guest(tiny.clone());
+        },
+        || {
+            native.tiny(DISPATCHES);
+        },
+    );
+    let (guest_tiny, native_tiny) = (guest_tiny / DISPATCHES, native_tiny / DISPATCHES);
     eprintln!(
-        "per dispatch: guest {guest_tiny:?}, native {native_tiny:?}, extra {:.1} µs",
+        "\nadapter {}, medians of runs alternating guest and native:\n\
+         matmul {N}x{N}: guest {guest_mm:?}, native {native_mm:?}, ratio {:.3}\n\
+         per dispatch: guest {guest_tiny:?}, native {native_tiny:?}, extra {:.1} µs",
+        adapter.name,
+        guest_mm.as_secs_f64() / native_mm.as_secs_f64(),
         (guest_tiny.as_secs_f64() - native_tiny.as_secs_f64()) * 1e6
     );
 }
