@@ -6,6 +6,7 @@
 mod api;
 mod data_api;
 mod examples;
+mod gpu;
 mod network;
 mod pipeline;
 mod python_client;
@@ -31,6 +32,7 @@ fn every_guest_has_a_test() {
 mod covered {
     pub(crate) use crate::data_api::archiver;
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
+    pub(crate) use crate::gpu::{gpu_bench, gpu_probe, matrix_multiply, vector_add};
     pub(crate) use crate::network::net_probe;
     pub(crate) use crate::pipeline::caller;
     pub(crate) use crate::registration::command;

@@ -12,7 +12,7 @@ use crate::server::{ADMIN_KEY, TestServer};
 
 /// Creates `owner/name` with `settings`, uploads `wasm`, compiles and
 /// publishes 0.1.0 with `callability`, all as `key`.
-async fn deploy(
+pub(crate) async fn deploy(
     server: &TestServer,
     key: &str,
     owner: &str,
@@ -67,7 +67,7 @@ async fn deploy(
 }
 
 /// Calls `path` with a JSON body as `key`; returns the envelope.
-async fn call(server: &TestServer, key: &str, path: &str, body: Value) -> Value {
+pub(crate) async fn call(server: &TestServer, key: &str, path: &str, body: Value) -> Value {
     server.call_json(key, path, body).await
 }
 

@@ -56,6 +56,7 @@ impl TestServer {
     pub(crate) async fn start_in(data: tempfile::TempDir) -> Self {
         let config = PlatformConfig {
             limits: limits(),
+            gpu: Some(crate::gpu::worker()),
             ..PlatformConfig::new(data.path())
         };
         let platform = Platform::open(config).await.unwrap();

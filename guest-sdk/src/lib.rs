@@ -98,6 +98,7 @@ pub mod context;
 pub mod data;
 pub mod error_code;
 mod function;
+pub mod gpu;
 pub mod http;
 mod input;
 mod inputs;

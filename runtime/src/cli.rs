@@ -34,6 +34,10 @@ pub(crate) enum Command {
     /// Creates, lists and revokes API keys in a data folder's registry.
     #[command(subcommand)]
     Key(account::KeyCommand),
+    /// The GPU worker process `algobox serve` starts; speaks a binary
+    /// protocol on stdin and stdout, not for people.
+    #[command(hide = true)]
+    GpuWorker,
 }
 
 impl Command {
@@ -44,6 +48,7 @@ impl Command {
             Self::Deploy(command) => command.run().await,
             Self::Account(command) => command.run(),
             Self::Key(command) => command.run(),
+            Self::GpuWorker => Ok(algobox_runtime::gpu::run_worker()),
         }
     }
 }

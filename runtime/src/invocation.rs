@@ -46,6 +46,7 @@ pub struct Invocation {
     pub(crate) network: NetworkAccess,
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
     pub(crate) data: Option<Arc<dyn DataAccess>>,
+    pub(crate) gpu: bool,
 }
 
 impl Invocation {
@@ -102,6 +103,13 @@ impl Invocation {
         self
     }
 
+    /// Grants GPU compute (`settings.environment: gpu`) or not (the
+    /// default): then every GPU call fails with `permission-denied`.
+    pub fn gpu(mut self, granted: bool) -> Self {
+        self.gpu = granted;
+        self
+    }
+
     /// The inputs.
     pub fn inputs(&self) -> &[Payload] {
         &self.inputs
@@ -124,6 +132,7 @@ impl fmt::Debug for Invocation {
             .field("network", &self.network)
             .field("pipeline", &self.pipeline.is_some())
             .field("data", &self.data.is_some())
+            .field("gpu", &self.gpu)
             .finish()
     }
 }

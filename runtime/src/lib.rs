@@ -48,6 +48,7 @@ mod deadline;
 mod egress;
 mod engine;
 mod error;
+pub mod gpu;
 mod invocation;
 mod limits;
 pub mod module_store;
@@ -68,6 +69,7 @@ pub use egress::{
     ParseHostPatternError,
 };
 pub use error::{Error, InvokeError, RegisterError, StdStream, TrapKind};
+pub use gpu::{AdapterInfo, GpuConfig, GpuError, GpuLimits};
 pub use invocation::{Invocation, Output, Progress, ProgressSink};
 pub use limits::Limits;
 pub use module_store::{DirectoryStore, ModuleStore, ModuleStoreError};

@@ -9,6 +9,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if matches!(cli.command, cli::Command::GpuWorker) {
+        // No async runtime and no logging set-up: the worker is one thread
+        // answering on stdout, which must carry nothing but its frames.
+        return algobox_runtime::gpu::run_worker();
+    }
     // A server logs its start and requests' warnings by default; one-shot
     // commands stay quiet unless asked.
     let serving = matches!(cli.command, cli::Command::Serve(_));

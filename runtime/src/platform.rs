@@ -20,8 +20,8 @@ use crate::registry::{
     PageRequest, PublishRequest, Settings, Version, VersionSpec, resolve,
 };
 use crate::{
-    Algorithm, ContentHash, DirectoryStore, EgressPolicy, Limits, ModuleStore, Registry, Runtime,
-    SqliteRegistry,
+    Algorithm, ContentHash, DirectoryStore, EgressPolicy, GpuConfig, Limits, ModuleStore, Registry,
+    Runtime, SqliteRegistry,
 };
 
 /// How long an authenticated key and a version list are trusted before the
@@ -43,6 +43,9 @@ pub struct PlatformConfig {
     pub max_file_bytes: u64,
     /// Where algorithms with `network_access: full` may connect.
     pub egress: EgressPolicy,
+    /// How to start the GPU worker for `environment: gpu` algorithms; with
+    /// `None` they get "no GPU adapter".
+    pub gpu: Option<GpuConfig>,
 }
 
 impl PlatformConfig {
@@ -54,6 +57,7 @@ impl PlatformConfig {
             keep_results: Duration::from_secs(3600),
             max_file_bytes: DataStore::DEFAULT_MAX_FILE_BYTES,
             egress: EgressPolicy::default(),
+            gpu: None,
         }
     }
 }
@@ -127,10 +131,14 @@ impl Platform {
         let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
         let data = DataStore::open(config.data_dir.join("files"))?
             .with_max_file_bytes(config.max_file_bytes);
-        let runtime = Runtime::builder()
+        let mut runtime = Runtime::builder()
             .limits(config.limits)
             .cache_dir(config.data_dir.join("compiled"))
-            .egress(config.egress)
+            .egress(config.egress);
+        if let Some(gpu) = config.gpu {
+            runtime = runtime.gpu(gpu);
+        }
+        let runtime = runtime
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
         Ok(Self::with_parts(

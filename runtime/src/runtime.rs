@@ -8,6 +8,7 @@ use wasmtime::component::{Component, Linker};
 use crate::algorithm::{self, Algorithm};
 use crate::cache::CodeCache;
 use crate::engine::Engine;
+use crate::gpu::{AdapterInfo, Gpu, GpuConfig, GpuError};
 use crate::sandbox::{self, SandboxState};
 use crate::{
     ContentHash, EgressPolicy, Error, Invocation, InvokeError, Limits, Output, RegisterError,
@@ -49,6 +50,8 @@ struct Inner {
     /// rather than fail to instantiate.
     slots: Semaphore,
     algorithms: Mutex<HashMap<ContentHash, Algorithm>>,
+    /// The GPU worker, when configured.
+    gpu: Option<Arc<Gpu>>,
 }
 
 /// Configures a [`Runtime`].
@@ -57,6 +60,7 @@ pub struct RuntimeBuilder {
     limits: Limits,
     cache_dir: Option<PathBuf>,
     egress: EgressPolicy,
+    gpu: Option<GpuConfig>,
 }
 
 impl RuntimeBuilder {
@@ -76,6 +80,14 @@ impl RuntimeBuilder {
     /// Sets where algorithms granted the network may connect.
     pub fn egress(mut self, policy: EgressPolicy) -> Self {
         self.egress = policy;
+        self
+    }
+
+    /// Lets invocations granted the GPU ([`Invocation::gpu`]) compute on
+    /// it, through a worker process started from `config` on first use.
+    /// Without this, their GPU calls fail with "no GPU adapter".
+    pub fn gpu(mut self, config: GpuConfig) -> Self {
+        self.gpu = Some(config);
         self
     }
 
@@ -102,6 +114,7 @@ impl RuntimeBuilder {
                 egress: Arc::new(self.egress),
                 slots,
                 algorithms: Mutex::default(),
+                gpu: self.gpu.map(|config| Arc::new(Gpu::new(config))),
             }),
         })
     }
@@ -121,6 +134,18 @@ impl Runtime {
     /// The limits every invocation runs under.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The GPU adapter invocations granted the GPU compute on, starting the
+    /// GPU worker if it is not running; or why there is none.
+    pub async fn gpu_adapter(&self) -> Result<AdapterInfo, GpuError> {
+        match &self.inner.gpu {
+            Some(gpu) => Ok(gpu.worker().await?.adapter.clone()),
+            None => Err(GpuError::Unavailable(
+                "this runtime has no GPU worker configured; give it one with `RuntimeBuilder::gpu`"
+                    .to_owned(),
+            )),
+        }
     }
 
     /// Compiles, checks and links an algorithm from its `.wasm` bytes.
@@ -188,6 +213,7 @@ impl Runtime {
             &algorithm.pre,
             &self.inner.limits,
             &self.inner.egress,
+            self.inner.gpu.as_ref(),
             invocation,
         )
         .await

@@ -4,6 +4,7 @@
 mod bindings;
 mod budget;
 mod data;
+mod gpu;
 mod host;
 mod http;
 mod output;
@@ -19,10 +20,12 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use self::budget::HostCallBudget;
+use self::gpu::GpuAccess;
 use self::host::ContextState;
 use self::http::HttpEgress;
 use self::output::CapturedOutput;
 use crate::engine::Engine;
+use crate::gpu::{Gpu, Session};
 use crate::{
     EgressPolicy, Invocation, InvokeError, Limits, NetworkAccess, Output, StdStream, StopHandle,
     TrapKind,
@@ -148,6 +151,7 @@ pub(crate) async fn invoke(
     pre: &AlgorithmPre,
     limits: &Limits,
     egress: &Arc<EgressPolicy>,
+    gpu: Option<&Arc<Gpu>>,
     invocation: Invocation,
 ) -> Result<Output, InvokeError> {
     let Invocation {
@@ -158,6 +162,7 @@ pub(crate) async fn invoke(
         network,
         pipeline,
         data,
+        gpu: gpu_granted,
     } = invocation;
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
@@ -199,6 +204,13 @@ pub(crate) async fn invoke(
                 deadline,
                 pipeline,
                 data,
+                gpu: match (gpu_granted, gpu) {
+                    (false, _) => GpuAccess::Denied,
+                    (true, None) => GpuAccess::Unconfigured,
+                    (true, Some(gpu)) => {
+                        GpuAccess::Granted(Session::new(Arc::clone(gpu), deadline))
+                    }
+                },
             },
             stdout,
             stderr,

@@ -115,6 +115,10 @@ async fn route(
             Method::GET => algorithms::scm_status(platform, headers, owner, name).await,
             _ => Err(not_allowed()),
         },
+        ["v1", "capabilities"] => match *method {
+            Method::GET => Ok(capabilities(platform).await),
+            _ => Err(not_allowed()),
+        },
         ["healthz"] => Ok(response::json(
             StatusCode::OK,
             &serde_json::json!({"status": "ok"}),
@@ -138,4 +142,14 @@ fn data_path(path: &str) -> Option<&str> {
                 _ => rest.strip_prefix('/'),
             }
         })
+}
+
+/// `GET /v1/capabilities`: what this runtime offers algorithms beyond the
+/// CPU. Needs no key: it says nothing about anyone's algorithms.
+async fn capabilities(platform: &Platform) -> Response {
+    let gpu = match platform.runtime().gpu_adapter().await {
+        Ok(adapter) => serde_json::json!({"available": true, "adapter": adapter}),
+        Err(err) => serde_json::json!({"available": false, "reason": err.to_string()}),
+    };
+    response::json(StatusCode::OK, &serde_json::json!({"gpu": gpu}))
 }

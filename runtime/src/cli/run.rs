@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use algobox_host_api::{Payload, envelope};
-use algobox_runtime::{Invocation, InvokeError, Limits, Output, Progress, Runtime};
+use algobox_runtime::{GpuConfig, Invocation, InvokeError, Limits, Output, Progress, Runtime};
 use anyhow::Context as _;
 use base64::Engine as _;
 use http::Method;
@@ -38,6 +38,10 @@ pub(crate) struct RunCommand {
     /// Stop the algorithm after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
+    /// Grant the GPU, as `settings.environment: gpu` does on a server
+    /// (a local `.wasm` file only).
+    #[arg(long)]
+    gpu: bool,
     /// Show what the algorithm printed to stdout.
     #[arg(long)]
     stdout: bool,
@@ -75,6 +79,11 @@ impl RunCommand {
         if let Some(dir) = self.cache_dir.clone().or_else(super::default_cache_dir) {
             builder = builder.cache_dir(dir);
         }
+        if self.gpu {
+            let worker = std::env::current_exe()
+                .context("cannot find the algobox binary to start its GPU worker from")?;
+            builder = builder.gpu(GpuConfig::new(worker).arg("gpu-worker"));
+        }
         let runtime = builder.build()?;
 
         let bar = ProgressBar::new_spinner();
@@ -88,7 +97,9 @@ impl RunCommand {
         let algorithm = algorithm?;
 
         let bar = ProgressBar::hidden();
-        let mut invocation = Invocation::new(input).on_progress(progress_reporter(bar.clone()));
+        let mut invocation = Invocation::new(input)
+            .gpu(self.gpu)
+            .on_progress(progress_reporter(bar.clone()));
         if let Some(timeout) = timeout {
             invocation = invocation.timeout(timeout);
         }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use algobox_runtime::{EgressPolicy, EgressRule, Platform, PlatformConfig, api};
+use algobox_runtime::{EgressPolicy, EgressRule, GpuConfig, Platform, PlatformConfig, api};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
@@ -66,9 +66,12 @@ impl ServeCommand {
             egress
         })
         .await?;
+        let worker = std::env::current_exe()
+            .context("cannot find the algobox binary to start its GPU worker from")?;
         let config = PlatformConfig {
             keep_results: Duration::from_secs(self.keep_results),
             egress,
+            gpu: Some(GpuConfig::new(worker).arg("gpu-worker")),
             ..PlatformConfig::new(&self.data_dir)
         };
         let platform = Platform::open(config)
@@ -82,6 +85,19 @@ impl ServeCommand {
                 path.display()
             );
             println!("{key}");
+        }
+        // Starting the worker now finds the adapter (or its absence) before
+        // the first `gpu` call, and says so where operators look.
+        match platform.runtime().gpu_adapter().await {
+            Ok(adapter) => tracing::info!(
+                name = %adapter.name,
+                backend = %adapter.backend,
+                device_type = %adapter.device_type,
+                "GPU adapter found; `environment: gpu` algorithms compute on it"
+            ),
+            Err(err) => tracing::warn!(
+                "{err}; `environment: gpu` algorithms will fail, `cpu` ones are unaffected"
+            ),
         }
         let listener = TcpListener::bind(self.listen).await.with_context(|| {
             format!(

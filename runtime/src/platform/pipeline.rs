@@ -7,6 +7,7 @@ use std::sync::Arc;
 use algobox_host_api::{AlgoError, Payload};
 
 use super::{Caller, Platform, PlatformError};
+use crate::registry::Environment;
 use crate::{Invocation, Pipeline, PipelineCall};
 
 /// Nested calls allowed below a top-level call: enough for real pipelines,
@@ -83,9 +84,9 @@ impl Pipeline for PlatformPipeline {
 
 impl Platform {
     /// An invocation of `target` for `caller`, with the capabilities of the
-    /// version called: its network access, `data://` files as `caller`
-    /// and, if enabled, calls to other algorithms at `depth` (0 for a call
-    /// from outside).
+    /// version called: its network access, `data://` files as `caller`,
+    /// the GPU for `environment: gpu` and, if enabled, calls to other
+    /// algorithms at `depth` (0 for a call from outside).
     pub fn invocation(
         &self,
         caller: &Caller,
@@ -98,7 +99,8 @@ impl Platform {
             .data(Arc::new(super::data::PlatformData {
                 platform: self.clone(),
                 caller: caller.clone(),
-            }));
+            }))
+            .gpu(target.settings.environment == Environment::Gpu);
         if target.settings.pipeline_enabled {
             invocation = invocation.pipeline(Arc::new(PlatformPipeline {
                 platform: self.clone(),

@@ -3,7 +3,7 @@
 wasmtime::component::bindgen!({
     path: "../host-api/wit",
     world: "algorithm",
-    // Calling another algorithm and file operations wait, so those imports
+    // Calling another algorithm, file operations and the GPU wait, so those imports
     // are async; the rest answer at once.
     imports: {
         "algobox:algorithm/pipeline.call": async | trappable,
@@ -12,6 +12,8 @@ wasmtime::component::bindgen!({
         "algobox:algorithm/data.exists": async | trappable,
         "algobox:algorithm/data.delete": async | trappable,
         "algobox:algorithm/data.list-files": async | trappable,
+        // GPU calls wait for the GPU worker.
+        "algobox:algorithm/gpu": async | trappable,
         default: trappable,
     },
     exports: { default: async },

@@ -8,6 +8,7 @@ use super::bindings::{
     algobox::algorithm::types,
 };
 use super::budget::HostCallBudget;
+use super::gpu::GpuAccess;
 use crate::pipeline::not_enabled;
 use crate::{DataAccess, Pipeline, PipelineCall, Progress, ProgressSink, StopHandle};
 
@@ -26,6 +27,8 @@ pub(crate) struct ContextState {
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
     /// Reads and writes `data://` files for the caller, when granted.
     pub(crate) data: Option<Arc<dyn DataAccess>>,
+    /// GPU compute, when granted.
+    pub(crate) gpu: GpuAccess,
 }
 
 /// The longest panic message kept; a guest cannot make the host hold more.

@@ -1,0 +1,131 @@
+//! GPU compute for algorithms granted it (`settings.environment: gpu`).
+//!
+//! A runaway kernel cannot be stopped inside a process: wgpu cannot cancel
+//! submitted work, and the next submit blocks behind it
+//! (shared/research/wgpu-spike.md, section 6). So every wgpu call runs in a
+//! separate **GPU worker process**, and the runtime drives it over its
+//! stdin and stdout:
+//!
+//! - [`quota`]: the per-invocation quotas, checked in the runtime before
+//!   anything reaches the worker;
+//! - `frame` and `protocol`: the binary messages between runtime and worker;
+//! - `connection`: the runtime's side, which starts the worker on first
+//!   use, restarts it after it dies, and kills it when GPU work overruns;
+//! - `session`: one invocation's buffers and kernels, freed when it ends;
+//! - `worker` and `device` (feature `gpu`): the worker process, on wgpu.
+//!
+//! The worker is any program that calls [`run_worker`]: `algobox
+//! gpu-worker`, or a one-line binary of an embedder's (see [`GpuConfig`]).
+
+mod connection;
+#[cfg(feature = "gpu")]
+mod device;
+mod error;
+mod frame;
+mod protocol;
+mod quota;
+mod session;
+#[cfg(feature = "gpu")]
+mod worker;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub(crate) use self::connection::Gpu;
+pub use self::error::GpuError;
+pub use self::quota::GpuLimits;
+pub(crate) use self::session::Session;
+
+/// How the runtime starts its GPU worker, and the quotas of each invocation.
+///
+/// # Example
+///
+/// ```no_run
+/// use algobox_runtime::{GpuConfig, Runtime};
+///
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// // The `algobox` binary runs the worker with its hidden `gpu-worker` command.
+/// let gpu = GpuConfig::new("/usr/local/bin/algobox").arg("gpu-worker");
+/// let runtime = Runtime::builder().gpu(gpu).build()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct GpuConfig {
+    /// The worker program: a binary whose `main` calls [`run_worker`].
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// Environment variables set for it (`WGPU_BACKEND=vulkan`, say),
+    /// on top of the runtime's own.
+    pub env: Vec<(OsString, OsString)>,
+    /// The quotas of each invocation.
+    pub limits: GpuLimits,
+}
+
+impl GpuConfig {
+    /// Runs `program` with no arguments and the default quotas.
+    pub fn new(program: impl Into<PathBuf>) -> Self {
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            limits: GpuLimits::default(),
+        }
+    }
+
+    /// Adds an argument.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Sets an environment variable for the worker.
+    pub fn env(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the quotas.
+    pub fn limits(mut self, limits: GpuLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// The GPU adapter a worker computes on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdapterInfo {
+    /// The adapter's name, e.g. `llvmpipe (LLVM 15.0.6, 256 bits)`.
+    pub name: String,
+    /// The graphics API: `vulkan`, `metal`, `dx12` or `gl`.
+    pub backend: String,
+    /// `discrete-gpu`, `integrated-gpu`, `virtual-gpu`, `cpu` (software)
+    /// or `other`.
+    pub device_type: String,
+    /// The driver and its version, when known.
+    pub driver: String,
+}
+
+/// Runs the GPU worker on this process's stdin and stdout until stdin
+/// closes, and returns the process's exit status. Call it from the `main`
+/// of the program [`GpuConfig`] names, and print nothing to stdout: stdout
+/// carries the protocol.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     algobox_runtime::gpu::run_worker()
+/// }
+/// ```
+pub fn run_worker() -> std::process::ExitCode {
+    #[cfg(feature = "gpu")]
+    {
+        worker::run()
+    }
+    #[cfg(not(feature = "gpu"))]
+    {
+        protocol::announce_unavailable(
+            "algobox was built without its `gpu` feature; rebuild it with `--features gpu`",
+        )
+    }
+}
