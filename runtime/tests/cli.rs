@@ -331,6 +331,50 @@ fn run_a_file_then_deploy_it_and_run_it_on_a_server() {
     let (ok, stdout, stderr) = algobox(&run, cache);
     assert!(ok, "{stderr}");
     assert_eq!(stdout, "Hello Neo\n");
+    // Capabilities from flags: on creation, and as an update of an
+    // existing algorithm.
+    let granted = [
+        &["deploy", hello, "admin/granted", "--environment", "gpu"][..],
+        &["--network", "full", "--pipeline", "true", "--json"][..],
+        &remote[..],
+    ]
+    .concat();
+    let (ok, stdout, stderr) = algobox(&granted, cache);
+    assert!(ok, "{stderr}");
+    let settings = serde_json::from_str::<Value>(&stdout).unwrap()["settings"].clone();
+    assert_eq!(
+        (
+            &settings["environment"],
+            &settings["network_access"],
+            &settings["pipeline_enabled"]
+        ),
+        (&json!("gpu"), &json!("full"), &json!(true)),
+        "{stdout}"
+    );
+    let narrowed = [
+        &[
+            "deploy",
+            hello,
+            "admin/granted",
+            "--network",
+            "isolated",
+            "--json",
+        ][..],
+        &remote[..],
+    ]
+    .concat();
+    let (ok, stdout, stderr) = algobox(&narrowed, cache);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("updating the settings of admin/granted"),
+        "{stderr}"
+    );
+    let settings = serde_json::from_str::<Value>(&stdout).unwrap()["settings"].clone();
+    assert_eq!(
+        (&settings["environment"], &settings["network_access"]),
+        (&json!("gpu"), &json!("isolated")),
+        "{stdout}"
+    );
     // Accounts and keys, made with the CLI beside the running server.
     let data_dir = data.path().to_str().unwrap();
     let (ok, stdout, stderr) =

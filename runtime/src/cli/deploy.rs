@@ -29,6 +29,20 @@ pub(crate) struct DeployCommand {
     /// Release notes for the published version.
     #[arg(long, requires = "publish", default_value = "")]
     release_notes: String,
+    /// Where the algorithm runs: `cpu`, or `gpu` for the GPU interface.
+    /// New algorithms get `cpu`; given for an existing one, it changes its
+    /// settings (and those of versions published from now on).
+    #[arg(long, value_parser = ["cpu", "gpu"])]
+    environment: Option<String>,
+    /// Network access: `isolated` (no sockets, lookups or outbound HTTP)
+    /// or `full`. New algorithms get `isolated`; given for an existing one,
+    /// it changes its settings.
+    #[arg(long, value_parser = ["isolated", "full"])]
+    network: Option<String>,
+    /// Whether the algorithm may call other algorithms. New algorithms get
+    /// `false`; given for an existing one, it changes its settings.
+    #[arg(long, value_name = "BOOL")]
+    pipeline: Option<bool>,
     /// Print the final algorithm or version object as JSON.
     #[arg(long)]
     json: bool,
@@ -73,11 +87,11 @@ impl DeployCommand {
                 "details": { "label": name },
                 "settings": {
                     "language": "rust",
-                    "environment": "cpu",
+                    "environment": self.environment.as_deref().unwrap_or("cpu"),
                     "license": "apl",
                     "source_visibility": "closed",
-                    "network_access": "isolated",
-                    "pipeline_enabled": false,
+                    "network_access": self.network.as_deref().unwrap_or("isolated"),
+                    "pipeline_enabled": self.pipeline.unwrap_or(false),
                 },
             });
             client
@@ -90,6 +104,23 @@ impl DeployCommand {
                 .success()?;
         } else {
             existing.success()?;
+            let mut settings = serde_json::Map::new();
+            if let Some(environment) = &self.environment {
+                settings.insert("environment".into(), json!(environment));
+            }
+            if let Some(network) = &self.network {
+                settings.insert("network_access".into(), json!(network));
+            }
+            if let Some(pipeline) = self.pipeline {
+                settings.insert("pipeline_enabled".into(), json!(pipeline));
+            }
+            if !settings.is_empty() {
+                step(format!("updating the settings of {owner}/{name}"));
+                client
+                    .json(Method::PUT, &base, Some(&json!({ "settings": settings })))
+                    .await?
+                    .success()?;
+            }
         }
 
         step(format!(
