@@ -9,7 +9,9 @@
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
-use algobox_runtime::{GpuConfig, GpuError, Invocation, InvokeError, Runtime};
+use algobox_runtime::{
+    GpuConfig, GpuError, GpuUsage, Invocation, InvokeError, Runtime, StopHandle,
+};
 use serde_json::{Value, json};
 
 use crate::pipeline::{call, deploy};
@@ -352,6 +354,13 @@ async fn vector_add_over_http() {
         capabilities["gpu"]["adapter"]["name"].is_string(),
         "{capabilities}"
     );
+    assert!(capabilities["gpu"].get("usage").is_none(), "{capabilities}");
+    let with_key = server
+        .send("GET", "/v1/capabilities", Some(ADMIN_KEY), None, "")
+        .await
+        .json();
+    let idle = json!({"sessions": 0, "buffers": 0, "buffer_bytes": 0, "kernels": 0});
+    assert_eq!(with_key["gpu"]["usage"], idle, "{with_key}");
 
     let wasm = test_artifacts::VECTOR_ADD;
     for (name, environment) in [("vadd_gpu", "gpu"), ("vadd_cpu", "cpu")] {
@@ -422,4 +431,45 @@ pub(crate) async fn gpu_bench() {
     .await
     .unwrap();
     assert_eq!(output["count"], 25);
+}
+
+#[tokio::test]
+async fn an_invocations_gpu_objects_go_with_it() {
+    let runtime = gpu_runtime();
+    if !has_adapter(&runtime).await {
+        return;
+    }
+    assert_eq!(runtime.gpu_usage().await.unwrap(), GpuUsage::default());
+    let probe = load(&runtime, test_artifacts::GPU_PROBE).await;
+    let stop = StopHandle::new();
+    let invocation = Invocation::new(Payload::Json(json!({"case": "hold"}).to_string()))
+        .gpu(true)
+        .stop_handle(stop.clone());
+    let running = {
+        let runtime = runtime.clone();
+        tokio::spawn(async move { runtime.invoke(&probe, invocation).await })
+    };
+    let started = Instant::now();
+    let held = loop {
+        let usage = runtime.gpu_usage().await.unwrap();
+        if usage.kernels == 1 || started.elapsed() > Duration::from_secs(10) {
+            break usage;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let expected = GpuUsage {
+        sessions: 1,
+        buffers: 3,
+        buffer_bytes: (2 << 20) + 12,
+        kernels: 1,
+    };
+    assert_eq!(held, expected);
+    stop.request();
+    // A result after a stop is discarded, as in Hkube.
+    let ended = running.await.unwrap();
+    assert!(
+        matches!(ended, Err(InvokeError::Stopped { forced: false })),
+        "{ended:?}"
+    );
+    assert_eq!(runtime.gpu_usage().await.unwrap(), GpuUsage::default());
 }

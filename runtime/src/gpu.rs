@@ -93,6 +93,20 @@ impl GpuConfig {
     }
 }
 
+/// What the GPU worker holds for invocations in flight: once they end, all
+/// zero, since an invocation's buffers and kernels go with it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GpuUsage {
+    /// Invocations with GPU objects.
+    pub sessions: u64,
+    /// Live buffers.
+    pub buffers: u64,
+    /// Their bytes.
+    pub buffer_bytes: u64,
+    /// Live compiled kernels.
+    pub kernels: u64,
+}
+
 /// The GPU adapter a worker computes on.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AdapterInfo {

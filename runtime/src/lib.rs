@@ -69,7 +69,7 @@ pub use egress::{
     ParseHostPatternError,
 };
 pub use error::{Error, InvokeError, RegisterError, StdStream, TrapKind};
-pub use gpu::{AdapterInfo, GpuConfig, GpuError, GpuLimits};
+pub use gpu::{AdapterInfo, GpuConfig, GpuError, GpuLimits, GpuUsage};
 pub use invocation::{Invocation, Output, Progress, ProgressSink};
 pub use limits::Limits;
 pub use module_store::{DirectoryStore, ModuleStore, ModuleStoreError};

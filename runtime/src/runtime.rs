@@ -8,7 +8,7 @@ use wasmtime::component::{Component, Linker};
 use crate::algorithm::{self, Algorithm};
 use crate::cache::CodeCache;
 use crate::engine::Engine;
-use crate::gpu::{AdapterInfo, Gpu, GpuConfig, GpuError};
+use crate::gpu::{AdapterInfo, Gpu, GpuConfig, GpuError, GpuUsage};
 use crate::sandbox::{self, SandboxState};
 use crate::{
     ContentHash, EgressPolicy, Error, Invocation, InvokeError, Limits, Output, RegisterError,
@@ -145,6 +145,15 @@ impl Runtime {
                 "this runtime has no GPU worker configured; give it one with `RuntimeBuilder::gpu`"
                     .to_owned(),
             )),
+        }
+    }
+
+    /// What the GPU worker holds for invocations in flight (all zero when
+    /// none run, or no worker does); it does not start the worker.
+    pub async fn gpu_usage(&self) -> Result<GpuUsage, GpuError> {
+        match &self.inner.gpu {
+            Some(gpu) => gpu.usage().await,
+            None => Ok(GpuUsage::default()),
         }
     }
 

@@ -116,7 +116,7 @@ async fn route(
             _ => Err(not_allowed()),
         },
         ["v1", "capabilities"] => match *method {
-            Method::GET => Ok(capabilities(platform).await),
+            Method::GET => Ok(capabilities(platform, headers).await),
             _ => Err(not_allowed()),
         },
         ["healthz"] => Ok(response::json(
@@ -145,10 +145,20 @@ fn data_path(path: &str) -> Option<&str> {
 }
 
 /// `GET /v1/capabilities`: what this runtime offers algorithms beyond the
-/// CPU. Needs no key: it says nothing about anyone's algorithms.
-async fn capabilities(platform: &Platform) -> Response {
+/// CPU. Needs no key: it says nothing about anyone's algorithms; with
+/// one, it adds what the GPU worker holds for invocations in flight.
+async fn capabilities(platform: &Platform, headers: &http::HeaderMap) -> Response {
     let gpu = match platform.runtime().gpu_adapter().await {
-        Ok(adapter) => serde_json::json!({"available": true, "adapter": adapter}),
+        Ok(adapter) => {
+            let mut gpu = serde_json::json!({"available": true, "adapter": adapter});
+            // What invocations in flight hold, for callers with a key:
+            // activity is not for anonymous eyes.
+            let known = super::auth::caller(platform, headers).await.is_ok();
+            if known && let Ok(usage) = platform.runtime().gpu_usage().await {
+                gpu["usage"] = serde_json::json!(usage);
+            }
+            gpu
+        }
         Err(err) => serde_json::json!({"available": false, "reason": err.to_string()}),
     };
     response::json(StatusCode::OK, &serde_json::json!({"gpu": gpu}))

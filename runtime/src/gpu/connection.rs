@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::protocol::{self, Reply, Request};
-use super::{AdapterInfo, GpuConfig, GpuError};
+use super::{AdapterInfo, GpuConfig, GpuError, GpuUsage};
 
 /// How long a worker may take to find its adapter and open a device
 /// (measured: 50–150 ms on lavapipe; a hung driver must not hang the server).
@@ -23,6 +23,8 @@ const STARTUP: Duration = Duration::from_secs(30);
 /// stops waiting on the GPU and exits); this catches a worker stuck where
 /// it cannot (inside a driver call).
 const GRACE: Duration = Duration::from_secs(2);
+/// How long a usage query waits behind GPU work in flight.
+const USAGE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// The runtime's GPU: its worker configuration and the current worker.
 pub(crate) struct Gpu {
@@ -57,6 +59,17 @@ impl Gpu {
     /// A new session number.
     pub(crate) fn next_session(&self) -> u64 {
         self.next_session.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// What the running worker holds; all zero when none runs (it is not
+    /// started for this).
+    pub(crate) async fn usage(&self) -> Result<GpuUsage, GpuError> {
+        let worker = match &*self.state.lock().await {
+            State::Running(worker) if !worker.has_ended() => Arc::clone(worker),
+            State::Unavailable(reason) => return Err(GpuError::Unavailable(reason.clone())),
+            _ => return Ok(GpuUsage::default()),
+        };
+        worker.usage(USAGE_PATIENCE).await
     }
 
     /// The running worker, started now if there is none.
@@ -204,6 +217,54 @@ impl WorkerProcess {
             .map(|ending| ending.error_for(session))
     }
 
+    /// Sends the request `build` makes from a fresh id; the reply arrives
+    /// on the receiver.
+    fn ask(
+        &self,
+        session: u64,
+        build: impl FnOnce(u64) -> Request,
+    ) -> Result<oneshot::Receiver<Result<Reply, GpuError>>, GpuError> {
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let id = {
+            let mut waiting = self.shared.waiting();
+            if let Some(ending) = &waiting.ended {
+                return Err(ending.error_for(session));
+            }
+            waiting.next_id += 1;
+            let id = waiting.next_id;
+            waiting.replies.insert(id, (session, reply_tx));
+            id
+        };
+        let mut frame = Vec::new();
+        build(id).encode(&mut frame);
+        let _ = self.frames.send(frame);
+        Ok(reply_rx)
+    }
+
+    /// What the worker holds. The worker answers in order, so this waits
+    /// behind GPU work in flight, for up to `patience`; unlike an
+    /// invocation's call, a late answer is no reason to kill the worker.
+    pub(crate) async fn usage(&self, patience: Duration) -> Result<GpuUsage, GpuError> {
+        // Session 0 is never an invocation's: numbers start at 1.
+        let reply_rx = self.ask(0, |id| Request::Usage { id })?;
+        let busy = || {
+            GpuError::Timeout(format!(
+                "the GPU worker did not answer within {patience:?}; it is busy with GPU work"
+            ))
+        };
+        match tokio::time::timeout(patience, reply_rx).await {
+            Ok(Ok(Ok(Reply::Usage { usage, .. }))) => Ok(usage),
+            Ok(Ok(Ok(other))) => Err(GpuError::DeviceLost(format!(
+                "the GPU worker answered a usage query with {other:?}"
+            ))),
+            Ok(Ok(Err(err))) => Err(err),
+            Ok(Err(_)) => Err(self.fate(0).unwrap_or_else(|| {
+                GpuError::DeviceLost("the GPU worker dropped a reply".to_owned())
+            })),
+            Err(_) => Err(busy()),
+        }
+    }
+
     /// Queues a request that gets no reply.
     pub(crate) fn send(&self, session: u64, request: &Request) -> Result<(), GpuError> {
         if let Some(err) = self.fate(session) {
@@ -225,20 +286,7 @@ impl WorkerProcess {
         deadline: Instant,
         build: impl FnOnce(u64) -> Request,
     ) -> Result<Reply, GpuError> {
-        let (reply_tx, reply_rx) = oneshot::channel();
-        let id = {
-            let mut waiting = self.shared.waiting();
-            if let Some(ending) = &waiting.ended {
-                return Err(ending.error_for(session));
-            }
-            waiting.next_id += 1;
-            let id = waiting.next_id;
-            waiting.replies.insert(id, (session, reply_tx));
-            id
-        };
-        let mut frame = Vec::new();
-        build(id).encode(&mut frame);
-        let _ = self.frames.send(frame);
+        let reply_rx = self.ask(session, build)?;
         match tokio::time::timeout_at((deadline + GRACE).into(), reply_rx).await {
             Ok(Ok(reply)) => reply,
             Ok(Err(_)) => Err(self.fate(session).unwrap_or_else(|| {
@@ -336,7 +384,7 @@ impl Shared {
                         "another invocation's GPU work ran past its deadline",
                     );
                 }
-                Reply::Bytes { id, .. } | Reply::Done { id, .. } => {
+                Reply::Bytes { id, .. } | Reply::Done { id, .. } | Reply::Usage { id, .. } => {
                     let waiter = self.waiting().replies.remove(&id);
                     if let Some((_, waiter)) = waiter {
                         // The caller may have given up (its invocation ended).

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 
 use super::frame::{Fields, Frame};
 pub(crate) use super::frame::{ProtocolError, read_frame};
-use super::{AdapterInfo, GpuError};
+use super::{AdapterInfo, GpuError, GpuUsage};
 
 /// What the runtime asks of the worker.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +65,8 @@ pub(crate) enum Request {
     DropKernel { session: u64, kernel: u32 },
     /// Frees everything of a session.
     Close { session: u64 },
+    /// Asks what the worker holds; answered by [`Reply::Usage`].
+    Usage { id: u64 },
 }
 
 /// What the worker sends back.
@@ -84,6 +86,8 @@ pub(crate) enum Reply {
     },
     /// A session's GPU work passed its deadline; the worker exits next.
     Overran { session: u64 },
+    /// The answer to a [`Request::Usage`].
+    Usage { id: u64, usage: GpuUsage },
 }
 
 impl Request {
@@ -174,6 +178,9 @@ impl Request {
             Self::Close { session } => {
                 frame.u8(9).u64(*session);
             }
+            Self::Usage { id } => {
+                frame.u8(10).u64(*id);
+            }
         }
         frame.finish();
     }
@@ -245,6 +252,7 @@ impl Request {
             9 => Self::Close {
                 session: fields.u64()?,
             },
+            10 => Self::Usage { id: fields.u64()? },
             _ => return Err(ProtocolError("unknown request tag")),
         };
         fields.end()?;
@@ -298,6 +306,15 @@ impl Reply {
             Self::Overran { session } => {
                 frame.u8(4).u64(*session);
             }
+            Self::Usage { id, usage } => {
+                frame
+                    .u8(5)
+                    .u64(*id)
+                    .u64(usage.sessions)
+                    .u64(usage.buffers)
+                    .u64(usage.buffer_bytes)
+                    .u64(usage.kernels);
+            }
         }
         frame.finish();
     }
@@ -331,6 +348,15 @@ impl Reply {
             },
             4 => Self::Overran {
                 session: fields.u64()?,
+            },
+            5 => Self::Usage {
+                id: fields.u64()?,
+                usage: GpuUsage {
+                    sessions: fields.u64()?,
+                    buffers: fields.u64()?,
+                    buffer_bytes: fields.u64()?,
+                    kernels: fields.u64()?,
+                },
             },
             _ => return Err(ProtocolError("unknown reply tag")),
         };
@@ -416,6 +442,7 @@ mod tests {
             kernel: 2,
         });
         round_trip_request(Request::Close { session: 7 });
+        round_trip_request(Request::Usage { id: 12 });
 
         round_trip_reply(Reply::Ready(Ok(AdapterInfo {
             name: "llvmpipe".to_owned(),
@@ -437,6 +464,15 @@ mod tests {
             }),
         });
         round_trip_reply(Reply::Overran { session: 9 });
+        round_trip_reply(Reply::Usage {
+            id: 12,
+            usage: GpuUsage {
+                sessions: 1,
+                buffers: 3,
+                buffer_bytes: (2 << 20) + 12,
+                kernels: 1,
+            },
+        });
     }
 
     #[test]

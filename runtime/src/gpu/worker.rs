@@ -6,9 +6,9 @@ use std::io::{self, BufReader, BufWriter};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::GpuError;
 use super::device::{Device, Failure};
 use super::protocol::{self, Reply, Request};
+use super::{GpuError, GpuUsage};
 
 /// One session's objects in the worker.
 struct Objects {
@@ -227,6 +227,20 @@ fn handle(
         }
         Request::Close { session } => {
             sessions.remove(&session);
+        }
+        Request::Usage { id } => {
+            let count = |n: usize| n as u64;
+            let usage = GpuUsage {
+                sessions: count(sessions.len()),
+                buffers: count(sessions.values().map(|o| o.buffers.len()).sum()),
+                buffer_bytes: sessions
+                    .values()
+                    .flat_map(|o| o.buffers.values())
+                    .map(wgpu::Buffer::size)
+                    .sum(),
+                kernels: count(sessions.values().map(|o| o.kernels.len()).sum()),
+            };
+            return Ok(Some(Reply::Usage { id, usage }));
         }
     }
     Ok(None)

@@ -11,10 +11,13 @@
 //! - `too-many`: buffers until the count quota refuses one;
 //! - `mismatch`: a dispatch whose bindings do not match the kernel, then a
 //!   read, which reports the dispatch's error;
-//! - `runaway`: a dispatch that would run for hours, then a read.
+//! - `runaway`: a dispatch that would run for hours, then a read;
+//! - `hold`: creates three buffers (1 MiB, 1 MiB, 12 bytes) and a kernel,
+//!   forgets them so that only the end of the invocation can free them, and
+//!   waits for a stop.
 
 use algobox_guest_sdk::gpu::{self, Buffer, GpuError, Kernel};
-use algobox_guest_sdk::{AlgoError, Json, export_function};
+use algobox_guest_sdk::{AlgoError, Json, context, export_function};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -101,6 +104,20 @@ fn probe(Json(request): Json<Request>) -> Result<Json<Value>, AlgoError> {
             let kernel = Kernel::compile(RUNAWAY, "main")?;
             kernel.dispatch(&[(0, &out)], (65_535, 64, 1))?;
             out.read(0, 4).map(|_| json!({}))
+        })(),
+        "hold" => (|| {
+            let held = [
+                Buffer::new(1 << 20)?,
+                Buffer::new(1 << 20)?,
+                Buffer::from_u32s(&[1, 2, 3])?,
+            ];
+            let kernel = Kernel::compile(COPY, "main")?;
+            std::mem::forget(held);
+            std::mem::forget(kernel);
+            while !context::stop_requested() {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Ok(json!({"held": 3}))
         })(),
         other => return Err(AlgoError::input(format!("no case `{other}`"))),
     };
