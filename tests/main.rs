@@ -7,6 +7,7 @@ mod api;
 mod data_api;
 mod examples;
 mod gpu;
+mod invoke;
 mod network;
 mod pipeline;
 mod python_client;

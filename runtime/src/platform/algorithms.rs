@@ -1,0 +1,283 @@
+//! Managing algorithms: create, update, delete, upload, compile, publish,
+//! and the builds and versions that result, with the owner's permissions.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{Caller, Platform, PlatformError, blocking};
+use crate::ContentHash;
+use crate::registry::{
+    Algorithm as AlgorithmRecord, AlgorithmUpdate, Build, NewAlgorithm, Page, PageRequest,
+    PublishRequest, Version,
+};
+
+impl Platform {
+    /// Creates an algorithm owned by `owner`.
+    pub async fn create_algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        request: NewAlgorithm,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let owner = owner.to_owned();
+        Ok(blocking(move || registry.create_algorithm(&owner, &request)).await??)
+    }
+
+    /// The algorithm, if `caller` may see it: its managers always, others
+    /// once it has a public version.
+    pub async fn algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<(AlgorithmRecord, Vec<Version>, bool), PlatformError> {
+        self.forget(owner, name);
+        let missing = || PlatformError::NoAlgorithm {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+        };
+        let listing = self.listing(owner, name).await?.ok_or_else(missing)?;
+        let manages = self.manages(caller, owner).await?;
+        let versions: Vec<Version> = listing
+            .versions
+            .iter()
+            .filter(|version| manages || version.is_public())
+            .cloned()
+            .collect();
+        if !manages && versions.is_empty() {
+            return Err(missing());
+        }
+        Ok((listing.algorithm.clone(), versions, manages))
+    }
+
+    /// Updates an algorithm's details and settings.
+    pub async fn update_algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        update: AlgorithmUpdate,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let algorithm = blocking(move || registry.update_algorithm(&o, &n, &update)).await??;
+        self.forget(owner, name);
+        Ok(algorithm)
+    }
+
+    /// Deletes an algorithm with its builds and versions.
+    pub async fn delete_algorithm(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<(), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let deleted = blocking(move || registry.delete_algorithm(&o, &n)).await??;
+        self.forget(owner, name);
+        if deleted {
+            Ok(())
+        } else {
+            Err(PlatformError::NoAlgorithm {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+            })
+        }
+    }
+
+    /// Stores an uploaded module as the algorithm's source. The module is
+    /// written durably before the registry points at it, so a crash leaves
+    /// at worst an unreferenced file.
+    pub async fn upload(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        wasm: Vec<u8>,
+    ) -> Result<(AlgorithmRecord, ContentHash), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        crate::algorithm::check_header(&wasm)?;
+        let (registry, modules) = (
+            Arc::clone(&self.inner.registry),
+            Arc::clone(&self.inner.modules),
+        );
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let result = blocking(move || -> Result<_, PlatformError> {
+            if registry.algorithm(&o, &n)?.is_none() {
+                return Err(PlatformError::NoAlgorithm { owner: o, name: n });
+            }
+            let hash = modules.put(&wasm)?;
+            Ok((registry.set_source(&o, &n, &hash)?, hash))
+        })
+        .await??;
+        self.forget(owner, name);
+        Ok(result)
+    }
+
+    /// Compiles the uploaded module into a build. A module that fails to
+    /// compile gives a failed build whose logs say why, not an error.
+    pub async fn compile(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<(AlgorithmRecord, Build), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let (algorithm, build) = blocking(move || -> Result<_, PlatformError> {
+            let algorithm = registry
+                .algorithm(&o, &n)?
+                .ok_or(PlatformError::NoAlgorithm { owner: o.clone(), name: n.clone() })?;
+            let hash = algorithm.source.ok_or_else(|| {
+                PlatformError::BadRequest(format!(
+                    "{o}/{n} has no module to compile; upload one first with PUT /v1/algorithms/{o}/{n}/source"
+                ))
+            })?;
+            let build = registry.start_build(&algorithm.id, &hash)?;
+            Ok((algorithm, build))
+        })
+        .await??;
+        let started = Instant::now();
+        let outcome = self.compiled(&build.commit_sha).await;
+        let (succeeded, logs) = match &outcome {
+            Ok(_) => (
+                true,
+                format!(
+                    "Compiled module {} in {:.1} ms.\nIt exports the algobox:algorithm lifecycle.",
+                    build.commit_sha,
+                    started.elapsed().as_secs_f64() * 1000.0
+                ),
+            ),
+            Err(err) => (
+                false,
+                format!("Compiling module {} failed: {err}", build.commit_sha),
+            ),
+        };
+        let registry = Arc::clone(&self.inner.registry);
+        let id = build.id.clone();
+        let build = blocking(move || registry.finish_build(&id, succeeded, &logs)).await??;
+        Ok((algorithm, build))
+    }
+
+    /// Publishes the latest build as a new version.
+    pub async fn publish(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        request: impl FnOnce(&Build) -> PublishRequest + Send + 'static,
+    ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
+        self.require_manager(caller, owner).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (o, n) = (owner.to_owned(), name.to_owned());
+        let published = blocking(move || -> Result<_, PlatformError> {
+            let algorithm = registry
+                .algorithm(&o, &n)?
+                .ok_or(PlatformError::NoAlgorithm {
+                    owner: o.clone(),
+                    name: n.clone(),
+                })?;
+            let latest = registry.builds(&algorithm.id, &PageRequest::first(1))?;
+            let build = latest.items.into_iter().next().ok_or_else(|| {
+                PlatformError::BadRequest(format!(
+                    "{o}/{n} has no build to publish; upload a module and compile it first"
+                ))
+            })?;
+            let version = registry.publish(&algorithm.id, &request(&build))?;
+            let algorithm = registry.algorithm(&o, &n)?.unwrap_or(algorithm);
+            Ok((algorithm, version, build))
+        })
+        .await??;
+        self.forget(owner, name);
+        Ok(published)
+    }
+
+    /// A page of the algorithm's builds (managers only).
+    pub async fn builds(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        page: PageRequest,
+    ) -> Result<(AlgorithmRecord, Page<Build>), PlatformError> {
+        let algorithm = self.managed(caller, owner, name).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let id = algorithm.id.clone();
+        let page = blocking(move || registry.builds(&id, &page)).await??;
+        Ok((algorithm, page))
+    }
+
+    /// One build (managers only).
+    pub async fn build(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        build_id: &str,
+    ) -> Result<(AlgorithmRecord, Build), PlatformError> {
+        let algorithm = self.managed(caller, owner, name).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let (id, build_id) = (algorithm.id.clone(), build_id.to_owned());
+        let build = blocking(move || registry.build(&id, &build_id))
+            .await??
+            .ok_or_else(|| {
+                PlatformError::NotFound(
+                    "no such build; list the algorithm's builds for valid ids".to_owned(),
+                )
+            })?;
+        Ok((algorithm, build))
+    }
+
+    /// A page of published versions the caller may see.
+    pub async fn versions(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        page: PageRequest,
+    ) -> Result<(AlgorithmRecord, Page<Version>), PlatformError> {
+        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+        let registry = Arc::clone(&self.inner.registry);
+        let id = algorithm.id.clone();
+        let page = blocking(move || registry.versions(&id, &page, !manages)).await??;
+        Ok((algorithm, page))
+    }
+
+    /// The build with its version, if published, by the module's hash.
+    pub async fn version(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        hash: &ContentHash,
+    ) -> Result<(AlgorithmRecord, Option<Version>, Build), PlatformError> {
+        let (algorithm, versions, manages) = self.algorithm(caller, owner, name).await?;
+        let version = versions
+            .into_iter()
+            .find(|version| version.commit_sha == *hash);
+        let not_found =
+            || PlatformError::NotFound(format!("{owner}/{name} has no version built from {hash}"));
+        let build_id = match (&version, manages) {
+            (Some(version), _) => version.build_id.clone(),
+            (None, true) => {
+                self.built(&algorithm.id, hash)
+                    .await?
+                    .ok_or_else(not_found)?
+                    .id
+            }
+            (None, false) => return Err(not_found()),
+        };
+        let registry = Arc::clone(&self.inner.registry);
+        let id = algorithm.id.clone();
+        let build = blocking(move || registry.build(&id, &build_id))
+            .await??
+            .ok_or_else(not_found)?;
+        Ok((algorithm, version, build))
+    }
+}
