@@ -110,30 +110,33 @@ impl EgressPolicy {
 
     /// Whether a connection to `ip` is permitted.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
-        if self.deny.iter().any(|range| range.contains(ip)) {
-            return false;
-        }
-        let unrestricted = self.allow.is_empty() && self.allow_hosts.is_empty();
-        unrestricted || self.allow.iter().any(|range| range.contains(ip))
+        !self.denies(ip) && self.allows(ip)
     }
 
     /// Whether a request to `host`, which resolved to `addresses`, is
     /// permitted: the name must not be denied, no address may be denied,
     /// and with an allow list, the name must be allowed or every address.
     pub fn permits_host(&self, host: &str, addresses: &[IpAddr]) -> bool {
-        if addresses.is_empty() || self.deny_hosts.iter().any(|denied| denied.matches(host)) {
-            return false;
-        }
-        let denied = |ip: &IpAddr| {
-            let ip = canonical(*ip);
-            self.deny.iter().any(|range| range.contains(ip))
-        };
-        if addresses.iter().any(denied) {
+        if addresses.is_empty()
+            || self.deny_hosts.iter().any(|denied| denied.matches(host))
+            || addresses.iter().any(|ip| self.denies(*ip))
+        {
             return false;
         }
         self.allow_hosts.iter().any(|allowed| allowed.matches(host))
-            || addresses.iter().all(|ip| self.permits(*ip))
+            || addresses.iter().all(|ip| self.allows(*ip))
+    }
+
+    fn denies(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.deny.iter().any(|range| range.contains(ip))
+    }
+
+    /// Whether the allow list admits `ip` (deny aside).
+    fn allows(&self, ip: IpAddr) -> bool {
+        let unrestricted = self.allow.is_empty() && self.allow_hosts.is_empty();
+        let ip = canonical(ip);
+        unrestricted || self.allow.iter().any(|range| range.contains(ip))
     }
 }
 

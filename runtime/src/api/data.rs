@@ -101,9 +101,7 @@ pub(crate) async fn handle(
         }
         (&Method::DELETE, DataPath::File(file)) => {
             if !platform.delete_file(&caller, &file).await? {
-                return Err(ApiError::from(crate::PlatformError::from(
-                    DataError::NotFound(file.to_string()),
-                )));
+                return Err(DataError::NotFound(file.to_string()).into());
             }
             Ok(response::json(
                 StatusCode::OK,
@@ -163,54 +161,41 @@ fn directory(body: Value) -> Response {
 /// reason in `X-Error-Message` (the client reads it, as a HEAD has no
 /// body).
 async fn head(platform: &Platform, caller: &Caller, path: Result<DataPath, DataError>) -> Response {
-    let not_found = |message: String| {
-        let mut response = response::empty(StatusCode::NOT_FOUND);
-        // Header values are ASCII: escape the rest rather than lose it.
-        let message: String = message
-            .chars()
-            .filter(|c| !c.is_control())
-            .flat_map(|c| {
-                let ascii = c.is_ascii().then_some(c);
-                ascii.into_iter().chain(
-                    (!c.is_ascii())
-                        .then(|| c.escape_unicode())
-                        .into_iter()
-                        .flatten(),
-                )
-            })
-            .collect();
-        if let Ok(value) = HeaderValue::from_str(&message) {
-            response.headers_mut().insert("x-error-message", value);
-        }
-        response
-    };
-    let file = match path {
-        Ok(DataPath::File(file)) => file,
-        Ok(_) => {
-            return not_found(
-                "this path is a folder; HEAD answers for files, GET lists a folder".into(),
-            );
-        }
-        Err(err) => {
-            let mut response = not_found(err.to_string());
-            *response.status_mut() = StatusCode::BAD_REQUEST;
-            return response;
+    let found = async {
+        match path? {
+            DataPath::File(file) => match platform.file_info(caller, &file).await? {
+                Some(info) => Ok(info),
+                None => Err(DataError::NotFound(file.to_string()).into()),
+            },
+            _ => Err(ApiError::NotFound {
+                code: 1000,
+                message: "this path is a folder; HEAD answers for files, GET lists a folder".into(),
+            }),
         }
     };
-    match platform.file_info(caller, &file).await {
-        Ok(Some(info)) => {
+    match found.await {
+        Ok(info) => {
             let mut response = response::empty(StatusCode::OK);
             let headers = response.headers_mut();
             headers.insert("x-data-type", HeaderValue::from_static("file"));
             headers.insert("x-data-size", HeaderValue::from(info.size));
             response
         }
-        Ok(None) => not_found(format!("{file} does not exist")),
-        Err(err) => {
-            let error = ApiError::from(err);
-            let status = error.status();
-            let mut response = not_found(error.to_string());
-            *response.status_mut() = status;
+        Err(error) => {
+            let mut response = response::empty(error.status());
+            // Header values are ASCII: escape the rest rather than lose it.
+            let message: String = error
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_control())
+                .map(|c| match c.is_ascii() {
+                    true => c.to_string(),
+                    false => c.escape_unicode().to_string(),
+                })
+                .collect();
+            if let Ok(value) = HeaderValue::from_str(&message) {
+                response.headers_mut().insert("x-error-message", value);
+            }
             response
         }
     }

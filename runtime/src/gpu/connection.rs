@@ -320,6 +320,17 @@ impl Shared {
         let _ = child.kill();
     }
 
+    /// Kills the worker if it still runs and collects its exit, so no
+    /// zombie is left.
+    fn reap(&self) {
+        self.kill();
+        let _ = self
+            .child
+            .lock()
+            .expect("GPU worker handle poisoned")
+            .wait();
+    }
+
     /// Marks the worker gone (the first cause wins) and fails every reply
     /// still awaited.
     fn end(&self, culprit: Option<u64>, reason: &str) {
@@ -367,12 +378,7 @@ impl Shared {
                     if !found {
                         // A worker without an adapter exits; the caller
                         // reports why, so there is nothing to log here.
-                        self.kill();
-                        let _ = self
-                            .child
-                            .lock()
-                            .expect("GPU worker handle poisoned")
-                            .wait();
+                        self.reap();
                         return;
                     }
                 }
@@ -412,13 +418,7 @@ impl Shared {
         };
         tracing::warn!("GPU worker ended: {reason}");
         self.end(culprit, &reason);
-        self.kill();
-        // Reaps the process; it has exited or been killed.
-        let _ = self
-            .child
-            .lock()
-            .expect("GPU worker handle poisoned")
-            .wait();
+        self.reap();
     }
 
     /// The writer thread: writes queued frames, flushing once the queue is

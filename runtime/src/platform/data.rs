@@ -60,12 +60,7 @@ impl Platform {
         let (access, acl) = self.access(caller, collection).await?;
         match acl {
             Some(acl) if access >= need => Ok(acl),
-            Some(_) if access >= Access::Read => Err(DataError::Forbidden(format!(
-                "{} may read {collection} but not change it; only its owner can",
-                caller.name
-            ))
-            .into()),
-            _ => Err(DataError::NotFound(collection.to_string()).into()),
+            acl => Err(refusal(caller, collection, access, acl.is_some())),
         }
     }
 
@@ -113,17 +108,10 @@ impl Platform {
         caller: &Caller,
         file: &FilePath,
     ) -> Result<FileWriter, PlatformError> {
+        // Unlike `require`, a collection that does not exist yet will do.
         let (access, acl) = self.access(caller, &file.collection).await?;
-        match (access, acl) {
-            (Access::Write, _) => {}
-            (Access::Read, Some(_)) => {
-                return Err(DataError::Forbidden(format!(
-                    "{} may read {} but not write to it; only its owner can",
-                    caller.name, file.collection
-                ))
-                .into());
-            }
-            _ => return Err(DataError::NotFound(file.collection.to_string()).into()),
+        if access < Access::Write {
+            return Err(refusal(caller, &file.collection, access, acl.is_some()));
         }
         let file = file.clone();
         self.data_blocking(move |store| {
@@ -238,6 +226,25 @@ impl Platform {
             .into_iter()
             .filter(|(_, acl)| manages || acl.is_public())
             .collect())
+    }
+}
+
+/// Why `caller`, with `access` to `collection`, may not do more: a
+/// collection it cannot read does not exist to it.
+fn refusal(
+    caller: &Caller,
+    collection: &CollectionPath,
+    access: Access,
+    exists: bool,
+) -> PlatformError {
+    if exists && access >= Access::Read {
+        DataError::Forbidden(format!(
+            "{} may read {collection} but not change it; only its owner can",
+            caller.name
+        ))
+        .into()
+    } else {
+        DataError::NotFound(collection.to_string()).into()
     }
 }
 
