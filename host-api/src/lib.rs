@@ -4,13 +4,10 @@
 //!   host's `wasmtime::component::bindgen!` and the guest SDK's
 //!   `wit_bindgen::generate!` both read `wit/` by relative path.
 //! - [`Payload`] and [`AlgoError`] are the values that cross it, as plain Rust.
-//! - [`envelope`] is the JSON that callers see, shaped as Algorithmia's API
-//!   shapes it, shared by the HTTP server and `algobox run --json`.
 //!
 //! This crate has no wasmtime or tokio dependency and compiles for
 //! `wasm32-wasip2`, so guests may use it too.
 
-pub mod envelope;
 mod error;
 mod payload;
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::component::Component;
 
-use crate::ContentHash;
+use crate::content_hash::ContentHash;
 
 /// A folder of compiled components, one file per content hash, in a
 /// subfolder per engine configuration (compiled code is only valid for the

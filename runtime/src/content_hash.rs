@@ -1,3 +1,6 @@
+//! The SHA-256 of a module's bytes: the key of the compiled-code cache
+//! and how callers name code.
+
 use std::fmt;
 use std::str::FromStr;
 

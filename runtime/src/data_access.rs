@@ -11,7 +11,7 @@ pub type DataFuture<T> = Pin<Box<dyn Future<Output = Result<T, AlgoError>> + Sen
 
 /// Reads and writes `data://` files for one invocation, with the permissions
 /// of its caller. Without one (see
-/// [`Invocation::data`](crate::Invocation::data)) every operation fails
+/// [`Invocation::data`](crate::invocation::Invocation::data)) every operation fails
 /// with `PermissionDenied`.
 pub trait DataAccess: Send + Sync {
     /// Reads a whole file.

@@ -1,12 +1,12 @@
 //! Where algorithms with `network_access: full` may connect.
 
-mod host_pattern;
+pub mod host_pattern;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs as _};
 use std::str::FromStr;
 
-pub use self::host_pattern::{HostPattern, ParseHostPatternError};
+use self::host_pattern::HostPattern;
 
 /// The operator's egress policy: addresses and host names a
 /// `full`-network algorithm may not reach (deny wins), and, when the allow
@@ -25,7 +25,7 @@ pub use self::host_pattern::{HostPattern, ParseHostPatternError};
 /// # Example
 ///
 /// ```
-/// use algobox_runtime::{EgressPolicy, EgressRule};
+/// use algobox_runtime::egress::{EgressPolicy, EgressRule};
 ///
 /// let mut policy = EgressPolicy::default();
 /// policy.deny("10.0.0.0/8".parse::<EgressRule>().unwrap());

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use wasmtime::{Config, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::deadline::Deadlines;
-use crate::{Error, Limits};
+use crate::error::Error;
+use crate::limits::Limits;
 
 /// How often the epoch advances. Each tick a running guest yields to the
 /// executor (so one slow guest cannot starve others on the same thread) and

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use algobox_host_api::{AlgoError, envelope::ErrorBody};
+use algobox_host_api::AlgoError;
 
 /// Building a [`Runtime`](crate::Runtime) failed.
 #[derive(Debug, thiserror::Error)]
@@ -217,17 +217,17 @@ impl InvokeError {
         }
     }
 
-    /// The `error` object of Algorithmia's failure envelope.
-    pub fn to_error_body(&self) -> ErrorBody {
-        let (message, stacktrace) = match self {
-            Self::Algorithm(err) => (err.message.clone(), err.details.clone().unwrap_or_default()),
-            Self::Trap { kind, .. } => (self.to_string(), format!("trap: {kind}")),
-            _ => (self.to_string(), String::new()),
-        };
-        ErrorBody {
-            message,
-            stacktrace,
-            error_type: self.error_type().to_owned(),
+    /// The error as the guest contract carries it: what a pipeline caller
+    /// receives from a failed callee, and what a server renders for a
+    /// caller. The code is [`error_type`](Self::error_type); the details
+    /// are the guest's own (its stack trace), or the kind of trap.
+    pub fn to_algo_error(&self) -> AlgoError {
+        match self {
+            Self::Algorithm(err) => err.clone(),
+            Self::Trap { kind, .. } => AlgoError::new(self.to_string())
+                .with_code(self.error_type())
+                .with_details(format!("trap: {kind}")),
+            _ => AlgoError::new(self.to_string()).with_code(self.error_type()),
         }
     }
 }

@@ -11,37 +11,48 @@
 //! - `frame` and `protocol`: the binary messages between runtime and worker;
 //! - `connection`: the runtime's side, which starts the worker on first
 //!   use, restarts it after it dies, and kills it when GPU work overruns;
-//! - `session`: one invocation's buffers and kernels, freed when it ends;
-//! - `worker` and `device` (feature `gpu`): the worker process, on wgpu.
+//! - `session`: one invocation's buffers and kernels, freed when it ends.
 //!
-//! The worker is any program that calls [`run_worker`]: `algobox
-//! gpu-worker`, or a one-line binary of an embedder's (see [`GpuConfig`]).
+//! The worker itself, on wgpu, is the `algobox-gpu-worker` crate, so this
+//! crate never links a GPU driver. Everything but the types here needs the
+//! crate's `gpu` feature; without it, GPU calls fail with "no GPU adapter"
+//! and say why.
 
+#[cfg(feature = "gpu")]
 mod connection;
+pub mod error;
 #[cfg(feature = "gpu")]
-mod device;
-mod error;
 mod frame;
-mod protocol;
-mod quota;
-mod session;
+/// The frames between the runtime and its worker: shared with
+/// `algobox-gpu-worker`, and no API of its own.
 #[cfg(feature = "gpu")]
-mod worker;
+#[doc(hidden)]
+pub mod protocol;
+pub mod quota;
+#[cfg(feature = "gpu")]
+mod session;
+#[cfg(not(feature = "gpu"))]
+mod uninhabited_session;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+#[cfg(feature = "gpu")]
 pub(crate) use self::connection::Gpu;
-pub use self::error::GpuError;
-pub use self::quota::GpuLimits;
+use self::error::GpuError;
+use self::quota::GpuLimits;
+#[cfg(feature = "gpu")]
 pub(crate) use self::session::Session;
+#[cfg(not(feature = "gpu"))]
+pub(crate) use self::uninhabited_session::Session;
 
 /// How the runtime starts its GPU worker, and the quotas of each invocation.
 ///
 /// # Example
 ///
 /// ```no_run
-/// use algobox_runtime::{GpuConfig, Runtime};
+/// use algobox_runtime::Runtime;
+/// use algobox_runtime::gpu::GpuConfig;
 ///
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// // The `algobox` binary runs the worker with its hidden `gpu-worker` command.
@@ -52,7 +63,8 @@ pub(crate) use self::session::Session;
 /// ```
 #[derive(Debug, Clone)]
 pub struct GpuConfig {
-    /// The worker program: a binary whose `main` calls [`run_worker`].
+    /// The worker program: a binary whose `main` calls
+    /// `algobox_gpu_worker::run`.
     pub program: PathBuf,
     /// Its arguments.
     pub args: Vec<OsString>,
@@ -121,25 +133,11 @@ pub struct AdapterInfo {
     pub driver: String,
 }
 
-/// Runs the GPU worker on this process's stdin and stdout until stdin
-/// closes, and returns the process's exit status. Call it from the `main`
-/// of the program [`GpuConfig`] names, and print nothing to stdout: stdout
-/// carries the protocol.
-///
-/// ```no_run
-/// fn main() -> std::process::ExitCode {
-///     algobox_runtime::gpu::run_worker()
-/// }
-/// ```
-pub fn run_worker() -> std::process::ExitCode {
-    #[cfg(feature = "gpu")]
-    {
-        worker::run()
-    }
-    #[cfg(not(feature = "gpu"))]
-    {
-        protocol::announce_unavailable(
-            "algobox was built without its `gpu` feature; rebuild it with `--features gpu`",
-        )
-    }
+/// Why GPU calls fail when the runtime cannot reach a worker.
+pub(crate) fn not_configured() -> GpuError {
+    GpuError::Unavailable(if cfg!(feature = "gpu") {
+        "this runtime has no GPU worker configured; give it one with `RuntimeBuilder::gpu` (`algobox serve` does)".to_owned()
+    } else {
+        "algobox-runtime was built without its `gpu` feature; enable it to compute on a GPU".to_owned()
+    })
 }

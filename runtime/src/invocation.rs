@@ -1,10 +1,15 @@
+//! One call's request ([`Invocation`]) and its result ([`Output`]).
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use algobox_host_api::Payload;
 
-use crate::{DataAccess, NetworkAccess, Pipeline, StopHandle};
+use crate::data_access::DataAccess;
+use crate::network::NetworkAccess;
+use crate::pipeline::Pipeline;
+use crate::stop::StopHandle;
 
 /// A progress report from a running algorithm (Hkube `progress`).
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +35,7 @@ pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
 /// ```
 /// use std::time::Duration;
 /// use algobox_host_api::Payload;
-/// use algobox_runtime::Invocation;
+/// use algobox_runtime::invocation::Invocation;
 ///
 /// let invocation = Invocation::new(Payload::text("Neo"))
 ///     .timeout(Duration::from_secs(2))
@@ -63,7 +68,7 @@ impl Invocation {
         }
     }
 
-    /// Sets the wall-time limit (at most [`Limits::max_timeout`](crate::Limits::max_timeout)).
+    /// Sets the wall-time limit (at most [`Limits::max_timeout`](crate::limits::Limits::max_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -82,7 +87,7 @@ impl Invocation {
     }
 
     /// Grants the network (`full`, under the runtime's
-    /// [`EgressPolicy`](crate::EgressPolicy)) or not (`isolated`, the
+    /// [`EgressPolicy`](crate::egress::EgressPolicy)) or not (`isolated`, the
     /// default): then every socket, name lookup and HTTP request fails
     /// inside the guest.
     pub fn network(mut self, network: NetworkAccess) -> Self {

@@ -5,7 +5,7 @@
 //!
 //! 1. [`Runtime::register`] checks the bytes against the guest contract
 //!    (`host-api/wit`), compiles them (or loads them from the code cache) and
-//!    links them once into an [`Algorithm`].
+//!    links them once into a [`CompiledAlgorithm`].
 //! 2. [`Runtime::invoke`] takes a slot in the instance pool.
 //! 3. The sandbox builds a fresh store with every limit set (memory, output,
 //!    stdio, host calls, deadline), then instantiates from the pre-linked
@@ -16,12 +16,20 @@
 //! 5. The result, or a typed [`InvokeError`], comes back with the captured
 //!    stdout and progress reports.
 //!
+//! The engine knows nothing of accounts, registries or HTTP: whoever embeds
+//! it decides what a name means. Calls between algorithms and `data://`
+//! files reach the embedder through two ports, [`Pipeline`](pipeline::Pipeline)
+//! and [`DataAccess`](data_access::DataAccess), which the platform
+//! implements.
+//!
 //! # Example
 //!
 //! ```no_run
 //! use std::time::Duration;
 //! use algobox_host_api::Payload;
-//! use algobox_runtime::{Invocation, InvokeError, Runtime};
+//! use algobox_runtime::Runtime;
+//! use algobox_runtime::error::InvokeError;
+//! use algobox_runtime::invocation::Invocation;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let runtime = Runtime::new()?;
@@ -37,45 +45,318 @@
 //! # }
 //! ```
 
-mod algorithm;
-pub mod api;
-pub mod async_calls;
 mod cache;
-mod content_hash;
-mod data_access;
-pub mod data_store;
+pub mod compiled_algorithm;
+pub mod content_hash;
+pub mod data_access;
 mod deadline;
-mod egress;
+pub mod egress;
 mod engine;
-mod error;
+pub mod error;
 pub mod gpu;
-mod invocation;
-mod limits;
-pub mod module_store;
-mod pipeline;
-pub mod platform;
-pub mod registry;
-mod runtime;
+pub mod invocation;
+pub mod limits;
+pub mod network;
+pub mod pipeline;
 mod sandbox;
-mod stop;
-mod timestamp;
+pub mod stop;
 
-pub use algorithm::Algorithm;
-pub use content_hash::{ContentHash, ParseContentHashError};
-pub use data_access::{DataAccess, DataFuture};
-pub use data_store::{DataError, DataStore};
-pub use egress::{
-    Cidr, EgressPolicy, EgressRule, HostPattern, ParseCidrError, ParseEgressRuleError,
-    ParseHostPatternError,
-};
-pub use error::{Error, InvokeError, RegisterError, StdStream, TrapKind};
-pub use gpu::{AdapterInfo, GpuConfig, GpuError, GpuLimits, GpuUsage};
-pub use invocation::{Invocation, Output, Progress, ProgressSink};
-pub use limits::Limits;
-pub use module_store::{DirectoryStore, ModuleStore, ModuleStoreError};
-pub use pipeline::{Pipeline, PipelineCall};
-pub use platform::{Platform, PlatformConfig, PlatformError};
-pub use registry::{NetworkAccess, Registry, RegistryError, SqliteRegistry};
-pub use runtime::{Runtime, RuntimeBuilder};
-pub use stop::StopHandle;
-pub use timestamp::Timestamp;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, Linker};
+
+use crate::cache::CodeCache;
+use crate::compiled_algorithm::CompiledAlgorithm;
+use crate::content_hash::ContentHash;
+use crate::egress::EgressPolicy;
+use crate::engine::Engine;
+use crate::error::{Error, InvokeError, RegisterError};
+use crate::gpu::error::GpuError;
+use crate::gpu::{AdapterInfo, GpuConfig, GpuUsage};
+use crate::invocation::{Invocation, Output};
+use crate::limits::Limits;
+use crate::sandbox::SandboxState;
+
+/// The algobox runtime: the one way to run algorithms, used by the CLI, the
+/// HTTP server, the examples and the tests.
+///
+/// [`register`](Self::register) compiles and checks an algorithm once;
+/// [`invoke`](Self::invoke) runs it on a fresh, limited instance each time.
+/// Cloning is cheap and clones share everything.
+///
+/// # Example
+///
+/// ```no_run
+/// use algobox_host_api::Payload;
+/// use algobox_runtime::Runtime;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let runtime = Runtime::builder().cache_dir("/tmp/algobox-cache").build()?;
+/// let hello = runtime.register(std::fs::read("hello.wasm")?).await?;
+/// let output = runtime.invoke(&hello, Payload::text("Neo")).await?;
+/// assert_eq!(output.payload, Payload::text("Hello Neo"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    linker: Linker<SandboxState>,
+    cache: Option<CodeCache>,
+    limits: Limits,
+    egress: Arc<EgressPolicy>,
+    /// One permit per pool slot: invocations past the pool's size wait here
+    /// rather than fail to instantiate.
+    slots: Semaphore,
+    algorithms: Mutex<HashMap<ContentHash, CompiledAlgorithm>>,
+    /// The GPU worker, when configured.
+    #[cfg(feature = "gpu")]
+    gpu: Option<Arc<gpu::Gpu>>,
+}
+
+/// Configures a [`Runtime`].
+#[derive(Debug, Default, Clone)]
+pub struct RuntimeBuilder {
+    limits: Limits,
+    cache_dir: Option<PathBuf>,
+    egress: EgressPolicy,
+    gpu: Option<GpuConfig>,
+}
+
+impl RuntimeBuilder {
+    /// Sets the limits every invocation runs under.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Keeps compiled code in `dir`, so registering the same bytes again,
+    /// after a restart too, loads it instead of compiling.
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets where algorithms granted the network may connect.
+    pub fn egress(mut self, policy: EgressPolicy) -> Self {
+        self.egress = policy;
+        self
+    }
+
+    /// Lets invocations granted the GPU ([`Invocation::gpu`]) compute on
+    /// it, through a worker process started from `config` on first use.
+    /// Without this, or without the crate's `gpu` feature, their GPU calls
+    /// fail with "no GPU adapter" and a reason.
+    pub fn gpu(mut self, config: GpuConfig) -> Self {
+        self.gpu = Some(config);
+        self
+    }
+
+    /// Builds the runtime and starts its epoch ticker.
+    pub fn build(self) -> Result<Runtime, Error> {
+        self.limits.validate().map_err(Error::InvalidLimits)?;
+        let engine = Engine::new(&self.limits)?;
+        let linker = sandbox::linker(&engine.wasmtime)
+            .map_err(|err| Error::Engine(format!("cannot link the host interfaces: {err:#}")))?;
+        let cache = self
+            .cache_dir
+            .map(|path| {
+                CodeCache::open(&path, &engine.wasmtime)
+                    .map_err(|source| Error::Cache { path, source })
+            })
+            .transpose()?;
+        let slots = Semaphore::new(self.limits.concurrency as usize);
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                cache,
+                limits: self.limits,
+                egress: Arc::new(self.egress),
+                slots,
+                algorithms: Mutex::default(),
+                #[cfg(feature = "gpu")]
+                gpu: self.gpu.map(|config| Arc::new(gpu::Gpu::new(config))),
+            }),
+        })
+    }
+}
+
+impl Runtime {
+    /// A runtime with default limits and no code cache.
+    pub fn new() -> Result<Self, Error> {
+        Self::builder().build()
+    }
+
+    /// Starts configuring a runtime.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// The limits every invocation runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The GPU adapter invocations granted the GPU compute on, starting the
+    /// GPU worker if it is not running; or why there is none.
+    pub async fn gpu_adapter(&self) -> Result<AdapterInfo, GpuError> {
+        #[cfg(feature = "gpu")]
+        if let Some(gpu) = &self.inner.gpu {
+            return Ok(gpu.worker().await?.adapter.clone());
+        }
+        Err(gpu::not_configured())
+    }
+
+    /// What the GPU worker holds for invocations in flight (all zero when
+    /// none run, or no worker does); it does not start the worker.
+    pub async fn gpu_usage(&self) -> Result<GpuUsage, GpuError> {
+        #[cfg(feature = "gpu")]
+        if let Some(gpu) = &self.inner.gpu {
+            return gpu.usage().await;
+        }
+        Ok(GpuUsage::default())
+    }
+
+    /// Compiles, checks and links an algorithm from its `.wasm` bytes.
+    ///
+    /// The same bytes registered twice give the same [`Algorithm`] without
+    /// a second compile; with a [cache folder](RuntimeBuilder::cache_dir)
+    /// that holds across restarts too. Compiling runs on a blocking thread.
+    pub async fn register(
+        &self,
+        wasm: impl Into<Vec<u8>>,
+    ) -> Result<CompiledAlgorithm, RegisterError> {
+        let wasm = wasm.into();
+        self.validate(&wasm)?;
+        let hash = ContentHash::of(&wasm);
+        if let Some(found) = self.lookup(&hash) {
+            return Ok(found);
+        }
+        let inner = Arc::clone(&self.inner);
+        let algorithm = tokio::task::spawn_blocking(move || inner.compile(hash, &wasm))
+            .await
+            .map_err(|err| {
+                RegisterError::Compile(format!("the compiler thread failed: {err}"))
+            })??;
+        let mut algorithms = self
+            .inner
+            .algorithms
+            .lock()
+            .expect("algorithm table poisoned");
+        Ok(algorithms.entry(hash).or_insert(algorithm).clone())
+    }
+
+    /// Checks uploaded bytes cheaply, without compiling them: whether they
+    /// are a component at all. Servers call it before storing an upload,
+    /// so a wrong file is refused with a message that says what to build.
+    pub fn validate(&self, wasm: &[u8]) -> Result<(), RegisterError> {
+        compiled_algorithm::check_header(wasm)
+    }
+
+    /// The registered algorithm with this hash, if any.
+    pub fn lookup(&self, hash: &ContentHash) -> Option<CompiledAlgorithm> {
+        let algorithms = self
+            .inner
+            .algorithms
+            .lock()
+            .expect("algorithm table poisoned");
+        algorithms.get(hash).cloned()
+    }
+
+    /// Runs `algorithm` once, on a fresh instance, under the runtime's limits.
+    ///
+    /// Waits for a free slot when [`Limits::concurrency`] invocations are
+    /// already running. Dropping the future stops the invocation.
+    #[tracing::instrument(level = "debug", skip_all, fields(algorithm = %algorithm.hash()))]
+    pub async fn invoke(
+        &self,
+        algorithm: &CompiledAlgorithm,
+        invocation: impl Into<Invocation>,
+    ) -> Result<Output, InvokeError> {
+        let invocation = invocation.into();
+        self.check(&invocation)?;
+        if !wasmtime::Engine::same(algorithm.pre.engine(), &self.inner.engine.wasmtime) {
+            return Err(InvokeError::InvalidInput(
+                "the algorithm was registered with another Runtime; register it with this one"
+                    .to_owned(),
+            ));
+        }
+        let _slot = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| InvokeError::Internal("the runtime is shutting down".to_owned()))?;
+        sandbox::invoke(
+            &self.inner.engine,
+            &algorithm.pre,
+            &self.inner.limits,
+            &self.inner.egress,
+            #[cfg(feature = "gpu")]
+            self.inner.gpu.as_ref(),
+            invocation,
+        )
+        .await
+    }
+
+    fn check(&self, invocation: &Invocation) -> Result<(), InvokeError> {
+        let limits = &self.inner.limits;
+        if let Some(timeout) = invocation.timeout {
+            if timeout.is_zero() {
+                return Err(InvokeError::InvalidInput(
+                    "the timeout is zero; pass a positive number of seconds".to_owned(),
+                ));
+            }
+            if timeout > limits.max_timeout {
+                return Err(InvokeError::InvalidInput(format!(
+                    "a timeout of {}s exceeds the maximum of {}s; pass at most {}",
+                    timeout.as_secs_f64(),
+                    limits.max_timeout.as_secs_f64(),
+                    limits.max_timeout.as_secs_f64()
+                )));
+            }
+        }
+        let size: usize = invocation.inputs.iter().map(|input| input.len()).sum();
+        if size > limits.input {
+            return Err(InvokeError::InvalidInput(format!(
+                "the input is {size} bytes, more than the {}-byte limit; pass a smaller input or a `data://` file",
+                limits.input
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn compile(&self, hash: ContentHash, wasm: &[u8]) -> Result<CompiledAlgorithm, RegisterError> {
+        let engine = &self.engine.wasmtime;
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(engine, &hash));
+        let component = match cached {
+            Some(component) => component,
+            None => {
+                let started = std::time::Instant::now();
+                let component = Component::new(engine, wasm)
+                    .map_err(|err| RegisterError::Compile(format!("{err:#}")))?;
+                tracing::debug!(%hash, elapsed = ?started.elapsed(), "compiled");
+                // Check before caching, so a rejected component is not kept.
+                let algorithm = CompiledAlgorithm::link(hash, &component, &self.linker)?;
+                if let Some(cache) = &self.cache {
+                    cache.store(&hash, &component);
+                }
+                return Ok(algorithm);
+            }
+        };
+        CompiledAlgorithm::link(hash, &component, &self.linker)
+    }
+}

@@ -1,3 +1,5 @@
+//! The hard limits every invocation runs under.
+
 use std::time::Duration;
 
 /// The hard limits every invocation runs under.
@@ -10,7 +12,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use algobox_runtime::Limits;
+/// use algobox_runtime::limits::Limits;
 ///
 /// let limits = Limits {
 ///     default_timeout: Duration::from_secs(5),

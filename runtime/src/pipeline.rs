@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use algobox_host_api::{AlgoError, Payload};
 
-use crate::StopHandle;
+use crate::stop::StopHandle;
 
 /// One call an algorithm makes to another.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct PipelineCall {
 
 /// Carries out calls from a running algorithm to others. The runtime calls
 /// it only for invocations given one (see
-/// [`Invocation::pipeline`](crate::Invocation::pipeline)); without one every
+/// [`Invocation::pipeline`](crate::invocation::Invocation::pipeline)); without one every
 /// call gets a `PermissionDenied` error.
 pub trait Pipeline: Send + Sync {
     /// Runs `call` and returns the callee's result, or an error with the

@@ -3,11 +3,13 @@
 
 mod bindings;
 mod budget;
+mod context;
 mod data;
 mod gpu;
-mod host;
+mod host_error;
 mod http;
 mod output;
+mod pipeline;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,31 +21,74 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use self::bindings::algobox::algorithm as wit;
 use self::budget::HostCallBudget;
-use self::gpu::GpuAccess;
-use self::host::ContextState;
+use self::context::{ContextState, ContextView};
+use self::data::DataView;
+use self::gpu::{GpuAccess, GpuView};
 use self::http::HttpEgress;
 use self::output::CapturedOutput;
+use self::pipeline::{PipelineState, PipelineView};
+use crate::data_access::DataAccess;
+use crate::egress::EgressPolicy;
 use crate::engine::Engine;
+use crate::error::{InvokeError, StdStream, TrapKind};
+#[cfg(feature = "gpu")]
 use crate::gpu::{Gpu, Session};
-use crate::{
-    EgressPolicy, Invocation, InvokeError, Limits, NetworkAccess, Output, StdStream, StopHandle,
-    TrapKind,
-};
+use crate::invocation::{Invocation, Output};
+use crate::limits::Limits;
+use crate::network::NetworkAccess;
+use crate::stop::StopHandle;
 
 /// An algorithm linked and ready to instantiate.
 pub(crate) type AlgorithmPre = bindings::AlgorithmPre<SandboxState>;
 
-/// Everything one invocation's store holds.
+/// Everything one invocation's store holds: one state per capability,
+/// each reached by its imports through a view that borrows only that state
+/// and the host-call budget they share.
 pub(crate) struct SandboxState {
     wasi: WasiCtx,
     table: ResourceTable,
     memory: MemoryLimiter,
+    budget: HostCallBudget,
     context: ContextState,
+    pipeline: PipelineState,
+    data: Option<Arc<dyn DataAccess>>,
+    gpu: GpuAccess,
     stdout: CapturedOutput,
     stderr: CapturedOutput,
     http: WasiHttpCtx,
     http_egress: HttpEgress,
+}
+
+impl SandboxState {
+    fn context(&mut self) -> ContextView<'_> {
+        ContextView {
+            context: &mut self.context,
+            budget: &mut self.budget,
+        }
+    }
+
+    fn pipeline(&mut self) -> PipelineView<'_> {
+        PipelineView {
+            state: &mut self.pipeline,
+            budget: &mut self.budget,
+        }
+    }
+
+    fn data(&mut self) -> DataView<'_> {
+        DataView {
+            access: &self.data,
+            budget: &mut self.budget,
+        }
+    }
+
+    fn gpu(&mut self) -> GpuView<'_> {
+        GpuView {
+            access: &mut self.gpu,
+            budget: &mut self.budget,
+        }
+    }
 }
 
 impl WasiHttpView for SandboxState {
@@ -65,21 +110,43 @@ impl WasiView for SandboxState {
     }
 }
 
-/// Selects the context state out of the store for the generated bindings.
-struct HasContext;
+/// The view each capability's imports get of the store, for the generated
+/// bindings.
+struct ContextCapability;
+struct PipelineCapability;
+struct DataCapability;
+struct GpuCapability;
 
-impl HasData for HasContext {
-    type Data<'a> = &'a mut ContextState;
+impl HasData for ContextCapability {
+    type Data<'a> = ContextView<'a>;
+}
+
+impl HasData for PipelineCapability {
+    type Data<'a> = PipelineView<'a>;
+}
+
+impl HasData for DataCapability {
+    type Data<'a> = DataView<'a>;
+}
+
+impl HasData for GpuCapability {
+    type Data<'a> = GpuView<'a>;
 }
 
 /// The linker every algorithm is linked against: WASI 0.2 (with no
 /// preopened files, no network and no environment, since a fresh `WasiCtx`
-/// grants nothing) and the `algobox:algorithm/context` imports.
+/// grants nothing) and the `algobox:algorithm` imports, each capability
+/// through its own view. Every import is linked whatever an invocation is
+/// granted, so one module runs under any settings and reads a refusal.
 pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<SandboxState>> {
     let mut linker = Linker::<SandboxState>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    bindings::Algorithm::add_to_linker::<_, HasContext>(&mut linker, |state| &mut state.context)?;
+    wit::types::add_to_linker::<_, ContextCapability>(&mut linker, SandboxState::context)?;
+    wit::context::add_to_linker::<_, ContextCapability>(&mut linker, SandboxState::context)?;
+    wit::pipeline::add_to_linker::<_, PipelineCapability>(&mut linker, SandboxState::pipeline)?;
+    wit::data::add_to_linker::<_, DataCapability>(&mut linker, SandboxState::data)?;
+    wit::gpu::add_to_linker::<_, GpuCapability>(&mut linker, SandboxState::gpu)?;
     Ok(linker)
 }
 
@@ -151,7 +218,7 @@ pub(crate) async fn invoke(
     pre: &AlgorithmPre,
     limits: &Limits,
     egress: &Arc<EgressPolicy>,
-    gpu: Option<&Arc<Gpu>>,
+    #[cfg(feature = "gpu")] gpu: Option<&Arc<Gpu>>,
     invocation: Invocation,
 ) -> Result<Output, InvokeError> {
     let Invocation {
@@ -194,23 +261,29 @@ pub(crate) async fn invoke(
                 limit: limits.memory,
                 exceeded: false,
             },
+            budget: HostCallBudget::new(limits.host_calls, limits.host_call_bytes),
             context: ContextState {
                 started,
-                budget: HostCallBudget::new(limits.host_calls, limits.host_call_bytes),
                 progress: Vec::new(),
                 on_progress,
                 stop: stop.clone(),
                 panic: None,
-                deadline,
+            },
+            pipeline: PipelineState {
                 pipeline,
-                data,
-                gpu: match (gpu_granted, gpu) {
-                    (false, _) => GpuAccess::Denied,
-                    (true, None) => GpuAccess::Unconfigured,
-                    (true, Some(gpu)) => {
-                        GpuAccess::Granted(Session::new(Arc::clone(gpu), deadline))
-                    }
+                deadline,
+                stop: stop.clone(),
+            },
+            data,
+            gpu: match gpu_granted {
+                false => GpuAccess::Denied,
+                #[cfg(feature = "gpu")]
+                true => match gpu {
+                    Some(gpu) => GpuAccess::Granted(Session::new(Arc::clone(gpu), deadline)),
+                    None => GpuAccess::Unavailable,
                 },
+                #[cfg(not(feature = "gpu"))]
+                true => GpuAccess::Unavailable,
             },
             stdout,
             stderr,
@@ -346,7 +419,7 @@ fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> Inv
             };
         }
     }
-    if let Some(exceeded) = state.context.budget.exceeded() {
+    if let Some(exceeded) = state.budget.exceeded() {
         return InvokeError::HostCallLimit(exceeded.to_owned());
     }
     let trap = err.downcast_ref::<Trap>().copied();

@@ -1,3 +1,6 @@
+//! Stopping a running invocation from outside, the Hkube way: `stop`,
+//! a grace period, then the end.
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
@@ -6,17 +9,18 @@ use std::time::{Duration, Instant};
 /// Asks a running invocation to stop: Hkube's `stop`.
 ///
 /// The stop is cooperative first: the guest sees `stop-requested()` return
-/// true and has the grace period of its [`Limits`](crate::Limits) to return
+/// true and has the grace period of its [`Limits`](crate::limits::Limits) to return
 /// (it may extend that, up to a cap). Past the grace period it is stopped by
 /// force. Either way the invocation ends in
-/// [`InvokeError::Stopped`](crate::InvokeError::Stopped).
+/// [`InvokeError::Stopped`](crate::error::InvokeError::Stopped).
 ///
 /// # Example
 ///
 /// ```no_run
-/// # async fn demo(runtime: algobox_runtime::Runtime, algorithm: algobox_runtime::Algorithm) {
+/// # async fn demo(runtime: algobox_runtime::Runtime, algorithm: algobox_runtime::compiled_algorithm::CompiledAlgorithm) {
 /// use algobox_host_api::Payload;
-/// use algobox_runtime::{Invocation, StopHandle};
+/// use algobox_runtime::invocation::Invocation;
+/// use algobox_runtime::stop::StopHandle;
 ///
 /// let stop = StopHandle::new();
 /// let invocation = Invocation::new(Payload::text("work")).stop_handle(stop.clone());
@@ -49,7 +53,7 @@ struct Timing {
 
 impl StopHandle {
     /// A handle for one invocation; pass a clone in the
-    /// [`Invocation`](crate::Invocation).
+    /// [`Invocation`](crate::invocation::Invocation).
     pub fn new() -> Self {
         Self::default()
     }

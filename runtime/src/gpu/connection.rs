@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::protocol::{self, Reply, Request};
-use super::{AdapterInfo, GpuConfig, GpuError, GpuUsage};
+use super::error::GpuError;
+use super::{AdapterInfo, GpuConfig, GpuUsage};
 
 /// How long a worker may take to find its adapter and open a device
 /// (measured: 50–150 ms on lavapipe; a hung driver must not hang the server).

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read};
 
-use super::GpuError;
+use super::error::GpuError;
 
 /// The largest frame either side accepts: a buffer at the quota's maximum
 /// plus its header, with room to spare.
@@ -14,10 +14,10 @@ const MAX_FRAME: usize = 1 << 30;
 /// worker's stdout.
 #[derive(Debug, thiserror::Error)]
 #[error("malformed GPU worker frame: {0}")]
-pub(crate) struct ProtocolError(pub(crate) &'static str);
+pub struct ProtocolError(pub(crate) &'static str);
 
 /// Reads one frame's payload; `None` at a clean end of the stream.
-pub(crate) fn read_frame(reader: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
+pub fn read_frame(reader: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     let mut length = [0; 4];
     match reader.read_exact(&mut length) {
         Ok(()) => {}

@@ -14,12 +14,13 @@
 use std::io::{self, Write};
 
 use super::frame::{Fields, Frame};
-pub(crate) use super::frame::{ProtocolError, read_frame};
-use super::{AdapterInfo, GpuError, GpuUsage};
+pub use super::frame::{ProtocolError, read_frame};
+use super::error::GpuError;
+use super::{AdapterInfo, GpuUsage};
 
 /// What the runtime asks of the worker.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Request {
+pub enum Request {
     /// Starts a session whose GPU work must end within `budget_us`.
     Open { session: u64, budget_us: u64 },
     /// Creates a zeroed buffer, then copies `data` (possibly empty) into it.
@@ -71,7 +72,7 @@ pub(crate) enum Request {
 
 /// What the worker sends back.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Reply {
+pub enum Reply {
     /// The first frame: the adapter, or why there is none (then it exits).
     Ready(Result<AdapterInfo, GpuError>),
     /// The answer to a [`Request::Read`].
@@ -92,7 +93,7 @@ pub(crate) enum Reply {
 
 impl Request {
     /// Appends this request as one frame.
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+    pub fn encode(&self, out: &mut Vec<u8>) {
         let mut frame = Frame::start(out);
         match self {
             Self::Open { session, budget_us } => {
@@ -190,7 +191,7 @@ impl Request {
         not(feature = "gpu"),
         expect(dead_code, reason = "only the worker decodes requests")
     )]
-    pub(crate) fn decode(payload: &[u8]) -> Result<Self, ProtocolError> {
+    pub fn decode(payload: &[u8]) -> Result<Self, ProtocolError> {
         let mut fields = Fields(payload);
         let request = match fields.u8()? {
             1 => Self::Open {
@@ -262,7 +263,7 @@ impl Request {
 
 impl Reply {
     /// Appends this reply as one frame.
-    pub(crate) fn encode(&self, out: &mut Vec<u8>) {
+    pub fn encode(&self, out: &mut Vec<u8>) {
         let mut frame = Frame::start(out);
         match self {
             Self::Ready(result) => {
@@ -320,7 +321,7 @@ impl Reply {
     }
 
     /// Decodes one frame's payload.
-    pub(crate) fn decode(payload: &[u8]) -> Result<Self, ProtocolError> {
+    pub fn decode(payload: &[u8]) -> Result<Self, ProtocolError> {
         let mut fields = Fields(payload);
         let reply = match fields.u8()? {
             1 => Self::Ready(match fields.u8()? {
@@ -367,7 +368,7 @@ impl Reply {
 
 /// Writes the `ready` frame of a worker that has no adapter; returns the
 /// exit status such a worker ends with.
-pub(crate) fn announce_unavailable(reason: &str) -> std::process::ExitCode {
+pub fn announce_unavailable(reason: &str) -> std::process::ExitCode {
     let mut frame = Vec::new();
     Reply::Ready(Err(GpuError::Unavailable(reason.to_owned()))).encode(&mut frame);
     let mut stdout = io::stdout().lock();

@@ -1,9 +1,11 @@
 //! The GPU quotas of one invocation, checked before anything reaches the
 //! worker, so a guest cannot make wgpu allocate or run more than allowed.
 
-use super::GpuError;
+#[cfg(feature = "gpu")]
+use super::error::GpuError;
 
 /// The copy-alignment wgpu requires of buffer sizes, offsets and lengths.
+#[cfg(feature = "gpu")]
 pub(crate) const ALIGNMENT: u64 = 4;
 
 /// What one invocation may do on the GPU.
@@ -15,7 +17,7 @@ pub(crate) const ALIGNMENT: u64 = 4;
 /// # Example
 ///
 /// ```
-/// use algobox_runtime::GpuLimits;
+/// use algobox_runtime::gpu::quota::GpuLimits;
 ///
 /// let limits = GpuLimits { max_dispatches: 100, ..GpuLimits::default() };
 /// assert!(limits.max_buffer_bytes <= limits.max_total_buffer_bytes);
@@ -62,7 +64,26 @@ impl Default for GpuLimits {
     }
 }
 
+impl GpuLimits {
+    /// Quotas that allow nothing: what an invocation without the GPU sees.
+    pub fn none() -> Self {
+        Self {
+            max_buffer_bytes: 0,
+            max_total_buffer_bytes: 0,
+            max_buffers: 0,
+            max_kernels: 0,
+            max_source_bytes: 0,
+            max_dispatches: 0,
+            max_workgroups_per_dispatch: 0,
+            max_workgroups_per_dimension: 0,
+            max_bindings: 0,
+            max_invocations_per_workgroup: 0,
+        }
+    }
+}
+
 /// What one invocation has used so far.
+#[cfg(feature = "gpu")]
 #[derive(Debug, Default)]
 pub(crate) struct Usage {
     buffer_bytes: u64,
@@ -71,6 +92,7 @@ pub(crate) struct Usage {
     dispatches: u32,
 }
 
+#[cfg(feature = "gpu")]
 impl Usage {
     /// Admits a buffer of `size` bytes.
     pub(crate) fn add_buffer(&mut self, limits: &GpuLimits, size: u64) -> Result<(), GpuError> {
@@ -186,6 +208,7 @@ impl Usage {
 }
 
 /// Checks that a size or offset is a multiple of [`ALIGNMENT`].
+#[cfg(feature = "gpu")]
 pub(crate) fn aligned(what: &str, value: u64) -> Result<(), GpuError> {
     if value.is_multiple_of(ALIGNMENT) {
         Ok(())
@@ -196,11 +219,12 @@ pub(crate) fn aligned(what: &str, value: u64) -> Result<(), GpuError> {
     }
 }
 
+#[cfg(feature = "gpu")]
 fn quota(message: String) -> GpuError {
     GpuError::QuotaExceeded(message)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "gpu"))]
 mod tests {
     use super::*;
 

@@ -8,7 +8,9 @@ use std::time::Instant;
 use super::connection::{Gpu, WorkerProcess};
 use super::protocol::{Reply, Request};
 use super::quota::{self, Usage};
-use super::{AdapterInfo, GpuError, GpuLimits};
+use super::AdapterInfo;
+use super::error::GpuError;
+use super::quota::GpuLimits;
 
 /// The GPU work of one invocation. Buffers and kernels are numbered by the
 /// session, so creating one needs no round trip to the worker.

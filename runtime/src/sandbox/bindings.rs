@@ -1,10 +1,12 @@
 //! Host bindings generated from the one WIT source, `host-api/wit`.
 
+use super::host_error::HostError;
+
 wasmtime::component::bindgen!({
     path: "../host-api/wit",
     world: "algorithm",
-    // Calling another algorithm, file operations and the GPU wait, so those imports
-    // are async; the rest answer at once.
+    // Calling another algorithm, file operations and the GPU wait, so those
+    // imports are async; the rest answer at once.
     imports: {
         "algobox:algorithm/pipeline.call": async | trappable,
         "algobox:algorithm/data.read": async | trappable,
@@ -15,6 +17,12 @@ wasmtime::component::bindgen!({
         // GPU calls wait for the GPU worker.
         "algobox:algorithm/gpu": async | trappable,
         default: trappable,
+    },
+    // A host function returns one `Result`: the guest's error or a trap
+    // (a spent host-call budget), so `?` works for both.
+    trappable_error_type: {
+        "algobox:algorithm/types.algo-error" => HostError<AlgoError>,
+        "algobox:algorithm/gpu.gpu-error" => HostError<algobox::algorithm::gpu::GpuError>,
     },
     exports: { default: async },
 });
@@ -60,5 +68,11 @@ impl From<algobox_host_api::AlgoError> for AlgoError {
             message: err.message,
             details: err.details,
         }
+    }
+}
+
+impl From<algobox_host_api::AlgoError> for HostError<AlgoError> {
+    fn from(err: algobox_host_api::AlgoError) -> Self {
+        Self::Guest(err.into())
     }
 }

@@ -1,59 +1,58 @@
 //! The `algobox:algorithm/data` imports: `data://` files with the caller's
-//! permissions, through the invocation's [`DataAccess`](crate::DataAccess).
+//! permissions, through the invocation's [`DataAccess`], when granted.
 
-use super::bindings::{self, algobox::algorithm::data};
-use super::host::ContextState;
-use crate::data_access::no_access;
+use std::sync::Arc;
 
-type Outcome<T> = wasmtime::Result<Result<T, bindings::AlgoError>>;
+use super::bindings::{AlgoError, algobox::algorithm::data, algobox::algorithm::types};
+use super::budget::HostCallBudget;
+use super::host_error::HostError;
+use crate::data_access::{DataAccess, no_access};
 
-impl data::Host for ContextState {
-    async fn read(&mut self, uri: String) -> Outcome<Vec<u8>> {
+/// What the data imports may touch: the invocation's access and the budget.
+pub(crate) struct DataView<'a> {
+    pub(crate) access: &'a Option<Arc<dyn DataAccess>>,
+    pub(crate) budget: &'a mut HostCallBudget,
+}
+
+impl DataView<'_> {
+    /// The access, after charging the call for the `uri` it copies in.
+    fn charged(&mut self, uri: &str) -> Result<Arc<dyn DataAccess>, HostError<AlgoError>> {
         self.budget.charge(uri.len())?;
-        let Some(access) = self.data.clone() else {
-            return Ok(Err(no_access().into()));
-        };
-        let contents = access.read(uri).await;
+        Ok(self.access.clone().ok_or_else(no_access)?)
+    }
+}
+
+impl types::Host for DataView<'_> {
+    fn convert_algo_error(&mut self, err: HostError<AlgoError>) -> wasmtime::Result<AlgoError> {
+        err.into_guest()
+    }
+}
+
+impl data::Host for DataView<'_> {
+    async fn read(&mut self, uri: String) -> Result<Vec<u8>, HostError<AlgoError>> {
+        let contents = self.charged(&uri)?.read(uri).await?;
         // What comes back is copied into the guest: it counts too.
-        if let Ok(contents) = &contents {
-            self.budget.charge(contents.len())?;
-        }
-        Ok(contents.map_err(Into::into))
+        self.budget.charge(contents.len())?;
+        Ok(contents)
     }
 
-    async fn write(&mut self, uri: String, contents: Vec<u8>) -> Outcome<()> {
+    async fn write(&mut self, uri: String, contents: Vec<u8>) -> Result<(), HostError<AlgoError>> {
         self.budget.charge(uri.len() + contents.len())?;
-        let Some(access) = self.data.clone() else {
-            return Ok(Err(no_access().into()));
-        };
-        Ok(access.write(uri, contents).await.map_err(Into::into))
+        let access = self.access.clone().ok_or_else(no_access)?;
+        Ok(access.write(uri, contents).await?)
     }
 
-    async fn exists(&mut self, uri: String) -> Outcome<bool> {
-        self.budget.charge(uri.len())?;
-        let Some(access) = self.data.clone() else {
-            return Ok(Err(no_access().into()));
-        };
-        Ok(access.exists(uri).await.map_err(Into::into))
+    async fn exists(&mut self, uri: String) -> Result<bool, HostError<AlgoError>> {
+        Ok(self.charged(&uri)?.exists(uri).await?)
     }
 
-    async fn delete(&mut self, uri: String) -> Outcome<()> {
-        self.budget.charge(uri.len())?;
-        let Some(access) = self.data.clone() else {
-            return Ok(Err(no_access().into()));
-        };
-        Ok(access.delete(uri).await.map_err(Into::into))
+    async fn delete(&mut self, uri: String) -> Result<(), HostError<AlgoError>> {
+        Ok(self.charged(&uri)?.delete(uri).await?)
     }
 
-    async fn list_files(&mut self, uri: String) -> Outcome<Vec<String>> {
-        self.budget.charge(uri.len())?;
-        let Some(access) = self.data.clone() else {
-            return Ok(Err(no_access().into()));
-        };
-        let names = access.list(uri).await;
-        if let Ok(names) = &names {
-            self.budget.charge(names.iter().map(String::len).sum())?;
-        }
-        Ok(names.map_err(Into::into))
+    async fn list_files(&mut self, uri: String) -> Result<Vec<String>, HostError<AlgoError>> {
+        let names = self.charged(&uri)?.list(uri).await?;
+        self.budget.charge(names.iter().map(String::len).sum())?;
+        Ok(names)
     }
 }

@@ -8,57 +8,70 @@
 use wasmtime::component::Resource;
 
 use super::bindings::algobox::algorithm::gpu;
-use super::host::ContextState;
-use crate::gpu::{GpuError, GpuLimits, Session};
+use super::budget::HostCallBudget;
+use super::host_error::HostError;
+use crate::gpu::error::GpuError;
+use crate::gpu::Session;
+use crate::gpu::quota::GpuLimits;
 
-type Outcome<T> = wasmtime::Result<Result<T, gpu::GpuError>>;
+type Outcome<T> = Result<T, HostError<gpu::GpuError>>;
 
 /// What an invocation may do with the GPU.
 pub(crate) enum GpuAccess {
     /// Not granted (`settings.environment: cpu`).
     Denied,
-    /// Granted, but the runtime has no GPU worker configured.
-    Unconfigured,
+    /// Granted, but the runtime has no GPU worker (none configured, or
+    /// built without the `gpu` feature).
+    Unavailable,
     /// Granted: the invocation's session, which starts the worker on its
     /// first call.
+    #[cfg_attr(
+        not(feature = "gpu"),
+        expect(dead_code, reason = "without the `gpu` feature `Session` has no values")
+    )]
     Granted(Session),
 }
 
-impl GpuAccess {
+/// What the GPU imports may touch: the invocation's GPU access and the
+/// budget.
+pub(crate) struct GpuView<'a> {
+    pub(crate) access: &'a mut GpuAccess,
+    pub(crate) budget: &'a mut HostCallBudget,
+}
+
+impl GpuView<'_> {
+    /// The session, or why there is none.
     fn session(&mut self) -> Result<&mut Session, GpuError> {
-        match self {
-            Self::Denied => Err(GpuError::not_granted()),
-            Self::Unconfigured => Err(GpuError::Unavailable(
-                "this runtime has no GPU worker configured; give it one with `RuntimeBuilder::gpu` (`algobox serve` does)"
-                    .to_owned(),
-            )),
-            Self::Granted(session) => Ok(session),
+        match self.access {
+            GpuAccess::Denied => Err(GpuError::not_granted()),
+            GpuAccess::Unavailable => Err(crate::gpu::not_configured()),
+            GpuAccess::Granted(session) => Ok(session),
         }
     }
 }
 
-impl From<GpuError> for gpu::GpuError {
+impl From<GpuError> for HostError<gpu::GpuError> {
     fn from(err: GpuError) -> Self {
-        match err {
+        Self::Guest(match err {
             GpuError::Unavailable(message) => {
-                Self::Unavailable(format!("no GPU adapter: {message}"))
+                gpu::GpuError::Unavailable(format!("no GPU adapter: {message}"))
             }
-            GpuError::PermissionDenied(message) => Self::PermissionDenied(message),
-            GpuError::QuotaExceeded(message) => Self::QuotaExceeded(message),
+            GpuError::PermissionDenied(message) => gpu::GpuError::PermissionDenied(message),
+            GpuError::QuotaExceeded(message) => gpu::GpuError::QuotaExceeded(message),
             GpuError::Compile {
                 message,
                 line,
                 column,
-            } => Self::Compile(gpu::CompileError {
+            } => gpu::GpuError::Compile(gpu::CompileError {
                 message,
                 line,
                 column,
             }),
-            GpuError::Validation(message) => Self::Validation(message),
-            GpuError::OutOfMemory(message) => Self::OutOfMemory(message),
-            GpuError::Timeout(message) => Self::Timeout(message),
-            GpuError::DeviceLost(message) => Self::DeviceLost(message),
-        }
+            GpuError::Validation(message) => gpu::GpuError::Validation(message),
+            GpuError::OutOfMemory(message) => gpu::GpuError::OutOfMemory(message),
+            GpuError::Timeout(message) => gpu::GpuError::Timeout(message),
+            GpuError::DeviceLost(message) => gpu::GpuError::DeviceLost(message),
+        })
     }
 }
 
@@ -77,66 +90,43 @@ fn limits(limits: &GpuLimits) -> gpu::GpuLimits {
     }
 }
 
-impl gpu::Host for ContextState {
+impl gpu::Host for GpuView<'_> {
+    fn convert_gpu_error(
+        &mut self,
+        err: HostError<gpu::GpuError>,
+    ) -> wasmtime::Result<gpu::GpuError> {
+        err.into_guest()
+    }
+
     async fn limits(&mut self) -> wasmtime::Result<gpu::GpuLimits> {
-        Ok(match &self.gpu {
+        Ok(match &self.access {
             GpuAccess::Granted(session) => limits(session.limits()),
             // Nothing is allowed; zeros say so.
-            GpuAccess::Denied | GpuAccess::Unconfigured => limits(&GpuLimits {
-                max_buffer_bytes: 0,
-                max_total_buffer_bytes: 0,
-                max_buffers: 0,
-                max_kernels: 0,
-                max_source_bytes: 0,
-                max_dispatches: 0,
-                max_workgroups_per_dispatch: 0,
-                max_workgroups_per_dimension: 0,
-                max_bindings: 0,
-                max_invocations_per_workgroup: 0,
-            }),
+            GpuAccess::Denied | GpuAccess::Unavailable => limits(&GpuLimits::none()),
         })
     }
 
     async fn adapter(&mut self) -> Outcome<gpu::AdapterInfo> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
-        Ok(session
-            .adapter()
-            .await
-            .map(|info| gpu::AdapterInfo {
-                name: info.name,
-                backend: info.backend,
-                device_type: info.device_type,
-                driver: info.driver,
-            })
-            .map_err(Into::into))
+        let info = self.session()?.adapter().await?;
+        Ok(gpu::AdapterInfo {
+            name: info.name,
+            backend: info.backend,
+            device_type: info.device_type,
+            driver: info.driver,
+        })
     }
 
     async fn create_buffer(&mut self, size: u64) -> Outcome<Resource<gpu::Buffer>> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
-        Ok(session
-            .create_buffer(size, Vec::new())
-            .await
-            .map(Resource::new_own)
-            .map_err(Into::into))
+        self.budget.charge(0)?;
+        let buffer = self.session()?.create_buffer(size, Vec::new()).await?;
+        Ok(Resource::new_own(buffer))
     }
 
     async fn create_buffer_with_data(&mut self, data: Vec<u8>) -> Outcome<Resource<gpu::Buffer>> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
+        self.budget.charge(data.len())?;
         let size = data.len() as u64;
-        Ok(session
-            .create_buffer(size, data)
-            .await
-            .map(Resource::new_own)
-            .map_err(Into::into))
+        let buffer = self.session()?.create_buffer(size, data).await?;
+        Ok(Resource::new_own(buffer))
     }
 
     async fn compile(
@@ -144,15 +134,9 @@ impl gpu::Host for ContextState {
         wgsl: String,
         entry_point: String,
     ) -> Outcome<Resource<gpu::Kernel>> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
-        Ok(session
-            .compile(wgsl, entry_point)
-            .await
-            .map(Resource::new_own)
-            .map_err(Into::into))
+        self.budget.charge(wgsl.len() + entry_point.len())?;
+        let kernel = self.session()?.compile(wgsl, entry_point).await?;
+        Ok(Resource::new_own(kernel))
     }
 
     async fn dispatch(
@@ -161,27 +145,24 @@ impl gpu::Host for ContextState {
         bindings: Vec<gpu::Binding>,
         workgroups: (u32, u32, u32),
     ) -> Outcome<()> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
+        self.budget.charge(0)?;
         let bindings = bindings
             .iter()
             .map(|binding| (binding.slot, binding.buffer.rep()))
             .collect();
         let (x, y, z) = workgroups;
-        Ok(session
+        Ok(self
+            .session()?
             .dispatch(kernel.rep(), bindings, [x, y, z])
-            .await
-            .map_err(Into::into))
+            .await?)
     }
 }
 
-impl gpu::HostBuffer for ContextState {
+impl gpu::HostBuffer for GpuView<'_> {
     async fn size(&mut self, buffer: Resource<gpu::Buffer>) -> wasmtime::Result<u64> {
-        Ok(match &self.gpu {
+        Ok(match &self.access {
             GpuAccess::Granted(session) => session.buffer_size(buffer.rep()),
-            GpuAccess::Denied | GpuAccess::Unconfigured => 0,
+            GpuAccess::Denied | GpuAccess::Unavailable => 0,
         })
     }
 
@@ -191,14 +172,10 @@ impl gpu::HostBuffer for ContextState {
         offset: u64,
         data: Vec<u8>,
     ) -> Outcome<()> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
-        Ok(session
-            .write(buffer.rep(), offset, data)
-            .await
-            .map_err(Into::into))
+        // Charged like any other copy into the host, so a guest cannot
+        // queue unbounded bytes for the worker.
+        self.budget.charge(data.len())?;
+        Ok(self.session()?.write(buffer.rep(), offset, data).await?)
     }
 
     async fn read(
@@ -207,27 +184,22 @@ impl gpu::HostBuffer for ContextState {
         offset: u64,
         length: u64,
     ) -> Outcome<Vec<u8>> {
-        let session = match self.gpu.session() {
-            Ok(session) => session,
-            Err(err) => return Ok(Err(err.into())),
-        };
-        Ok(session
-            .read(buffer.rep(), offset, length)
-            .await
-            .map_err(Into::into))
+        self.budget
+            .charge(usize::try_from(length).unwrap_or(usize::MAX))?;
+        Ok(self.session()?.read(buffer.rep(), offset, length).await?)
     }
 
     async fn drop(&mut self, buffer: Resource<gpu::Buffer>) -> wasmtime::Result<()> {
-        if let GpuAccess::Granted(session) = &mut self.gpu {
+        if let GpuAccess::Granted(session) = &mut self.access {
             session.drop_buffer(buffer.rep());
         }
         Ok(())
     }
 }
 
-impl gpu::HostKernel for ContextState {
+impl gpu::HostKernel for GpuView<'_> {
     async fn drop(&mut self, kernel: Resource<gpu::Kernel>) -> wasmtime::Result<()> {
-        if let GpuAccess::Granted(session) = &mut self.gpu {
+        if let GpuAccess::Granted(session) = &mut self.access {
             session.drop_kernel(kernel.rep());
         }
         Ok(())

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
-use crate::{EgressPolicy, NetworkAccess};
+use crate::egress::EgressPolicy;
+use crate::network::NetworkAccess;
 
 /// The HTTP policy of one invocation.
 pub(crate) struct HttpEgress {

@@ -6,9 +6,11 @@ use std::io::{self, BufReader, BufWriter};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use super::device::{Device, Failure};
-use super::protocol::{self, Reply, Request};
-use super::{GpuError, GpuUsage};
+use algobox_runtime::gpu::GpuUsage;
+use algobox_runtime::gpu::error::GpuError;
+use algobox_runtime::gpu::protocol::{self, Reply, Request};
+
+use crate::device::{Device, Failure};
 
 /// One session's objects in the worker.
 struct Objects {

@@ -1,7 +1,7 @@
 //! GPU compute through the guest interface against the same work as a
 //! native wgpu program, on the same adapter, in one run.
 //!
-//! Run with `cargo bench -p algobox-runtime --bench gpu` (it needs a GPU
+//! Run with `cargo bench -p algobox-gpu-worker --bench gpu` (it needs a GPU
 //! adapter; in CI, lavapipe with `WGPU_BACKEND=vulkan`). Groups:
 //! - `matmul 1024`: two 1024×1024 matrices made, uploaded, multiplied with
 //!   the matrix-multiply example's tiled kernel, and read back. `guest` is
@@ -22,7 +22,11 @@
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
-use algobox_runtime::{Algorithm, GpuConfig, Invocation, Limits, Runtime};
+use algobox_runtime::Runtime;
+use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
+use algobox_runtime::gpu::GpuConfig;
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::limits::Limits;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
 const MATMUL: &str = include_str!("../../examples/algorithms/matrix-multiply/src/matmul.wgsl");
@@ -212,7 +216,7 @@ fn gpu(c: &mut Criterion) {
             concurrency: 4,
             ..Limits::default()
         })
-        .gpu(GpuConfig::new(env!("CARGO_BIN_EXE_algobox")).arg("gpu-worker"))
+        .gpu(GpuConfig::new(env!("CARGO_BIN_EXE_algobox-gpu-worker")))
         .build()
         .unwrap();
     let adapter = rt.block_on(runtime.gpu_adapter()).expect("a GPU adapter");
@@ -221,7 +225,7 @@ fn gpu(c: &mut Criterion) {
         adapter.name, adapter.backend, adapter.device_type
     );
     let wasm = std::fs::read(test_artifacts::GPU_BENCH).unwrap();
-    let bench: Algorithm = rt.block_on(runtime.register(wasm)).unwrap();
+    let bench: CompiledAlgorithm = rt.block_on(runtime.register(wasm)).unwrap();
     let native = Native::open();
     let guest = |input: String| -> serde_json::Value {
         let invocation = Invocation::new(Payload::Json(input)).gpu(true);

@@ -1,11 +1,14 @@
+//! An algorithm compiled and checked once by [`Runtime::register`](crate::Runtime::register), ready to invoke many times.
+
 use std::fmt;
 use std::sync::Arc;
 
 use algobox_host_api::LIFECYCLE_EXPORT;
 use wasmtime::component::{Component, Linker};
 
+use crate::content_hash::ContentHash;
+use crate::error::RegisterError;
 use crate::sandbox::{self, AlgorithmPre, SandboxState};
-use crate::{ContentHash, RegisterError};
 
 /// An algorithm compiled, checked against the guest contract and linked:
 /// ready to invoke any number of times, each time on a fresh instance.
@@ -13,12 +16,12 @@ use crate::{ContentHash, RegisterError};
 /// Get one from [`Runtime::register`](crate::Runtime::register). Cloning is
 /// cheap.
 #[derive(Clone)]
-pub struct Algorithm {
+pub struct CompiledAlgorithm {
     hash: ContentHash,
     pub(crate) pre: Arc<AlgorithmPre>,
 }
 
-impl Algorithm {
+impl CompiledAlgorithm {
     /// The SHA-256 of the algorithm's bytes.
     pub fn hash(&self) -> &ContentHash {
         &self.hash
@@ -42,9 +45,9 @@ impl Algorithm {
     }
 }
 
-impl fmt::Debug for Algorithm {
+impl fmt::Debug for CompiledAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Algorithm")
+        f.debug_struct("CompiledAlgorithm")
             .field("hash", &self.hash)
             .finish()
     }

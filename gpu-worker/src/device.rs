@@ -5,7 +5,8 @@
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
-use super::{AdapterInfo, GpuError};
+use algobox_runtime::gpu::AdapterInfo;
+use algobox_runtime::gpu::error::GpuError;
 
 /// Every buffer can be bound as storage or uniform and copied both ways,
 /// so the guest never has to say how it will use one.
