@@ -4,12 +4,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Caller, Platform, PlatformError, blocking};
-use crate::ContentHash;
-use crate::registry::{
-    Algorithm as AlgorithmRecord, AlgorithmUpdate, Build, NewAlgorithm, Page, PageRequest,
-    PublishRequest, Version,
-};
+use algobox_runtime::content_hash::ContentHash;
+
+use crate::error::PlatformError;
+use crate::{Caller, Platform, blocking};
+use crate::registry::algorithm::{Algorithm as AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
+use crate::registry::build::Build;
+use crate::registry::page::{Page, PageRequest};
+use crate::registry::version::{PublishRequest, Version};
 
 impl Platform {
     /// Creates an algorithm owned by `owner`.
@@ -20,9 +22,7 @@ impl Platform {
         request: NewAlgorithm,
     ) -> Result<AlgorithmRecord, PlatformError> {
         self.require_manager(caller, owner).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let owner = owner.to_owned();
-        Ok(blocking(move || registry.create_algorithm(&owner, &request)).await??)
+        Ok(self.inner.registry.create_algorithm(owner, &request).await?)
     }
 
     /// The algorithm, if `caller` may see it: its managers always, others
@@ -61,9 +61,11 @@ impl Platform {
         update: AlgorithmUpdate,
     ) -> Result<AlgorithmRecord, PlatformError> {
         self.require_manager(caller, owner).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let (o, n) = (owner.to_owned(), name.to_owned());
-        let algorithm = blocking(move || registry.update_algorithm(&o, &n, &update)).await??;
+        let algorithm = self
+            .inner
+            .registry
+            .update_algorithm(owner, name, &update)
+            .await?;
         self.forget(owner, name);
         Ok(algorithm)
     }
@@ -76,9 +78,7 @@ impl Platform {
         name: &str,
     ) -> Result<(), PlatformError> {
         self.require_manager(caller, owner).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let (o, n) = (owner.to_owned(), name.to_owned());
-        let deleted = blocking(move || registry.delete_algorithm(&o, &n)).await??;
+        let deleted = self.inner.registry.delete_algorithm(owner, name).await?;
         self.forget(owner, name);
         if deleted {
             Ok(())
@@ -101,22 +101,19 @@ impl Platform {
         wasm: Vec<u8>,
     ) -> Result<(AlgorithmRecord, ContentHash), PlatformError> {
         self.require_manager(caller, owner).await?;
-        crate::algorithm::check_header(&wasm)?;
-        let (registry, modules) = (
-            Arc::clone(&self.inner.registry),
-            Arc::clone(&self.inner.modules),
-        );
-        let (o, n) = (owner.to_owned(), name.to_owned());
-        let result = blocking(move || -> Result<_, PlatformError> {
-            if registry.algorithm(&o, &n)?.is_none() {
-                return Err(PlatformError::NoAlgorithm { owner: o, name: n });
-            }
-            let hash = modules.put(&wasm)?;
-            Ok((registry.set_source(&o, &n, &hash)?, hash))
-        })
-        .await??;
+        self.inner.runtime.validate(&wasm)?;
+        let registry = &self.inner.registry;
+        if registry.algorithm(owner, name).await?.is_none() {
+            return Err(PlatformError::NoAlgorithm {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
+            });
+        }
+        let modules = Arc::clone(&self.inner.modules);
+        let hash = blocking(move || modules.put(&wasm)).await??;
+        let algorithm = registry.set_source(owner, name, &hash).await?;
         self.forget(owner, name);
-        Ok(result)
+        Ok((algorithm, hash))
     }
 
     /// Compiles the uploaded module into a build. A module that fails to
@@ -128,21 +125,20 @@ impl Platform {
         name: &str,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let (o, n) = (owner.to_owned(), name.to_owned());
-        let (algorithm, build) = blocking(move || -> Result<_, PlatformError> {
-            let algorithm = registry
-                .algorithm(&o, &n)?
-                .ok_or(PlatformError::NoAlgorithm { owner: o.clone(), name: n.clone() })?;
-            let hash = algorithm.source.ok_or_else(|| {
-                PlatformError::BadRequest(format!(
-                    "{o}/{n} has no module to compile; upload one first with PUT /v1/algorithms/{o}/{n}/source"
-                ))
+        let registry = &self.inner.registry;
+        let algorithm = registry
+            .algorithm(owner, name)
+            .await?
+            .ok_or_else(|| PlatformError::NoAlgorithm {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
             })?;
-            let build = registry.start_build(&algorithm.id, &hash)?;
-            Ok((algorithm, build))
-        })
-        .await??;
+        let hash = algorithm.source.ok_or_else(|| {
+            PlatformError::BadRequest(format!(
+                "{owner}/{name} has no module to compile; upload one first with PUT /v1/algorithms/{owner}/{name}/source"
+            ))
+        })?;
+        let build = registry.start_build(&algorithm.id, &hash).await?;
         let started = Instant::now();
         let outcome = self.compiled(&build.commit_sha).await;
         let (succeeded, logs) = match &outcome {
@@ -159,9 +155,11 @@ impl Platform {
                 format!("Compiling module {} failed: {err}", build.commit_sha),
             ),
         };
-        let registry = Arc::clone(&self.inner.registry);
-        let id = build.id.clone();
-        let build = blocking(move || registry.finish_build(&id, succeeded, &logs)).await??;
+        let build = self
+            .inner
+            .registry
+            .finish_build(&build.id, succeeded, &logs)
+            .await?;
         Ok((algorithm, build))
     }
 
@@ -171,31 +169,29 @@ impl Platform {
         caller: &Caller,
         owner: &str,
         name: &str,
-        request: impl FnOnce(&Build) -> PublishRequest + Send + 'static,
+        request: impl FnOnce(&Build) -> PublishRequest + Send,
     ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let (o, n) = (owner.to_owned(), name.to_owned());
-        let published = blocking(move || -> Result<_, PlatformError> {
-            let algorithm = registry
-                .algorithm(&o, &n)?
-                .ok_or(PlatformError::NoAlgorithm {
-                    owner: o.clone(),
-                    name: n.clone(),
-                })?;
-            let latest = registry.builds(&algorithm.id, &PageRequest::first(1))?;
-            let build = latest.items.into_iter().next().ok_or_else(|| {
-                PlatformError::BadRequest(format!(
-                    "{o}/{n} has no build to publish; upload a module and compile it first"
-                ))
+        let registry = &self.inner.registry;
+        let algorithm = registry
+            .algorithm(owner, name)
+            .await?
+            .ok_or_else(|| PlatformError::NoAlgorithm {
+                owner: owner.to_owned(),
+                name: name.to_owned(),
             })?;
-            let version = registry.publish(&algorithm.id, &request(&build))?;
-            let algorithm = registry.algorithm(&o, &n)?.unwrap_or(algorithm);
-            Ok((algorithm, version, build))
-        })
-        .await??;
+        let latest = registry
+            .builds(&algorithm.id, &PageRequest::first(1))
+            .await?;
+        let build = latest.items.into_iter().next().ok_or_else(|| {
+            PlatformError::BadRequest(format!(
+                "{owner}/{name} has no build to publish; upload a module and compile it first"
+            ))
+        })?;
+        let version = registry.publish(&algorithm.id, &request(&build)).await?;
+        let algorithm = registry.algorithm(owner, name).await?.unwrap_or(algorithm);
         self.forget(owner, name);
-        Ok(published)
+        Ok((algorithm, version, build))
     }
 
     /// A page of the algorithm's builds (managers only).
@@ -207,9 +203,7 @@ impl Platform {
         page: PageRequest,
     ) -> Result<(AlgorithmRecord, Page<Build>), PlatformError> {
         let algorithm = self.managed(caller, owner, name).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let id = algorithm.id.clone();
-        let page = blocking(move || registry.builds(&id, &page)).await??;
+        let page = self.inner.registry.builds(&algorithm.id, &page).await?;
         Ok((algorithm, page))
     }
 
@@ -222,10 +216,11 @@ impl Platform {
         build_id: &str,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         let algorithm = self.managed(caller, owner, name).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let (id, build_id) = (algorithm.id.clone(), build_id.to_owned());
-        let build = blocking(move || registry.build(&id, &build_id))
-            .await??
+        let build = self
+            .inner
+            .registry
+            .build(&algorithm.id, build_id)
+            .await?
             .ok_or_else(|| {
                 PlatformError::NotFound(
                     "no such build; list the algorithm's builds for valid ids".to_owned(),
@@ -243,9 +238,11 @@ impl Platform {
         page: PageRequest,
     ) -> Result<(AlgorithmRecord, Page<Version>), PlatformError> {
         let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
-        let registry = Arc::clone(&self.inner.registry);
-        let id = algorithm.id.clone();
-        let page = blocking(move || registry.versions(&id, &page, !manages)).await??;
+        let page = self
+            .inner
+            .registry
+            .versions(&algorithm.id, &page, !manages)
+            .await?;
         Ok((algorithm, page))
     }
 
@@ -273,10 +270,11 @@ impl Platform {
             }
             (None, false) => return Err(not_found()),
         };
-        let registry = Arc::clone(&self.inner.registry);
-        let id = algorithm.id.clone();
-        let build = blocking(move || registry.build(&id, &build_id))
-            .await??
+        let build = self
+            .inner
+            .registry
+            .build(&algorithm.id, &build_id)
+            .await?
             .ok_or_else(not_found)?;
         Ok((algorithm, version, build))
     }

@@ -128,7 +128,7 @@ impl AsyncCalls {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::async_calls::*;
 
     #[test]
     fn a_call_is_visible_to_its_caller_until_it_expires() {

@@ -10,11 +10,15 @@ use std::sync::Arc;
 
 use algobox_host_api::AlgoError;
 
-use super::{Caller, Platform, PlatformError, blocking};
-use crate::data_store::{
-    Acl, CollectionPath, DataError, DataPath, DataStore, FileEntry, FilePage, FilePath, FileWriter,
-};
-use crate::{DataAccess, DataFuture};
+use crate::{Caller, Platform, blocking};
+
+use crate::error::PlatformError;
+use crate::data_store::acl::Acl;
+use crate::data_store::path::{CollectionPath, DataPath, FilePath};
+use crate::data_store::error::DataError;
+use crate::data_store::{DataStore, FileWriter};
+use crate::data_store::listing::{FileEntry, FilePage};
+use algobox_runtime::data_access::{DataAccess, DataFuture};
 
 /// What a caller may do with a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -350,7 +354,7 @@ impl DataAccess for PlatformData {
             let mut marker = None;
             loop {
                 let (page, _) = platform
-                    .list_collection(&caller, &collection, marker, crate::data_store::MAX_PAGE)
+                    .list_collection(&caller, &collection, marker, crate::data_store::listing::MAX_PAGE)
                     .await
                     .map_err(algo_error)?;
                 names.extend(page.files.into_iter().map(|file| file.filename));

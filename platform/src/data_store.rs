@@ -8,10 +8,10 @@
 //! time and never following a symbolic link, so no request can reach
 //! outside the folder or through a link planted inside it.
 
-mod acl;
-mod error;
-mod listing;
-mod path;
+pub mod acl;
+pub mod error;
+pub mod listing;
+pub mod path;
 #[cfg(test)]
 mod tests;
 
@@ -22,11 +22,15 @@ use std::time::UNIX_EPOCH;
 use cap_fs_ext::{DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _};
 use cap_std::fs::{Dir, File, OpenOptions};
 
-pub use self::acl::{Acl, MY_ALGORITHMS, PUBLIC};
-pub use self::error::DataError;
-pub use self::listing::{FileEntry, FilePage, MAX_PAGE};
-pub use self::path::{CollectionPath, DataPath, FilePath, PathError};
-use crate::Timestamp;
+
+
+
+
+use crate::data_store::acl::Acl;
+use crate::data_store::error::DataError;
+use crate::data_store::listing::{FileEntry, FilePage};
+use crate::data_store::path::{CollectionPath, FilePath};
+use crate::timestamp::Timestamp;
 
 /// Where each owner keeps its collections' access lists.
 const ACL_DIR: &str = ".acl";
@@ -42,7 +46,9 @@ const STAGING_DIR: &str = ".staging";
 /// # Example
 ///
 /// ```
-/// use algobox_runtime::data_store::{Acl, DataPath, DataStore};
+/// use algobox_platform::data_store::DataStore;
+/// use algobox_platform::data_store::acl::Acl;
+/// use algobox_platform::data_store::path::DataPath;
 ///
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let folder = tempfile::tempdir()?;

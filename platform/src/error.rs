@@ -1,4 +1,9 @@
-use crate::{DataError, ModuleStoreError, RegisterError, RegistryError};
+//! What a platform operation can fail with.
+
+use crate::data_store::error::DataError;
+use crate::module_store::ModuleStoreError;
+use algobox_runtime::error::RegisterError;
+use crate::registry::error::RegistryError;
 
 /// A platform operation failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]

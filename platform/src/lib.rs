@@ -1,1 +1,456 @@
-//! The algobox platform.
+//! The algobox platform: accounts and API keys, algorithms, builds and
+//! published versions over the registry, the module store, the data store
+//! and the runtime, and the `output=void` calls. The HTTP server is a thin
+//! layer over it; permission checks and version resolution live here.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use algobox_platform::{Platform, PlatformConfig};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let platform = Platform::open(PlatformConfig::new("./algobox-data")).await?;
+//! if let Some(key) = platform.bootstrap_admin(None).await? {
+//!     println!("the admin key: {key}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod algorithms;
+pub mod async_calls;
+mod data;
+pub mod data_store;
+pub mod error;
+pub mod module_store;
+pub mod pipeline;
+pub mod registry;
+pub mod timestamp;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use algobox_runtime::Runtime;
+use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
+use algobox_runtime::content_hash::ContentHash;
+use algobox_runtime::egress::EgressPolicy;
+use algobox_runtime::gpu::GpuConfig;
+use algobox_runtime::limits::Limits;
+
+use crate::async_calls::AsyncCalls;
+use crate::data_store::DataStore;
+use crate::error::PlatformError;
+use crate::module_store::ModuleStore;
+use crate::module_store::directory::DirectoryStore;
+use crate::registry::sqlite::SqliteRegistry;
+use crate::registry::Registry;
+use crate::registry::account::AccountKind;
+use crate::registry::algorithm::Algorithm as AlgorithmRecord;
+use crate::registry::build::{Build, BuildStatus};
+use crate::registry::page::PageRequest;
+use crate::registry::settings::Settings;
+use crate::registry::version::Version;
+use crate::registry::version_spec::{VersionSpec, resolve};
+
+/// How long an authenticated key and a version list are trusted before the
+/// registry is asked again. Writes through this platform invalidate at once;
+/// the bound matters for writes by other processes (the CLI, other nodes).
+const CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// Where a platform keeps its state, and its limits.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// The data folder: `registry.sqlite3`, `modules/`, `compiled/`,
+    /// `files/` (the Data API's).
+    pub data_dir: PathBuf,
+    /// The limits of every invocation.
+    pub limits: Limits,
+    /// How long the results of `output=void` calls are kept.
+    pub keep_results: Duration,
+    /// The largest file the Data API stores.
+    pub max_file_bytes: u64,
+    /// Where algorithms with `network_access: full` may connect.
+    pub egress: EgressPolicy,
+    /// How to start the GPU worker for `environment: gpu` algorithms; with
+    /// `None` they get "no GPU adapter".
+    pub gpu: Option<GpuConfig>,
+}
+
+impl PlatformConfig {
+    /// Defaults, with everything under `data_dir`.
+    pub fn new(data_dir: impl AsRef<Path>) -> Self {
+        Self {
+            data_dir: data_dir.as_ref().to_owned(),
+            limits: Limits::default(),
+            keep_results: Duration::from_secs(3600),
+            max_file_bytes: DataStore::DEFAULT_MAX_FILE_BYTES,
+            egress: EgressPolicy::default(),
+            gpu: None,
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The account's name.
+    pub name: String,
+}
+
+/// What a call resolved to.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The compiled algorithm.
+    pub algorithm: CompiledAlgorithm,
+    /// The published version, or `None` for an unpublished build called by
+    /// its hash (owners only).
+    pub version: Option<Version>,
+    /// Whether the caller owns the algorithm (or is a member of the owning
+    /// organization).
+    pub caller_is_owner: bool,
+    /// The settings the call runs with: the version's own, fixed when it
+    /// was published (for an unpublished build, the algorithm's current).
+    pub settings: Settings,
+}
+
+/// The algobox platform. Cloning is cheap; clones share everything.
+///
+/// # Example
+///
+/// ```no_run
+/// use algobox_platform::{Platform, PlatformConfig};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let platform = Platform::open(PlatformConfig::new("./algobox-data")).await?;
+/// let new_key = platform.bootstrap_admin(None).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Platform {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    runtime: Runtime,
+    registry: Arc<dyn Registry>,
+    modules: Arc<dyn ModuleStore>,
+    calls: AsyncCalls,
+    data: Arc<DataStore>,
+    keys: Mutex<HashMap<String, (Caller, Instant)>>,
+    listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
+}
+
+/// An algorithm and its published versions, as resolution needs them.
+struct Listing {
+    algorithm: AlgorithmRecord,
+    versions: Vec<Version>,
+}
+
+impl Platform {
+    /// Opens (creating) the data folder.
+    pub async fn open(config: PlatformConfig) -> Result<Self, PlatformError> {
+        let dir = config.data_dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|err| {
+            PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
+        })?;
+        let registry =
+            blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
+        let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
+        let data = DataStore::open(config.data_dir.join("files"))?
+            .with_max_file_bytes(config.max_file_bytes);
+        let mut runtime = Runtime::builder()
+            .limits(config.limits)
+            .cache_dir(config.data_dir.join("compiled"))
+            .egress(config.egress);
+        if let Some(gpu) = config.gpu {
+            runtime = runtime.gpu(gpu);
+        }
+        let runtime = runtime
+            .build()
+            .map_err(|err| PlatformError::Internal(err.to_string()))?;
+        Ok(Self::with_parts(
+            runtime,
+            Arc::new(registry),
+            Arc::new(modules),
+            Arc::new(data),
+            config.keep_results,
+        ))
+    }
+
+    /// A platform over parts chosen by the embedder (another registry,
+    /// module store or data folder, say).
+    pub fn with_parts(
+        runtime: Runtime,
+        registry: Arc<dyn Registry>,
+        modules: Arc<dyn ModuleStore>,
+        data: Arc<DataStore>,
+        keep_results: Duration,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                runtime,
+                registry,
+                modules,
+                calls: AsyncCalls::new(keep_results),
+                data,
+                keys: Mutex::default(),
+                listings: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The runtime that runs the algorithms.
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Arc<dyn Registry> {
+        &self.inner.registry
+    }
+
+    /// The `output=void` calls.
+    pub fn calls(&self) -> &AsyncCalls {
+        &self.inner.calls
+    }
+
+    /// Creates the user `admin` if it does not exist. With `key`, installs
+    /// that key for it (on every start, idempotently) and returns `None`;
+    /// otherwise returns a new key when `admin` was just created.
+    pub async fn bootstrap_admin(
+        &self,
+        key: Option<&str>,
+    ) -> Result<Option<String>, PlatformError> {
+        let registry = &self.inner.registry;
+        let created = match registry.account("admin").await? {
+            Some(_) => false,
+            None => {
+                registry.create_account("admin", AccountKind::User).await?;
+                true
+            }
+        };
+        if let Some(key) = key {
+            registry.set_key("admin", "ALGOBOX_ADMIN_KEY", key).await?;
+            return Ok(None);
+        }
+        if created {
+            let (_, key) = registry
+                .create_key("admin", "created on first start")
+                .await?;
+            return Ok(Some(key));
+        }
+        Ok(None)
+    }
+
+    /// The caller a key authenticates.
+    pub async fn authenticate(&self, key: Option<&str>) -> Result<Caller, PlatformError> {
+        let key = key.ok_or(PlatformError::Unauthorized)?;
+        if let Some((caller, at)) = self.inner.keys.lock().expect("key cache poisoned").get(key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(caller.clone());
+        }
+        let account = self.inner.registry.authenticate(key).await?;
+        let caller = Caller {
+            name: account.ok_or(PlatformError::Unauthorized)?.name,
+        };
+        self.inner
+            .keys
+            .lock()
+            .expect("key cache poisoned")
+            .insert(key.to_owned(), (caller.clone(), Instant::now()));
+        Ok(caller)
+    }
+
+    /// Whether `caller` manages `owner`'s algorithms: it is `owner`, or a
+    /// member of the organization `owner`.
+    pub async fn manages(&self, caller: &Caller, owner: &str) -> Result<bool, PlatformError> {
+        if caller.name.eq_ignore_ascii_case(owner) {
+            return Ok(true);
+        }
+        Ok(self.inner.registry.is_member(owner, &caller.name).await?)
+    }
+
+    async fn require_manager(&self, caller: &Caller, owner: &str) -> Result<(), PlatformError> {
+        if self.manages(caller, owner).await? {
+            Ok(())
+        } else {
+            Err(PlatformError::Forbidden(format!(
+                "{} may not manage the algorithms of {owner}; use a key of {owner} or of a member of that organization",
+                caller.name
+            )))
+        }
+    }
+
+    /// The algorithm, if `caller` manages it; builds are its managers' alone.
+    async fn managed(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+        if !manages {
+            return Err(PlatformError::Forbidden(format!(
+                "only the owner of {owner}/{name} may see its builds"
+            )));
+        }
+        Ok(algorithm)
+    }
+
+    /// Resolves `owner/name[/version]` for `caller` to a compiled algorithm.
+    /// A private algorithm of someone else does not exist to the caller.
+    pub async fn resolve(
+        &self,
+        caller: &Caller,
+        owner: &str,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<Target, PlatformError> {
+        let spec = version
+            .filter(|text| !text.is_empty())
+            .map(VersionSpec::parse)
+            .transpose()
+            .map_err(|err| PlatformError::BadRequest(err.to_string()))?;
+        let not_found = || {
+            PlatformError::NotFound(format!(
+                "algorithm algo://{owner}/{name}{} not found",
+                version.map(|v| format!("/{v}")).unwrap_or_default()
+            ))
+        };
+        let listing = self.listing(owner, name).await?.ok_or_else(not_found)?;
+        let caller_is_owner = self.manages(caller, owner).await?;
+        let (hash, version) = match resolve(spec.as_ref(), &listing.versions, caller_is_owner) {
+            Some(version) => (version.commit_sha, Some(version.clone())),
+            // An owner may call a build that is not published yet by its hash.
+            None => match (&spec, caller_is_owner) {
+                (Some(VersionSpec::Hash(hash)), true) => {
+                    self.built(&listing.algorithm.id, hash)
+                        .await?
+                        .ok_or_else(not_found)?;
+                    (*hash, None)
+                }
+                _ => return Err(not_found()),
+            },
+        };
+        let algorithm = self.compiled(&hash).await?;
+        let settings = version.as_ref().map_or_else(
+            || listing.algorithm.settings.clone(),
+            |version| version.settings.clone(),
+        );
+        Ok(Target {
+            algorithm,
+            version,
+            caller_is_owner,
+            settings,
+        })
+    }
+
+    /// The algorithm and its versions, from the cache or the registry.
+    async fn listing(
+        &self,
+        owner: &str,
+        name: &str,
+    ) -> Result<Option<Arc<Listing>>, PlatformError> {
+        let key = listing_key(owner, name);
+        if let Some((listing, at)) = self
+            .inner
+            .listings
+            .lock()
+            .expect("listing cache poisoned")
+            .get(&key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(Some(Arc::clone(listing)));
+        }
+        let registry = &self.inner.registry;
+        let listing = match registry.algorithm(owner, name).await? {
+            Some(algorithm) => {
+                let versions = registry.all_versions(&algorithm.id).await?;
+                Some(Listing {
+                    algorithm,
+                    versions,
+                })
+            }
+            None => None,
+        };
+        Ok(listing.map(|listing| {
+            let listing = Arc::new(listing);
+            self.inner
+                .listings
+                .lock()
+                .expect("listing cache poisoned")
+                .insert(key, (Arc::clone(&listing), Instant::now()));
+            listing
+        }))
+    }
+
+    fn forget(&self, owner: &str, name: &str) {
+        self.inner
+            .listings
+            .lock()
+            .expect("listing cache poisoned")
+            .remove(&listing_key(owner, name));
+    }
+
+    /// A succeeded build of `hash`, if the algorithm has one.
+    async fn built(
+        &self,
+        algorithm_id: &str,
+        hash: &ContentHash,
+    ) -> Result<Option<Build>, PlatformError> {
+        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
+        loop {
+            let builds = self.inner.registry.builds(algorithm_id, &page).await?;
+            if let Some(build) = builds
+                .items
+                .iter()
+                .find(|build| build.commit_sha == *hash && build.status == BuildStatus::Succeeded)
+            {
+                return Ok(Some(build.clone()));
+            }
+            match builds.marker {
+                Some(marker) => page = PageRequest::after(PageRequest::MAX_LIMIT, marker),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The compiled module with this hash: already registered, or loaded
+    /// from the store (and the code cache) now.
+    async fn compiled(&self, hash: &ContentHash) -> Result<CompiledAlgorithm, PlatformError> {
+        if let Some(algorithm) = self.inner.runtime.lookup(hash) {
+            return Ok(algorithm);
+        }
+        let modules = Arc::clone(&self.inner.modules);
+        let wanted = *hash;
+        let bytes = blocking(move || modules.get(&wanted))
+            .await??
+            .ok_or_else(|| {
+                PlatformError::Internal(format!(
+                    "module {hash} is referenced by the registry but missing from the module store"
+                ))
+            })?;
+        Ok(self.inner.runtime.register(bytes).await?)
+    }
+}
+
+fn listing_key(owner: &str, name: &str) -> String {
+    format!(
+        "{}/{}",
+        owner.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
+}
+
+/// Runs blocking registry and store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PlatformError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| PlatformError::Internal(format!("a blocking task failed: {err}")))
+}

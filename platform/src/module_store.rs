@@ -5,13 +5,13 @@
 //! so an object store (S3) can implement it behind an
 //! `Arc<dyn ModuleStore>`.
 
-mod directory;
+pub mod directory;
 
 use std::path::PathBuf;
 
-pub use directory::DirectoryStore;
 
-use crate::ContentHash;
+
+use algobox_runtime::content_hash::ContentHash;
 
 /// Stores modules by the SHA-256 of their bytes. Since the name is the
 /// content, a module never changes once stored and storing it twice is

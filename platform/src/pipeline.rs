@@ -6,9 +6,12 @@ use std::sync::Arc;
 
 use algobox_host_api::{AlgoError, Payload};
 
-use super::{Caller, Platform, PlatformError};
-use crate::registry::Environment;
-use crate::{Invocation, Pipeline, PipelineCall};
+use crate::{Caller, Platform};
+
+use crate::error::PlatformError;
+use crate::registry::settings::Environment;
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::pipeline::{Pipeline, PipelineCall};
 
 /// Nested calls allowed below a top-level call: enough for real pipelines,
 /// few enough that accidental recursion ends in milliseconds.
@@ -69,15 +72,7 @@ impl Pipeline for PlatformPipeline {
                 .invoke(&target.algorithm, invocation)
                 .await
                 .map(|output| output.payload)
-                .map_err(|err| {
-                    let body = err.to_error_body();
-                    let error = AlgoError::new(body.message).with_code(body.error_type);
-                    if body.stacktrace.is_empty() {
-                        error
-                    } else {
-                        error.with_details(body.stacktrace)
-                    }
-                })
+                .map_err(|err| err.to_algo_error())
         })
     }
 }

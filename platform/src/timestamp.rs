@@ -85,7 +85,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::timestamp::*;
 
     #[test]
     fn formats_known_dates() {

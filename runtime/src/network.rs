@@ -50,7 +50,7 @@ impl fmt::Display for NetworkAccess {
 
 /// The text is neither `full` nor `isolated`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a network access; use `full` or `isolated`")]
+#[error("`{0}` is not accepted; use `full` or `isolated`")]
 pub struct ParseNetworkAccessError(String);
 
 impl FromStr for NetworkAccess {

@@ -1,6 +1,6 @@
 //! What can go wrong with hosted data.
 
-use super::PathError;
+use crate::data_store::path::PathError;
 
 /// A Data API operation failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::Timestamp;
+use crate::timestamp::Timestamp;
 
 /// The most entries in one page, as on Algorithmia.
 pub const MAX_PAGE: usize = 1000;

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::registry::validate_name;
+use crate::registry::account::validate_name;
 
 /// The longest collection name, in bytes.
 const MAX_COLLECTION_LEN: usize = 128;
@@ -328,7 +328,7 @@ fn check_file_name(name: &str) -> Result<(), PathError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::data_store::path::*;
 
     fn file(owner: &str, collection: &str, name: &str) -> DataPath {
         DataPath::File(FilePath {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use super::{ModuleStore, ModuleStoreError};
-use crate::ContentHash;
+use crate::module_store::{ModuleStore, ModuleStoreError};
+use algobox_runtime::content_hash::ContentHash;
 
 /// Temporary files older than this are left over from a killed process.
 const STALE_AFTER: Duration = Duration::from_secs(3600);
@@ -170,7 +170,7 @@ fn io(action: &'static str, path: &Path, source: std::io::Error) -> ModuleStoreE
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::module_store::directory::*;
 
     fn file_names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::RegistryError;
-use crate::Timestamp;
+use crate::registry::error::RegistryError;
+use crate::timestamp::Timestamp;
 
 /// The longest account or algorithm name.
 pub const MAX_NAME_LEN: usize = 64;
@@ -106,7 +106,7 @@ pub fn validate_name(field: &'static str, name: &str) -> Result<(), RegistryErro
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::account::*;
 
     #[test]
     fn names_follow_the_rule() {

@@ -3,9 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::account::validate_name;
-use super::{RegistryError, Settings, SettingsUpdate};
-use crate::{ContentHash, Timestamp};
+use crate::registry::account::validate_name;
+use crate::registry::error::RegistryError;
+use crate::registry::settings::{Settings, SettingsUpdate};
+use algobox_runtime::content_hash::ContentHash;
+use crate::timestamp::Timestamp;
 
 /// A registered algorithm. Its code lives in builds and published versions;
 /// this is the mutable head they are made from.
@@ -133,7 +135,7 @@ impl AlgorithmUpdate {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::algorithm::*;
 
     fn field_of(result: Result<Settings, RegistryError>) -> &'static str {
         match result {
@@ -182,6 +184,6 @@ mod tests {
         let settings = request.validate().unwrap();
         assert_eq!(settings.language.as_deref(), Some("java"));
         assert!(settings.pipeline_enabled);
-        assert_eq!(settings.network_access, super::super::NetworkAccess::Full);
+        assert_eq!(settings.network_access, algobox_runtime::network::NetworkAccess::Full);
     }
 }

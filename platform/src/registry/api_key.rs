@@ -2,8 +2,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::RegistryError;
-use crate::Timestamp;
+use crate::registry::error::RegistryError;
+use crate::timestamp::Timestamp;
 
 /// What generated keys start with, as Algorithmia's do; it makes a leaked
 /// key recognizable to secret scanners.
@@ -95,7 +95,7 @@ pub(crate) fn validate_chosen(plaintext: &str) -> Result<(), RegistryError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::api_key::*;
 
     #[test]
     fn generated_keys_are_prefixed_base62_and_distinct() {

@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ContentHash, Timestamp};
+use algobox_runtime::content_hash::ContentHash;
+
+use crate::timestamp::Timestamp;
 
 /// One compilation of an algorithm's module; a succeeded build can be
 /// published as a version.
@@ -76,7 +78,7 @@ impl FromStr for BuildStatus {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::build::*;
 
     #[test]
     fn statuses_round_trip_in_algorithmia_form() {

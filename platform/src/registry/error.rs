@@ -134,7 +134,7 @@ impl RegistryError {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::error::*;
 
     #[test]
     fn messages_name_the_field_and_the_fix() {

@@ -1,6 +1,6 @@
 //! Random identifiers for algorithms, builds, versions and keys.
 
-use super::RegistryError;
+use crate::registry::error::RegistryError;
 
 /// A new UUID v4 in its 36-character hyphenated form (Algorithmia's
 /// clients check the length).
@@ -18,7 +18,7 @@ pub(crate) fn new_id() -> Result<String, RegistryError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::id::*;
 
     #[test]
     fn ids_are_distinct_v4_uuids() {

@@ -1,6 +1,6 @@
 //! Marker pagination, as Algorithmia's list endpoints do it.
 
-use super::RegistryError;
+use crate::registry::error::RegistryError;
 
 /// Which page of a list to return.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ fn decode_marker(marker: &str) -> Result<i64, RegistryError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::page::*;
 
     #[test]
     fn limits_outside_1_to_100_are_refused() {

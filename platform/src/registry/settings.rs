@@ -3,9 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use algobox_runtime::network::{NetworkAccess, ParseNetworkAccessError};
 use serde::{Deserialize, Serialize};
 
-use super::RegistryError;
+use crate::registry::error::RegistryError;
 
 /// The licenses Algorithmia offers; only `apl` allows closed source.
 pub const LICENSES: [&str; 4] = ["apl", "apache2", "gpl3", "mit"];
@@ -137,7 +138,11 @@ impl SettingsUpdate {
             settings.license.clone_from(text);
         }
         if let Some(text) = &self.network_access {
-            settings.network_access = text.parse()?;
+            settings.network_access = text
+                .parse()
+                .map_err(|err: ParseNetworkAccessError| {
+                    RegistryError::invalid("settings.network_access", err.to_string())
+                })?;
         }
         if let Some(value) = self.pipeline_enabled {
             settings.pipeline_enabled = value;
@@ -223,25 +228,9 @@ choice!(
     Gpu = "gpu"
 );
 
-choice!(
-    /// Whether an algorithm may reach the network.
-    NetworkAccess, "settings.network_access",
-    /// It may open outbound connections.
-    Full = "full",
-    /// It may not.
-    Isolated = "isolated"
-);
-
-/// Default-deny: an algorithm reaches no network unless granted.
-impl Default for NetworkAccess {
-    fn default() -> Self {
-        Self::Isolated
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::settings::*;
 
     fn field_of(err: RegistryError) -> &'static str {
         match err {

@@ -1,17 +1,40 @@
 //! The registry in one SQLite file.
 
+mod account_rows;
+mod algorithm_rows;
+mod build_rows;
+mod column;
+#[cfg(test)]
+pub(crate) mod fixture;
+mod key_rows;
+mod publication;
+mod schema;
+mod version_rows;
+
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{
-    Account, AccountKind, Algorithm, AlgorithmUpdate, ApiKeyInfo, Build, NewAlgorithm, Page,
-    PageRequest, PublishRequest, Registry, RegistryError, Version, account_rows, algorithm_rows,
-    build_rows, key_rows, publication, schema, version_rows,
-};
-use crate::ContentHash;
+use crate::registry::account::{Account, AccountKind};
+
+use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, NewAlgorithm};
+
+use crate::registry::api_key::ApiKeyInfo;
+
+use crate::registry::build::Build;
+
+use crate::registry::page::{Page, PageRequest};
+
+use crate::registry::version::{PublishRequest, Version};
+
+use crate::registry::Registry;
+use async_trait::async_trait;
+
+use crate::registry::error::RegistryError;
+
+use algobox_runtime::content_hash::ContentHash;
 
 /// How long a write waits for another process's write to finish before
 /// failing with "database is locked".
@@ -21,8 +44,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// One connection behind a mutex: registry operations are short, and SQLite
 /// serializes writers anyway, so a pool would add contention, not speed.
+#[derive(Clone)]
 pub struct SqliteRegistry {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
 }
 
 impl std::fmt::Debug for SqliteRegistry {
@@ -68,13 +92,25 @@ impl SqliteRegistry {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         schema::migrate(&mut conn)?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            conn: Arc::new(Mutex::new(conn)),
         })
     }
 
     /// The connection. A panic in another thread while holding it cannot
     /// leave a transaction half-done (dropping it rolls back), so a
     /// poisoned lock is safe to take over.
+    /// Runs `work` on tokio's blocking pool, where waiting for SQLite's
+    /// lock or the disk does not stall the async threads.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Self) -> Result<T, RegistryError> + Send + 'static,
+    ) -> Result<T, RegistryError> {
+        let registry = self.clone();
+        tokio::task::spawn_blocking(move || work(&registry))
+            .await
+            .map_err(|err| RegistryError::Storage(format!("a registry task failed: {err}")))?
+    }
+
     pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -86,24 +122,31 @@ impl From<rusqlite::Error> for RegistryError {
     }
 }
 
-impl Registry for SqliteRegistry {
-    fn create_account(&self, name: &str, kind: AccountKind) -> Result<Account, RegistryError> {
+/// The registry's operations, run on the calling thread. [`Registry`]
+/// runs them on tokio's blocking pool.
+impl SqliteRegistry {
+    /// [`Registry::create_account`], on the calling thread.
+    pub fn create_account(&self, name: &str, kind: AccountKind) -> Result<Account, RegistryError> {
         account_rows::create(&mut self.conn(), name, kind)
     }
 
-    fn account(&self, name: &str) -> Result<Option<Account>, RegistryError> {
+    /// [`Registry::account`], on the calling thread.
+    pub fn account(&self, name: &str) -> Result<Option<Account>, RegistryError> {
         account_rows::get(&self.conn(), name)
     }
 
-    fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError> {
+    /// [`Registry::add_member`], on the calling thread.
+    pub fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError> {
         account_rows::add_member(&mut self.conn(), organization, user)
     }
 
-    fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError> {
+    /// [`Registry::is_member`], on the calling thread.
+    pub fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError> {
         account_rows::is_member(&self.conn(), organization, user)
     }
 
-    fn create_key(
+    /// [`Registry::create_key`], on the calling thread.
+    pub fn create_key(
         &self,
         account: &str,
         label: &str,
@@ -113,7 +156,8 @@ impl Registry for SqliteRegistry {
         Ok((info, plaintext))
     }
 
-    fn set_key(
+    /// [`Registry::set_key`], on the calling thread.
+    pub fn set_key(
         &self,
         account: &str,
         label: &str,
@@ -123,19 +167,23 @@ impl Registry for SqliteRegistry {
         key_rows::insert(&mut self.conn(), account, label, plaintext)
     }
 
-    fn authenticate(&self, plaintext: &str) -> Result<Option<Account>, RegistryError> {
+    /// [`Registry::authenticate`], on the calling thread.
+    pub fn authenticate(&self, plaintext: &str) -> Result<Option<Account>, RegistryError> {
         key_rows::authenticate(&self.conn(), plaintext)
     }
 
-    fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError> {
+    /// [`Registry::list_keys`], on the calling thread.
+    pub fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError> {
         key_rows::list(&self.conn(), account)
     }
 
-    fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError> {
+    /// [`Registry::revoke_key`], on the calling thread.
+    pub fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError> {
         key_rows::revoke(&self.conn(), account, key_id)
     }
 
-    fn create_algorithm(
+    /// [`Registry::create_algorithm`], on the calling thread.
+    pub fn create_algorithm(
         &self,
         owner: &str,
         request: &NewAlgorithm,
@@ -143,15 +191,18 @@ impl Registry for SqliteRegistry {
         algorithm_rows::create(&mut self.conn(), owner, request)
     }
 
-    fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError> {
+    /// [`Registry::algorithm`], on the calling thread.
+    pub fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError> {
         algorithm_rows::by_name(&self.conn(), owner, name)
     }
 
-    fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError> {
+    /// [`Registry::algorithm_by_id`], on the calling thread.
+    pub fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError> {
         algorithm_rows::by_id(&self.conn(), id)
     }
 
-    fn update_algorithm(
+    /// [`Registry::update_algorithm`], on the calling thread.
+    pub fn update_algorithm(
         &self,
         owner: &str,
         name: &str,
@@ -160,11 +211,13 @@ impl Registry for SqliteRegistry {
         algorithm_rows::update(&mut self.conn(), owner, name, update)
     }
 
-    fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError> {
+    /// [`Registry::delete_algorithm`], on the calling thread.
+    pub fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError> {
         algorithm_rows::delete(&self.conn(), owner, name)
     }
 
-    fn set_source(
+    /// [`Registry::set_source`], on the calling thread.
+    pub fn set_source(
         &self,
         owner: &str,
         name: &str,
@@ -173,7 +226,8 @@ impl Registry for SqliteRegistry {
         algorithm_rows::set_source(&mut self.conn(), owner, name, source)
     }
 
-    fn start_build(
+    /// [`Registry::start_build`], on the calling thread.
+    pub fn start_build(
         &self,
         algorithm_id: &str,
         commit_sha: &ContentHash,
@@ -181,7 +235,8 @@ impl Registry for SqliteRegistry {
         build_rows::start(&mut self.conn(), algorithm_id, commit_sha)
     }
 
-    fn finish_build(
+    /// [`Registry::finish_build`], on the calling thread.
+    pub fn finish_build(
         &self,
         build_id: &str,
         succeeded: bool,
@@ -190,15 +245,18 @@ impl Registry for SqliteRegistry {
         build_rows::finish(&mut self.conn(), build_id, succeeded, logs)
     }
 
-    fn builds(&self, algorithm_id: &str, page: &PageRequest) -> Result<Page<Build>, RegistryError> {
+    /// [`Registry::builds`], on the calling thread.
+    pub fn builds(&self, algorithm_id: &str, page: &PageRequest) -> Result<Page<Build>, RegistryError> {
         build_rows::page(&self.conn(), algorithm_id, page)
     }
 
-    fn build(&self, algorithm_id: &str, build_id: &str) -> Result<Option<Build>, RegistryError> {
+    /// [`Registry::build`], on the calling thread.
+    pub fn build(&self, algorithm_id: &str, build_id: &str) -> Result<Option<Build>, RegistryError> {
         build_rows::get(&self.conn(), algorithm_id, build_id)
     }
 
-    fn publish(
+    /// [`Registry::publish`], on the calling thread.
+    pub fn publish(
         &self,
         algorithm_id: &str,
         request: &PublishRequest,
@@ -206,7 +264,8 @@ impl Registry for SqliteRegistry {
         publication::publish(&mut self.conn(), algorithm_id, request)
     }
 
-    fn versions(
+    /// [`Registry::versions`], on the calling thread.
+    pub fn versions(
         &self,
         algorithm_id: &str,
         page: &PageRequest,
@@ -215,7 +274,8 @@ impl Registry for SqliteRegistry {
         version_rows::page(&self.conn(), algorithm_id, page, public_only)
     }
 
-    fn version_by_hash(
+    /// [`Registry::version_by_hash`], on the calling thread.
+    pub fn version_by_hash(
         &self,
         algorithm_id: &str,
         hash: &ContentHash,
@@ -223,15 +283,157 @@ impl Registry for SqliteRegistry {
         version_rows::by_hash(&self.conn(), algorithm_id, hash)
     }
 
-    fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
+    /// [`Registry::all_versions`], on the calling thread.
+    pub fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
         version_rows::all(&self.conn(), algorithm_id)
     }
 }
 
+
+#[async_trait]
+impl Registry for SqliteRegistry {
+    async fn create_account(&self, name: &str, kind: AccountKind) -> Result<Account, RegistryError> {
+        let name = name.to_owned();
+        self.off_thread(move |registry| registry.create_account(&name, kind)).await
+    }
+
+    async fn account(&self, name: &str) -> Result<Option<Account>, RegistryError> {
+        let name = name.to_owned();
+        self.off_thread(move |registry| registry.account(&name)).await
+    }
+
+    async fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError> {
+        let organization = organization.to_owned();
+        let user = user.to_owned();
+        self.off_thread(move |registry| registry.add_member(&organization, &user)).await
+    }
+
+    async fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError> {
+        let organization = organization.to_owned();
+        let user = user.to_owned();
+        self.off_thread(move |registry| registry.is_member(&organization, &user)).await
+    }
+
+    async fn create_key(&self, account: &str, label: &str) -> Result<(ApiKeyInfo, String), RegistryError> {
+        let account = account.to_owned();
+        let label = label.to_owned();
+        self.off_thread(move |registry| registry.create_key(&account, &label)).await
+    }
+
+    async fn set_key(&self, account: &str, label: &str, plaintext: &str) -> Result<ApiKeyInfo, RegistryError> {
+        let account = account.to_owned();
+        let label = label.to_owned();
+        let plaintext = plaintext.to_owned();
+        self.off_thread(move |registry| registry.set_key(&account, &label, &plaintext)).await
+    }
+
+    async fn authenticate(&self, plaintext: &str) -> Result<Option<Account>, RegistryError> {
+        let plaintext = plaintext.to_owned();
+        self.off_thread(move |registry| registry.authenticate(&plaintext)).await
+    }
+
+    async fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError> {
+        let account = account.to_owned();
+        self.off_thread(move |registry| registry.list_keys(&account)).await
+    }
+
+    async fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError> {
+        let account = account.to_owned();
+        let key_id = key_id.to_owned();
+        self.off_thread(move |registry| registry.revoke_key(&account, &key_id)).await
+    }
+
+    async fn create_algorithm(&self, owner: &str, request: &NewAlgorithm) -> Result<Algorithm, RegistryError> {
+        let owner = owner.to_owned();
+        let request = request.clone();
+        self.off_thread(move |registry| registry.create_algorithm(&owner, &request)).await
+    }
+
+    async fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError> {
+        let owner = owner.to_owned();
+        let name = name.to_owned();
+        self.off_thread(move |registry| registry.algorithm(&owner, &name)).await
+    }
+
+    async fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError> {
+        let id = id.to_owned();
+        self.off_thread(move |registry| registry.algorithm_by_id(&id)).await
+    }
+
+    async fn update_algorithm(&self, owner: &str, name: &str, update: &AlgorithmUpdate) -> Result<Algorithm, RegistryError> {
+        let owner = owner.to_owned();
+        let name = name.to_owned();
+        let update = update.clone();
+        self.off_thread(move |registry| registry.update_algorithm(&owner, &name, &update)).await
+    }
+
+    async fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError> {
+        let owner = owner.to_owned();
+        let name = name.to_owned();
+        self.off_thread(move |registry| registry.delete_algorithm(&owner, &name)).await
+    }
+
+    async fn set_source(&self, owner: &str, name: &str, source: &ContentHash) -> Result<Algorithm, RegistryError> {
+        let owner = owner.to_owned();
+        let name = name.to_owned();
+        let source = source.clone();
+        self.off_thread(move |registry| registry.set_source(&owner, &name, &source)).await
+    }
+
+    async fn start_build(&self, algorithm_id: &str, commit_sha: &ContentHash) -> Result<Build, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let commit_sha = commit_sha.clone();
+        self.off_thread(move |registry| registry.start_build(&algorithm_id, &commit_sha)).await
+    }
+
+    async fn finish_build(&self, build_id: &str, succeeded: bool, logs: &str) -> Result<Build, RegistryError> {
+        let build_id = build_id.to_owned();
+        let logs = logs.to_owned();
+        self.off_thread(move |registry| registry.finish_build(&build_id, succeeded, &logs)).await
+    }
+
+    async fn builds(&self, algorithm_id: &str, page: &PageRequest) -> Result<Page<Build>, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let page = page.clone();
+        self.off_thread(move |registry| registry.builds(&algorithm_id, &page)).await
+    }
+
+    async fn build(&self, algorithm_id: &str, build_id: &str) -> Result<Option<Build>, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let build_id = build_id.to_owned();
+        self.off_thread(move |registry| registry.build(&algorithm_id, &build_id)).await
+    }
+
+    async fn publish(&self, algorithm_id: &str, request: &PublishRequest) -> Result<Version, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let request = request.clone();
+        self.off_thread(move |registry| registry.publish(&algorithm_id, &request)).await
+    }
+
+    async fn versions(&self, algorithm_id: &str, page: &PageRequest, public_only: bool) -> Result<Page<Version>, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let page = page.clone();
+        self.off_thread(move |registry| registry.versions(&algorithm_id, &page, public_only)).await
+    }
+
+    async fn version_by_hash(&self, algorithm_id: &str, hash: &ContentHash) -> Result<Option<Version>, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let hash = hash.clone();
+        self.off_thread(move |registry| registry.version_by_hash(&algorithm_id, &hash)).await
+    }
+
+    async fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        self.off_thread(move |registry| registry.all_versions(&algorithm_id)).await
+    }
+
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::registry::{Details, VersionBump};
+    use crate::registry::sqlite::*;
+    use crate::registry::algorithm::Details;
+    use crate::registry::version::VersionBump;
 
     #[test]
     fn data_survives_reopening_the_file() {
@@ -289,15 +491,18 @@ mod tests {
         assert_eq!(foreign_keys, 1);
     }
 
-    #[test]
-    fn the_registry_is_usable_as_a_trait_object() {
+    #[tokio::test]
+    async fn the_registry_is_usable_as_an_async_trait_object() {
         let registry: std::sync::Arc<dyn Registry> =
             std::sync::Arc::new(SqliteRegistry::in_memory().unwrap());
         let worker = std::sync::Arc::clone(&registry);
-        std::thread::spawn(move || worker.create_account("demo", AccountKind::User).unwrap())
-            .join()
+        tokio::spawn(async move { worker.create_account("demo", AccountKind::User).await })
+            .await
+            .unwrap()
             .unwrap();
-        assert!(registry.account("demo").unwrap().is_some());
+        let found = registry.account("DEMO").await.unwrap();
+        assert_eq!(found.map(|account| account.name), Some("demo".to_owned()));
+        assert!(registry.account("nobody").await.unwrap().is_none());
     }
 
     #[test]

@@ -3,8 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{Callability, RegistryError, Settings};
-use crate::{ContentHash, Timestamp};
+use crate::registry::settings::{Callability, Settings};
+
+use crate::registry::error::RegistryError;
+use algobox_runtime::content_hash::ContentHash;
+use crate::timestamp::Timestamp;
 
 /// A published version. Published versions never change: the registry has
 /// no operation that edits one, and the SQLite schema refuses updates.
@@ -120,7 +123,7 @@ pub struct PublishRequest {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::version::*;
 
     fn v(text: &str) -> semver::Version {
         semver::Version::parse(text).unwrap()

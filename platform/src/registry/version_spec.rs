@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use super::Version;
-use crate::ContentHash;
+use crate::registry::version::Version;
+use algobox_runtime::content_hash::ContentHash;
 
 /// A version as a caller names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,9 +134,9 @@ pub fn resolve<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::Timestamp;
-    use crate::registry::{Callability, Settings};
+    use crate::registry::version_spec::*;
+    use crate::timestamp::Timestamp;
+    use crate::registry::settings::{Callability, Settings};
 
     fn version(text: &str, callability: Callability) -> Version {
         Version {

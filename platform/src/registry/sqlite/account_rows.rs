@@ -2,9 +2,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::column::parsed;
-use super::{Account, AccountKind, RegistryError, validate_name};
-use crate::Timestamp;
+use crate::registry::sqlite::column::parsed;
+use crate::registry::account::{Account, AccountKind, validate_name};
+use crate::registry::error::RegistryError;
+use crate::timestamp::Timestamp;
 
 /// The columns [`from_row`] reads, prefixed by `a.`.
 pub(super) const COLUMNS: &str = "a.id, a.name, a.kind, a.created_at";
@@ -114,7 +115,9 @@ pub(super) fn is_member(
 
 #[cfg(test)]
 mod tests {
-    use crate::registry::{AccountKind, Registry, RegistryError, SqliteRegistry};
+    use crate::registry::account::AccountKind;
+    use crate::registry::error::RegistryError;
+    use crate::registry::sqlite::SqliteRegistry;
 
     #[test]
     fn accounts_are_created_once_and_found_without_regard_to_case() {

@@ -2,11 +2,13 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::column::{json, parsed_optional, to_json};
-use super::{
-    Algorithm, AlgorithmUpdate, Details, NewAlgorithm, RegistryError, account_rows, id::new_id,
-};
-use crate::{ContentHash, Timestamp};
+use crate::registry::sqlite::column::{json, parsed_optional, to_json};
+use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, Details, NewAlgorithm};
+use crate::registry::error::RegistryError;
+use crate::registry::sqlite::account_rows;
+use crate::registry::id::new_id;
+use algobox_runtime::content_hash::ContentHash;
+use crate::timestamp::Timestamp;
 
 /// The columns [`from_row`] reads, for a query
 /// `FROM algorithms g JOIN accounts o ON o.id = g.owner_id`.
@@ -181,11 +183,12 @@ pub(super) fn set_source(
 
 #[cfg(test)]
 mod tests {
-    use crate::ContentHash;
-    use crate::registry::{
-        AccountKind, AlgorithmUpdate, Details, DetailsUpdate, Environment, NewAlgorithm, Registry,
-        RegistryError, Settings, SettingsUpdate, SqliteRegistry,
-    };
+    use algobox_runtime::content_hash::ContentHash;
+    use crate::registry::account::AccountKind;
+    use crate::registry::algorithm::{AlgorithmUpdate, Details, DetailsUpdate, NewAlgorithm};
+    use crate::registry::settings::{Environment, Settings, SettingsUpdate};
+    use crate::registry::error::RegistryError;
+    use crate::registry::sqlite::SqliteRegistry;
 
     fn hello() -> NewAlgorithm {
         NewAlgorithm {

@@ -2,9 +2,14 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::column::parsed;
-use super::{Build, BuildStatus, Page, PageRequest, RegistryError, algorithm_rows, id::new_id};
-use crate::{ContentHash, Timestamp};
+use crate::registry::sqlite::column::parsed;
+use crate::registry::build::{Build, BuildStatus};
+use crate::registry::page::{Page, PageRequest};
+use crate::registry::error::RegistryError;
+use crate::registry::sqlite::algorithm_rows;
+use crate::registry::id::new_id;
+use algobox_runtime::content_hash::ContentHash;
+use crate::timestamp::Timestamp;
 
 const SELECT: &str =
     "SELECT seq, id, algorithm_id, commit_sha, status, started_at, finished_at, logs FROM builds";
@@ -125,9 +130,11 @@ pub(super) fn page(
 mod tests {
     use std::collections::HashSet;
 
-    use crate::ContentHash;
-    use crate::registry::fixture::registry;
-    use crate::registry::{BuildStatus, PageRequest, Registry, RegistryError};
+    use algobox_runtime::content_hash::ContentHash;
+    use crate::registry::sqlite::fixture::registry;
+    use crate::registry::build::BuildStatus;
+    use crate::registry::page::PageRequest;
+    use crate::registry::error::RegistryError;
 
     #[test]
     fn a_build_starts_in_progress_and_finishes_once() {

@@ -1,10 +1,11 @@
 //! Shared test fixtures for the registry's SQL tests.
 
-use crate::ContentHash;
-use crate::registry::{
-    AccountKind, Callability, Details, NewAlgorithm, PublishRequest, Registry, SqliteRegistry,
-    VersionBump,
-};
+use algobox_runtime::content_hash::ContentHash;
+use crate::registry::account::AccountKind;
+use crate::registry::settings::Callability;
+use crate::registry::algorithm::{Details, NewAlgorithm};
+use crate::registry::version::{PublishRequest, VersionBump};
+use crate::registry::sqlite::SqliteRegistry;
 
 /// A registry with the algorithm `demo/Hello`, and its id.
 pub(super) fn registry() -> (SqliteRegistry, String) {

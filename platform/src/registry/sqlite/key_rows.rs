@@ -2,8 +2,18 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use super::{Account, ApiKeyInfo, RegistryError, account_rows, api_key, id::new_id};
-use crate::Timestamp;
+use crate::registry::account::Account;
+
+use crate::registry::api_key::ApiKeyInfo;
+
+use crate::registry::error::RegistryError;
+
+use crate::registry::sqlite::account_rows;
+
+use crate::registry::api_key;
+
+use crate::registry::id::new_id;
+use crate::timestamp::Timestamp;
 
 const KEY_COLUMNS: &str = "k.id, a.name, k.label, k.shown_prefix, k.created_at";
 
@@ -111,7 +121,9 @@ pub(super) fn revoke(
 
 #[cfg(test)]
 mod tests {
-    use crate::registry::{AccountKind, Registry, RegistryError, SqliteRegistry};
+    use crate::registry::account::AccountKind;
+    use crate::registry::error::RegistryError;
+    use crate::registry::sqlite::SqliteRegistry;
 
     fn registry() -> SqliteRegistry {
         let registry = SqliteRegistry::in_memory().unwrap();

@@ -2,11 +2,13 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::column::to_json;
-use super::{
-    BuildStatus, PublishRequest, RegistryError, Version, algorithm_rows, build_rows, id::new_id,
-};
-use crate::Timestamp;
+use crate::registry::sqlite::column::to_json;
+use crate::registry::build::BuildStatus;
+use crate::registry::version::{PublishRequest, Version};
+use crate::registry::error::RegistryError;
+use crate::registry::sqlite::{algorithm_rows, build_rows};
+use crate::registry::id::new_id;
+use crate::timestamp::Timestamp;
 
 pub(super) fn publish(
     conn: &mut Connection,
@@ -101,12 +103,13 @@ fn parse_stored(text: &str) -> Result<semver::Version, RegistryError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::ContentHash;
-    use crate::registry::fixture::{build, publish, registry, request};
-    use crate::registry::{
-        AlgorithmUpdate, Callability, NetworkAccess, Registry, RegistryError, SettingsUpdate,
-        VersionBump,
-    };
+    use algobox_runtime::content_hash::ContentHash;
+    use crate::registry::sqlite::fixture::{build, publish, registry, request};
+    use crate::registry::algorithm::AlgorithmUpdate;
+    use crate::registry::settings::{Callability, SettingsUpdate};
+    use algobox_runtime::network::NetworkAccess;
+    use crate::registry::error::RegistryError;
+    use crate::registry::version::VersionBump;
 
     #[test]
     fn versions_follow_the_bumps() {

@@ -6,7 +6,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::RegistryError;
+use crate::registry::error::RegistryError;
 
 /// The migrations, oldest first.
 const MIGRATIONS: &[&str] = &[
@@ -118,7 +118,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), RegistryError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::registry::sqlite::schema::*;
 
     #[test]
     fn migrates_once_and_refuses_newer_databases() {

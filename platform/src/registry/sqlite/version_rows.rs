@@ -3,9 +3,13 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::column::{json, parsed};
-use super::{Page, PageRequest, RegistryError, Version, algorithm_rows};
-use crate::{ContentHash, Timestamp};
+use crate::registry::sqlite::column::{json, parsed};
+use crate::registry::page::{Page, PageRequest};
+use crate::registry::error::RegistryError;
+use crate::registry::version::Version;
+use crate::registry::sqlite::algorithm_rows;
+use algobox_runtime::content_hash::ContentHash;
+use crate::timestamp::Timestamp;
 
 const SELECT: &str = "SELECT seq, algorithm_id, version, version_uuid, build_id, commit_sha,
     release_notes, sample_input, sample_output, callability, settings, published_at FROM versions";
@@ -77,10 +81,12 @@ pub(super) fn all(conn: &Connection, algorithm_id: &str) -> Result<Vec<Version>,
 
 #[cfg(test)]
 mod tests {
-    use crate::registry::fixture::{build, publish, registry, request};
-    use crate::registry::{
-        Callability, PageRequest, Registry, RegistryError, VersionBump, VersionSpec, resolve,
-    };
+    use crate::registry::sqlite::fixture::{build, publish, registry, request};
+    use crate::registry::settings::Callability;
+    use crate::registry::page::PageRequest;
+    use crate::registry::error::RegistryError;
+    use crate::registry::version::VersionBump;
+    use crate::registry::version_spec::{VersionSpec, resolve};
 
     #[test]
     fn version_pages_and_public_filter() {
