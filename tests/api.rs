@@ -1,7 +1,7 @@
 //! The HTTP API over real sockets: keys, management, uploads, compiles,
 //! publishing (invocation is in `invoke`).
 
-use algobox_runtime::ContentHash;
+use algobox_runtime::content_hash::ContentHash;
 use serde_json::json;
 
 use crate::server::{ADMIN_KEY, TestServer};

@@ -199,7 +199,7 @@ async fn collections_page_and_delete_with_force() {
 #[tokio::test]
 async fn collections_are_private_until_shared() {
     let server = TestServer::start().await;
-    let bob = server.user("bob");
+    let bob = server.user("bob").await;
     put(&server, ADMIN_KEY, "/v1/data/.my/shared/f", "admin's").await;
     let hidden = create(
         &server,
@@ -290,7 +290,7 @@ async fn collections_are_private_until_shared() {
 async fn traversal_tricks_get_400_and_touch_nothing() {
     let server = TestServer::start().await;
     put(&server, ADMIN_KEY, "/v1/data/.my/col/keep", "kept").await;
-    let bob = server.user("bob");
+    let bob = server.user("bob").await;
     put(&server, &bob, "/v1/data/.my/private/secret", "bob's secret").await;
     let outside = server.data.path().join("outside.txt");
     std::fs::write(&outside, "outside").unwrap();
@@ -392,7 +392,7 @@ pub(crate) async fn archiver() {
     server
         .deploy("archiver", test_artifacts::ARCHIVER, "public")
         .await;
-    let bob = server.user("bob");
+    let bob = server.user("bob").await;
 
     // An algorithm writes its output where its caller fetches it.
     let wrote = archive(

@@ -4,7 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use algobox_host_api::{AlgoError, ContentType, Payload};
-use algobox_runtime::{Invocation, InvokeError, StopHandle};
+use algobox_runtime::error::InvokeError;
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::stop::StopHandle;
 use serde_json::{Value, json};
 
 use crate::support::{load, runtime};

@@ -9,9 +9,12 @@
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
-use algobox_runtime::{
-    GpuConfig, GpuError, GpuUsage, Invocation, InvokeError, Runtime, StopHandle,
-};
+use algobox_runtime::Runtime;
+use algobox_runtime::error::InvokeError;
+use algobox_runtime::gpu::error::GpuError;
+use algobox_runtime::gpu::{GpuConfig, GpuUsage};
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::stop::StopHandle;
 use serde_json::{Value, json};
 
 use crate::pipeline::{call, deploy};

@@ -1,5 +1,5 @@
 //! The GPU worker process for the integration tests.
 
 fn main() -> std::process::ExitCode {
-    algobox_runtime::gpu::run_worker()
+    algobox_gpu_worker::run()
 }

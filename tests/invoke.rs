@@ -181,7 +181,7 @@ async fn options_errors_and_limits() {
 #[tokio::test]
 async fn versions_resolve_and_private_algorithms_are_invisible_to_others() {
     let server = TestServer::start().await;
-    let bob = server.user("bob");
+    let bob = server.user("bob").await;
 
     let published = server
         .deploy("hello", test_artifacts::HELLO, "private")
@@ -295,7 +295,7 @@ async fn void_calls_answer_at_once_and_report_to_their_caller() {
     assert_eq!(status["status"], "succeeded", "{status}");
     assert_eq!(status["result"]["result"], json!({"completed": 3}));
     assert_eq!(status["progress"].as_array().unwrap().len(), 3);
-    let eve = server.user("eve");
+    let eve = server.user("eve").await;
     assert_eq!(
         server.send("GET", &path, Some(&eve), None, "").await.status,
         404

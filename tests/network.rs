@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use algobox_host_api::Payload;
-use algobox_runtime::{EgressPolicy, EgressRule, Invocation, NetworkAccess, Runtime};
+use algobox_runtime::Runtime;
+use algobox_runtime::egress::{EgressPolicy, EgressRule};
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::network::NetworkAccess;
 use serde_json::json;
 
 use crate::server::TestServer;

@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
-use algobox_runtime::platform::Caller;
-use algobox_runtime::{InvokeError, StopHandle};
+use algobox_platform::Caller;
+use algobox_runtime::error::InvokeError;
+use algobox_runtime::stop::StopHandle;
 use serde_json::{Value, json};
 
 use crate::server::{ADMIN_KEY, TestServer};
@@ -258,7 +259,7 @@ async fn recursion_ends_at_the_depth_limit() {
     assert_eq!(reply["error"]["error_type"], "RecursionLimit", "{reply}");
     let message = reply["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains(&algobox_runtime::platform::MAX_DEPTH.to_string()),
+        message.contains(&algobox_platform::pipeline::MAX_DEPTH.to_string()),
         "{message}"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -267,7 +268,7 @@ async fn recursion_ends_at_the_depth_limit() {
 #[tokio::test]
 async fn a_private_algorithm_stays_invisible_through_another_algorithm() {
     let server = TestServer::start().await;
-    let bob = server.user("bob");
+    let bob = server.user("bob").await;
     deploy(
         &server,
         ADMIN_KEY,

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use algobox_runtime::data_store::{DataPath, FilePath};
+use algobox_platform::data_store::path::{DataPath, FilePath};
 
 use crate::server::{ADMIN_KEY, TestServer};
 

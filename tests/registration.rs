@@ -2,7 +2,8 @@
 //! compiled-code cache.
 
 use algobox_host_api::Payload;
-use algobox_runtime::{RegisterError, Runtime};
+use algobox_runtime::Runtime;
+use algobox_runtime::error::RegisterError;
 
 use crate::support::{limits, runtime};
 
@@ -113,7 +114,7 @@ async fn an_algorithm_from_another_runtime_is_refused() {
         .unwrap();
     let result = two.invoke(&hello, Payload::text("x")).await;
     assert!(
-        matches!(&result, Err(algobox_runtime::InvokeError::InvalidInput(why)) if why.contains("another Runtime")),
+        matches!(&result, Err(algobox_runtime::error::InvokeError::InvalidInput(why)) if why.contains("another Runtime")),
         "{result:?}"
     );
 }

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use algobox_host_api::{AlgoError, Payload};
-use algobox_runtime::{Invocation, InvokeError, StdStream, StopHandle, TrapKind};
+use algobox_runtime::error::{InvokeError, StdStream, TrapKind};
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::stop::StopHandle;
 use serde_json::json;
 
 use crate::support::{assert_still_healthy, limits, load, runtime};
@@ -250,7 +252,7 @@ pub(crate) async fn failer() {
             details: Some("line 1\nline 2".into()),
         })
     );
-    let body = err.to_error_body();
+    let body = algobox_server::algorithmia::envelope::ErrorBody::of(&err.to_algo_error());
     assert_eq!(body.error_type, "InputError");
     assert_eq!(body.message, "bad input: x");
     assert_eq!(body.stacktrace, "line 1\nline 2");

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use algobox_runtime::{Platform, PlatformConfig, api};
+use algobox_platform::{Platform, PlatformConfig};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
@@ -64,7 +64,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(api::serve(listener, platform.clone(), async {
+        let task = tokio::spawn(algobox_server::serve(listener, platform.clone(), async {
             let _ = stopped.await;
         }));
         let task = tokio::spawn(async move {
@@ -129,12 +129,13 @@ impl TestServer {
     }
 
     /// Creates the user `name` and returns a key of it.
-    pub(crate) fn user(&self, name: &str) -> String {
+    pub(crate) async fn user(&self, name: &str) -> String {
         let registry = self.platform.registry();
         registry
-            .create_account(name, algobox_runtime::registry::AccountKind::User)
+            .create_account(name, algobox_platform::registry::account::AccountKind::User)
+            .await
             .unwrap();
-        registry.create_key(name, "test").unwrap().1
+        registry.create_key(name, "test").await.unwrap().1
     }
 
     /// Calls an algorithm at `path` with a JSON body as `key`; the

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use algobox_host_api::Payload;
-use algobox_runtime::{Algorithm, Limits, Runtime};
+use algobox_runtime::Runtime;
+use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
+use algobox_runtime::limits::Limits;
 
 /// Limits small enough that misbehaving guests hit them quickly.
 pub(crate) fn limits() -> Limits {
@@ -29,7 +31,7 @@ pub(crate) fn runtime() -> Runtime {
 }
 
 /// Registers the guest built at `path`.
-pub(crate) async fn load(runtime: &Runtime, path: &str) -> Algorithm {
+pub(crate) async fn load(runtime: &Runtime, path: &str) -> CompiledAlgorithm {
     let wasm = std::fs::read(path).unwrap_or_else(|err| panic!("cannot read {path}: {err}"));
     runtime
         .register(wasm)

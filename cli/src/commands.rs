@@ -48,7 +48,8 @@ impl Command {
             Self::Deploy(command) => command.run().await,
             Self::Account(command) => command.run(),
             Self::Key(command) => command.run(),
-            Self::GpuWorker => Ok(algobox_runtime::gpu::run_worker()),
+            // `main` runs the worker before starting an async runtime.
+            Self::GpuWorker => unreachable!("the GPU worker is started by `main`"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `algobox`: run WebAssembly algorithms from the command line.
 
-mod cli;
+mod commands;
 mod telemetry;
 
 use std::process::ExitCode;
@@ -8,15 +8,15 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    if matches!(cli.command, cli::Command::GpuWorker) {
+    let cli = commands::Cli::parse();
+    if matches!(cli.command, commands::Command::GpuWorker) {
         // No async runtime and no logging set-up: the worker is one thread
         // answering on stdout, which must carry nothing but its frames.
-        return algobox_runtime::gpu::run_worker();
+        return gpu_worker();
     }
     // A server logs its start and requests' warnings by default; one-shot
     // commands stay quiet unless asked.
-    let serving = matches!(cli.command, cli::Command::Serve(_));
+    let serving = matches!(cli.command, commands::Command::Serve(_));
     telemetry::init(cli.verbose || serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -35,4 +35,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `algobox gpu-worker`: the GPU worker process, in this binary so that a
+/// server needs no second executable.
+#[cfg(feature = "gpu")]
+fn gpu_worker() -> ExitCode {
+    algobox_gpu_worker::run()
+}
+
+/// Without the `gpu` feature there is no worker to run.
+#[cfg(not(feature = "gpu"))]
+fn gpu_worker() -> ExitCode {
+    eprintln!(
+        "error: this algobox was built without GPU support; rebuild with `--features gpu` to run the GPU worker"
+    );
+    ExitCode::FAILURE
 }

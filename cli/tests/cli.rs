@@ -218,7 +218,10 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
     );
 
     // Every stored module is whole: its bytes hash to its name.
-    let store = algobox_runtime::DirectoryStore::open(data.path().join("modules")).unwrap();
+    let store = algobox_platform::module_store::directory::DirectoryStore::open(
+        data.path().join("modules"),
+    )
+    .unwrap();
     for entry in std::fs::read_dir(data.path().join("modules")).unwrap() {
         let path = entry.unwrap().path();
         let Some(hash) = path
@@ -228,10 +231,10 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
         else {
             continue;
         };
-        let bytes = algobox_runtime::ModuleStore::get(&store, &hash)
+        let bytes = algobox_platform::module_store::ModuleStore::get(&store, &hash)
             .unwrap()
             .unwrap();
-        assert_eq!(algobox_runtime::ContentHash::of(&bytes), hash);
+        assert_eq!(algobox_runtime::content_hash::ContentHash::of(&bytes), hash);
     }
 }
 

@@ -7,11 +7,11 @@ use std::time::Instant;
 use algobox_runtime::content_hash::ContentHash;
 
 use crate::error::PlatformError;
-use crate::{Caller, Platform, blocking};
 use crate::registry::algorithm::{Algorithm as AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::build::Build;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
+use crate::{Caller, Platform, blocking};
 
 impl Platform {
     /// Creates an algorithm owned by `owner`.
@@ -22,7 +22,11 @@ impl Platform {
         request: NewAlgorithm,
     ) -> Result<AlgorithmRecord, PlatformError> {
         self.require_manager(caller, owner).await?;
-        Ok(self.inner.registry.create_algorithm(owner, &request).await?)
+        Ok(self
+            .inner
+            .registry
+            .create_algorithm(owner, &request)
+            .await?)
     }
 
     /// The algorithm, if `caller` may see it: its managers always, others
@@ -126,13 +130,14 @@ impl Platform {
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
         let registry = &self.inner.registry;
-        let algorithm = registry
-            .algorithm(owner, name)
-            .await?
-            .ok_or_else(|| PlatformError::NoAlgorithm {
-                owner: owner.to_owned(),
-                name: name.to_owned(),
-            })?;
+        let algorithm =
+            registry
+                .algorithm(owner, name)
+                .await?
+                .ok_or_else(|| PlatformError::NoAlgorithm {
+                    owner: owner.to_owned(),
+                    name: name.to_owned(),
+                })?;
         let hash = algorithm.source.ok_or_else(|| {
             PlatformError::BadRequest(format!(
                 "{owner}/{name} has no module to compile; upload one first with PUT /v1/algorithms/{owner}/{name}/source"
@@ -173,13 +178,14 @@ impl Platform {
     ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
         let registry = &self.inner.registry;
-        let algorithm = registry
-            .algorithm(owner, name)
-            .await?
-            .ok_or_else(|| PlatformError::NoAlgorithm {
-                owner: owner.to_owned(),
-                name: name.to_owned(),
-            })?;
+        let algorithm =
+            registry
+                .algorithm(owner, name)
+                .await?
+                .ok_or_else(|| PlatformError::NoAlgorithm {
+                    owner: owner.to_owned(),
+                    name: name.to_owned(),
+                })?;
         let latest = registry
             .builds(&algorithm.id, &PageRequest::first(1))
             .await?;

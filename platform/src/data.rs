@@ -12,12 +12,12 @@ use algobox_host_api::AlgoError;
 
 use crate::{Caller, Platform, blocking};
 
-use crate::error::PlatformError;
 use crate::data_store::acl::Acl;
-use crate::data_store::path::{CollectionPath, DataPath, FilePath};
 use crate::data_store::error::DataError;
-use crate::data_store::{DataStore, FileWriter};
 use crate::data_store::listing::{FileEntry, FilePage};
+use crate::data_store::path::{CollectionPath, DataPath, FilePath};
+use crate::data_store::{DataStore, FileWriter};
+use crate::error::PlatformError;
 use algobox_runtime::data_access::{DataAccess, DataFuture};
 
 /// What a caller may do with a collection.
@@ -354,7 +354,12 @@ impl DataAccess for PlatformData {
             let mut marker = None;
             loop {
                 let (page, _) = platform
-                    .list_collection(&caller, &collection, marker, crate::data_store::listing::MAX_PAGE)
+                    .list_collection(
+                        &caller,
+                        &collection,
+                        marker,
+                        crate::data_store::listing::MAX_PAGE,
+                    )
                     .await
                     .map_err(algo_error)?;
                 names.extend(page.files.into_iter().map(|file| file.filename));

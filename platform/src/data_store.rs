@@ -22,10 +22,6 @@ use std::time::UNIX_EPOCH;
 use cap_fs_ext::{DirExt as _, FollowSymlinks, OpenOptionsFollowExt as _};
 use cap_std::fs::{Dir, File, OpenOptions};
 
-
-
-
-
 use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
 use crate::data_store::listing::{FileEntry, FilePage};

@@ -2,8 +2,8 @@
 
 use crate::data_store::error::DataError;
 use crate::module_store::ModuleStoreError;
-use algobox_runtime::error::RegisterError;
 use crate::registry::error::RegistryError;
+use algobox_runtime::error::RegisterError;
 
 /// A platform operation failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]

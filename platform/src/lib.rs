@@ -44,13 +44,13 @@ use crate::data_store::DataStore;
 use crate::error::PlatformError;
 use crate::module_store::ModuleStore;
 use crate::module_store::directory::DirectoryStore;
-use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::Registry;
 use crate::registry::account::AccountKind;
 use crate::registry::algorithm::Algorithm as AlgorithmRecord;
 use crate::registry::build::{Build, BuildStatus};
 use crate::registry::page::PageRequest;
 use crate::registry::settings::Settings;
+use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::version::Version;
 use crate::registry::version_spec::{VersionSpec, resolve};
 

@@ -9,8 +9,6 @@ pub mod directory;
 
 use std::path::PathBuf;
 
-
-
 use algobox_runtime::content_hash::ContentHash;
 
 /// Stores modules by the SHA-256 of their bytes. Since the name is the

@@ -22,8 +22,8 @@ pub mod sqlite;
 pub mod version;
 pub mod version_spec;
 
-use async_trait::async_trait;
 use algobox_runtime::content_hash::ContentHash;
+use async_trait::async_trait;
 
 use crate::registry::account::{Account, AccountKind};
 use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, NewAlgorithm};
@@ -39,7 +39,8 @@ use crate::registry::version::{PublishRequest, Version};
 pub trait Registry: Send + Sync + 'static {
     /// Creates an account; fails with [`RegistryError::AlreadyExists`] if
     /// the name is taken (in any case).
-    async fn create_account(&self, name: &str, kind: AccountKind) -> Result<Account, RegistryError>;
+    async fn create_account(&self, name: &str, kind: AccountKind)
+    -> Result<Account, RegistryError>;
 
     /// The account named `name`, if any.
     async fn account(&self, name: &str) -> Result<Option<Account>, RegistryError>;
@@ -53,8 +54,11 @@ pub trait Registry: Send + Sync + 'static {
 
     /// Creates a random key for `account`. Returns its listing and the key
     /// itself, which the registry does not keep: show it once.
-    async fn create_key(&self, account: &str, label: &str)
-    -> Result<(ApiKeyInfo, String), RegistryError>;
+    async fn create_key(
+        &self,
+        account: &str,
+        label: &str,
+    ) -> Result<(ApiKeyInfo, String), RegistryError>;
 
     /// Installs a key the operator chose (such as `ALGOBOX_ADMIN_KEY`) for
     /// `account`. Idempotent: installing the same key again returns the
@@ -127,10 +131,18 @@ pub trait Registry: Send + Sync + 'static {
     ) -> Result<Build, RegistryError>;
 
     /// The algorithm's builds, newest first.
-    async fn builds(&self, algorithm_id: &str, page: &PageRequest) -> Result<Page<Build>, RegistryError>;
+    async fn builds(
+        &self,
+        algorithm_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Build>, RegistryError>;
 
     /// One of the algorithm's builds, if it has that one.
-    async fn build(&self, algorithm_id: &str, build_id: &str) -> Result<Option<Build>, RegistryError>;
+    async fn build(
+        &self,
+        algorithm_id: &str,
+        build_id: &str,
+    ) -> Result<Option<Build>, RegistryError>;
 
     /// Publishes a succeeded build as the next version, in one transaction:
     /// numbers it from the highest published version, snapshots the

@@ -16,7 +16,9 @@
 use std::time::{Duration, Instant};
 
 use algobox_host_api::Payload;
-use algobox_runtime::{Algorithm, Invocation, Runtime};
+use algobox_runtime::Runtime;
+use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
+use algobox_runtime::invocation::Invocation;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -26,7 +28,7 @@ fn current_thread() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn register(rt: &tokio::runtime::Runtime, runtime: &Runtime, path: &str) -> Algorithm {
+fn register(rt: &tokio::runtime::Runtime, runtime: &Runtime, path: &str) -> CompiledAlgorithm {
     let wasm = std::fs::read(path).unwrap();
     rt.block_on(runtime.register(wasm)).unwrap()
 }

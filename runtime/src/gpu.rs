@@ -138,6 +138,7 @@ pub(crate) fn not_configured() -> GpuError {
     GpuError::Unavailable(if cfg!(feature = "gpu") {
         "this runtime has no GPU worker configured; give it one with `RuntimeBuilder::gpu` (`algobox serve` does)".to_owned()
     } else {
-        "algobox-runtime was built without its `gpu` feature; enable it to compute on a GPU".to_owned()
+        "algobox-runtime was built without its `gpu` feature; enable it to compute on a GPU"
+            .to_owned()
     })
 }

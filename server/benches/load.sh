@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Load test of `hello` over HTTP on loopback, with wrk beside the server.
 #
-#   bash runtime/benches/load.sh            # 10 s per run
-#   DURATION=30 bash runtime/benches/load.sh
+#   bash server/benches/load.sh            # 10 s per run
+#   DURATION=30 bash server/benches/load.sh
+#   ALGOBOX_BIN=/other/tree/target/release/algobox bash server/benches/load.sh
+#
+# ALGOBOX_BIN runs an already built binary (another tree's, to compare two
+# builds in one session) instead of building this one.
 #
 # Prints: the time to the first response after publishing and after a
 # restart, then requests/s and latency percentiles at concurrency 1 and 64.
@@ -16,9 +20,11 @@ KEY=load-test-key
 API=http://127.0.0.1:$PORT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release --quiet -p algobox-runtime
+if [ -z "${ALGOBOX_BIN:-}" ]; then
+    cargo build --release --quiet -p algobox-cli
+fi
 cargo build --release --quiet --target wasm32-wasip2 -p hello
-BIN=target/release/algobox
+BIN=${ALGOBOX_BIN:-target/release/algobox}
 DATA=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 

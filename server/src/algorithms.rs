@@ -1,14 +1,17 @@
 //! `/v1/algorithms/...`: managing algorithms, builds and versions.
 
+use axum::body::Body;
 use http::{HeaderMap, StatusCode};
-use hyper::body::Incoming;
 use serde_json::{Value, json};
 
-use super::error::ApiError;
-use super::response::{self, Response};
-use super::{auth, body, objects};
-use crate::registry::{AlgorithmUpdate, NewAlgorithm, PageRequest, PublishRequest, VersionBump};
-use crate::{ContentHash, Platform};
+use crate::algorithmia::error::ApiError;
+use crate::response::{self, Response};
+use crate::{auth, body, objects};
+use algobox_platform::Platform;
+use algobox_platform::registry::algorithm::{AlgorithmUpdate, NewAlgorithm};
+use algobox_platform::registry::page::PageRequest;
+use algobox_platform::registry::version::{PublishRequest, VersionBump};
+use algobox_runtime::content_hash::ContentHash;
 
 /// The largest module an upload may carry.
 const MODULE_LIMIT: usize = 256 << 20;
@@ -21,7 +24,7 @@ fn ok(value: &Value) -> Response {
 pub(crate) async fn create(
     platform: &Platform,
     headers: &HeaderMap,
-    body: Incoming,
+    body: Body,
     owner: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
@@ -50,7 +53,7 @@ pub(crate) async fn get(
 pub(crate) async fn update(
     platform: &Platform,
     headers: &HeaderMap,
-    body: Incoming,
+    body: Body,
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
@@ -94,7 +97,7 @@ pub(crate) async fn delete(
 pub(crate) async fn upload(
     platform: &Platform,
     headers: &HeaderMap,
-    body: Incoming,
+    body: Body,
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
@@ -124,7 +127,7 @@ pub(crate) async fn compile(
 pub(crate) async fn publish(
     platform: &Platform,
     headers: &HeaderMap,
-    body: Incoming,
+    body: Body,
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
@@ -139,12 +142,15 @@ pub(crate) async fn publish(
             )
         })?
         .parse()
-        .map_err(|err: crate::RegistryError| ApiError::BadRequest(err.to_string()))?;
+        .map_err(|err: algobox_platform::registry::error::RegistryError| {
+            ApiError::BadRequest(err.to_string())
+        })?;
     let callability = match body["settings"]["algorithm_callability"].as_str() {
-        Some(text) => Some(
-            text.parse()
-                .map_err(|err: crate::RegistryError| ApiError::BadRequest(err.to_string()))?,
-        ),
+        Some(text) => Some(text.parse().map_err(
+            |err: algobox_platform::registry::error::RegistryError| {
+                ApiError::BadRequest(err.to_string())
+            },
+        )?),
         None => None,
     };
     let text = |value: &Value| match value {

@@ -3,9 +3,9 @@
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
-use super::error::ApiError;
-use crate::Platform;
-use crate::platform::Caller;
+use crate::algorithmia::error::ApiError;
+use algobox_platform::Caller;
+use algobox_platform::Platform;
 
 /// The caller a request's key authenticates.
 pub(crate) async fn caller(platform: &Platform, headers: &HeaderMap) -> Result<Caller, ApiError> {
@@ -35,7 +35,7 @@ pub(crate) fn api_key(headers: &HeaderMap) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::auth::*;
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

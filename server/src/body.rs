@@ -1,15 +1,16 @@
 //! Request bodies, bounded before they are buffered.
 
+use axum::body::Body;
+use http_body::Body as _;
 use http_body_util::BodyExt;
-use hyper::body::{Body, Incoming};
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use crate::algorithmia::error::ApiError;
 
 /// Reads the whole body, refusing one over `limit` bytes: by its declared
 /// length before reading anything, and while reading otherwise, so an
 /// oversized body is never held in memory whole.
-pub(crate) async fn read(body: Incoming, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read(body: Body, limit: usize) -> Result<Vec<u8>, ApiError> {
     if body.size_hint().lower() > limit as u64 {
         return Err(ApiError::BodyTooLarge { limit });
     }
@@ -29,7 +30,7 @@ pub(crate) async fn read(body: Incoming, limit: usize) -> Result<Vec<u8>, ApiErr
 pub(crate) const JSON_LIMIT: usize = 1 << 20;
 
 /// Reads a JSON body; an empty body is `{}`.
-pub(crate) async fn json<T: DeserializeOwned>(body: Incoming) -> Result<T, ApiError> {
+pub(crate) async fn json<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
     let bytes = read(body, JSON_LIMIT).await?;
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"

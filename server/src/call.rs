@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use algobox_host_api::Payload;
 
-use super::error::ApiError;
+use crate::algorithmia::error::ApiError;
 
 /// How the caller wants the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +129,7 @@ fn utf8(body: Vec<u8>, media: &str) -> Result<String, ApiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::call::*;
 
     const MAX: Duration = Duration::from_secs(3000);
 

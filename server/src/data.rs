@@ -6,17 +6,22 @@
 //! and listings page with an opaque `marker` that is absent on the last
 //! page.
 
+use axum::body::Body;
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use http_body::Body as _;
 use http_body_util::BodyExt as _;
-use hyper::body::{Body as _, Bytes, Incoming};
 use serde_json::{Value, json};
 
-use super::error::ApiError;
-use super::response::{self, Response};
-use super::{auth, body};
-use crate::Platform;
-use crate::data_store::{Acl, CollectionPath, DataError, DataPath, FilePath, MAX_PAGE};
-use crate::platform::Caller;
+use crate::algorithmia::error::ApiError;
+use crate::response::{self, Response};
+use crate::{auth, body};
+use algobox_platform::Caller;
+use algobox_platform::Platform;
+use algobox_platform::data_store::acl::Acl;
+use algobox_platform::data_store::error::DataError;
+use algobox_platform::data_store::listing::MAX_PAGE;
+use algobox_platform::data_store::path::{CollectionPath, DataPath, FilePath};
 
 /// What a request to `/v1/data/` asks, from its query.
 #[derive(Default)]
@@ -63,7 +68,7 @@ pub(crate) async fn handle(
     method: &Method,
     headers: &HeaderMap,
     query: Option<&str>,
-    body: Incoming,
+    body: Body,
     raw: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
@@ -273,7 +278,7 @@ async fn put_file(
     platform: &Platform,
     caller: &Caller,
     file: &FilePath,
-    mut body: Incoming,
+    mut body: Body,
 ) -> Result<Response, ApiError> {
     let limit = platform.data().max_file_bytes();
     if body.size_hint().lower() > limit {
@@ -317,7 +322,7 @@ async fn put_file(
     let committed = disk
         .await
         .map_err(|err| ApiError::Internal(format!("the file writer failed: {err}")))?
-        .map_err(crate::PlatformError::from)?;
+        .map_err(algobox_platform::error::PlatformError::from)?;
     if let Some(err) = failed {
         return Err(err);
     }
@@ -334,7 +339,7 @@ async fn create_collection(
     platform: &Platform,
     caller: &Caller,
     owner: String,
-    body: Incoming,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let request: CreateRequest = body::json(body).await?;
     // The name is taken literally, as an algorithm's URI would be.

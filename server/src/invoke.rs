@@ -2,26 +2,31 @@
 
 use std::time::Instant;
 
-use algobox_host_api::{Payload, envelope};
-use http::{HeaderMap, StatusCode, header};
-use hyper::body::Incoming;
+use algobox_host_api::Payload;
 
-use super::call::{self, CallOptions, OutputMode};
-use super::error::ApiError;
-use super::response::{self, Response};
-use super::{auth, body};
-use crate::async_calls::CallProgress;
-use crate::platform::{Caller, Target};
-use crate::{Invocation, InvokeError, Output, Platform};
+use crate::algorithmia::envelope::{self, ErrorBody};
+use crate::request_id::RequestId;
+use axum::body::Body;
+use http::{HeaderMap, StatusCode, header};
+
+use crate::algorithmia::error::ApiError;
+use crate::call::{self, CallOptions, OutputMode};
+use crate::response::{self, Response};
+use crate::{auth, body};
+use algobox_platform::Platform;
+use algobox_platform::async_calls::CallProgress;
+use algobox_platform::{Caller, Target};
+use algobox_runtime::error::InvokeError;
+use algobox_runtime::invocation::{Invocation, Output};
 
 /// Calls the algorithm named by the path.
 pub(crate) async fn call(
     platform: &Platform,
     headers: &HeaderMap,
     query: Option<&str>,
-    body: Incoming,
+    body: Body,
     path: (&str, &str, Option<&str>),
-    request_id: u64,
+    request_id: RequestId,
 ) -> Result<Response, ApiError> {
     let caller = platform.authenticate(auth::api_key(headers)).await?;
     let limits = platform.runtime().limits();
@@ -42,7 +47,7 @@ pub(crate) async fn call(
     let show_stdout = options.stdout && target.caller_is_owner;
 
     if options.output == OutputMode::Void {
-        let request_id = format!("req-{request_id:016x}-{:08x}", rand_suffix());
+        let request_id = request_id.to_string();
         spawn_void(
             platform.clone(),
             caller,
@@ -87,7 +92,10 @@ fn envelope_of(
         // the body of any other status.
         Err(err) => (
             false,
-            envelope::failure(&err.to_error_body(), started.elapsed().as_secs_f64()),
+            envelope::failure(
+                &ErrorBody::of(&err.to_algo_error()),
+                started.elapsed().as_secs_f64(),
+            ),
         ),
     }
 }
@@ -107,7 +115,7 @@ fn raw(result: Result<Output, InvokeError>) -> Response {
         },
         Err(err) => response::json_text(
             StatusCode::BAD_REQUEST,
-            envelope::failure(&err.to_error_body(), 0.0),
+            envelope::failure(&ErrorBody::of(&err.to_algo_error()), 0.0),
         ),
     }
 }
@@ -146,11 +154,4 @@ fn spawn_void(
         platform.calls().finish(&request_id, succeeded, value);
         tracing::info!(%request_id, succeeded, "void call finished");
     });
-}
-
-/// Makes request ids unguessable across restarts, since the counter
-/// restarts at zero.
-fn rand_suffix() -> u32 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(Instant::now()) as u32
 }

@@ -5,7 +5,13 @@
 
 use serde_json::{Value, json};
 
-use crate::registry::{Algorithm, Build, BuildStatus, Page, Version};
+use algobox_platform::registry::algorithm::Algorithm;
+
+use algobox_platform::registry::build::{Build, BuildStatus};
+
+use algobox_platform::registry::page::Page;
+
+use algobox_platform::registry::version::Version;
 
 /// The internal SCM: the uploaded module is the source.
 fn scm() -> Value {

@@ -2,10 +2,10 @@
 
 use http::{HeaderMap, StatusCode};
 
-use super::auth;
-use super::error::ApiError;
-use super::response::{self, Response};
-use crate::Platform;
+use crate::algorithmia::error::ApiError;
+use crate::auth;
+use crate::response::{self, Response};
+use algobox_platform::Platform;
 
 /// The call's status, progress and, once finished, its envelope. Only the
 /// caller that made the call can see it.

@@ -1,11 +1,11 @@
 //! Building responses.
 
+use axum::body::Body;
+use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
-use http_body_util::Full;
-use hyper::body::Bytes;
 
 /// The response type of every handler.
-pub(crate) type Response = http::Response<Full<Bytes>>;
+pub(crate) type Response = axum::response::Response;
 
 /// A JSON response from a serializable value.
 pub(crate) fn json<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
@@ -32,7 +32,7 @@ pub(crate) fn with_type(
     body: impl Into<Bytes>,
     content_type: &'static str,
 ) -> Response {
-    let mut response = http::Response::new(Full::new(body.into()));
+    let mut response = http::Response::new(Body::from(body.into()));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -42,7 +42,7 @@ pub(crate) fn with_type(
 
 /// An empty response.
 pub(crate) fn empty(status: StatusCode) -> Response {
-    let mut response = http::Response::new(Full::new(Bytes::new()));
+    let mut response = http::Response::new(Body::empty());
     *response.status_mut() = status;
     response
 }

@@ -1,132 +1,244 @@
-//! The whole URL surface on one screen.
+//! The whole URL surface on one screen, as an axum [`Router`].
 
-use std::convert::Infallible;
+use algobox_platform::Platform;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Extension, OriginalUri, Path, RawQuery, State};
+use axum::routing::{MethodRouter, any, get, post, put};
+use http::{HeaderMap, Method, StatusCode};
 
-use http::{HeaderValue, Method, Request, StatusCode};
-use hyper::body::Incoming;
+use crate::algorithmia::error::ApiError;
+use crate::request_id::RequestId;
+use crate::response::{self, Response};
+use crate::{algorithms, auth, data, invoke, requests};
 
-use super::error::ApiError;
-use super::response::{self, Response};
-use super::{algorithms, data, invoke, requests};
-use crate::Platform;
+type Outcome = Result<Response, ApiError>;
 
-/// Routes one request and turns any error into its response.
-pub(crate) async fn handle(
-    platform: Platform,
-    request: Request<Incoming>,
-    id: u64,
-) -> Result<Response, Infallible> {
-    let mut response = match route(&platform, request, id).await {
-        Ok(response) => response,
-        Err(err) => err.into_response(),
-    };
-    if let Ok(value) = HeaderValue::from_str(&format!("{id:x}")) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    Ok(response)
-}
-
-async fn route(
-    platform: &Platform,
-    request: Request<Incoming>,
-    id: u64,
-) -> Result<Response, ApiError> {
-    let (parts, body) = request.into_parts();
-    let path = parts.uri.path().to_owned();
-    let query = parts.uri.query();
+/// Every route of the API, over `platform`.
+pub(crate) fn routes() -> Router<Platform> {
+    let mut router = Router::new();
     // A trailing slash is tolerated: clients write `demo/Hello/`.
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let method = &parts.method;
-    let headers = &parts.headers;
+    for (path, methods) in [
+        ("/v1/algo/{owner}/{algo}", post(call_latest)),
+        ("/v1/algo/{owner}/{algo}/{version}", post(call_version)),
+        ("/v1/requests/{id}", get(request_status)),
+        ("/v1/algorithms/{owner}", post(create)),
+        (
+            "/v1/algorithms/{owner}/{algo}",
+            get(get_algorithm).put(update).delete(delete),
+        ),
+        ("/v1/algorithms/{owner}/{algo}/source", put(upload)),
+        ("/v1/algorithms/{owner}/{algo}/compile", post(compile)),
+        (
+            "/v1/algorithms/{owner}/{algo}/versions",
+            get(versions).post(publish),
+        ),
+        (
+            "/v1/algorithms/{owner}/{algo}/versions/{hash}",
+            get(version),
+        ),
+        ("/v1/algorithms/{owner}/{algo}/builds", get(builds)),
+        ("/v1/algorithms/{owner}/{algo}/builds/{build}", get(build)),
+        (
+            "/v1/algorithms/{owner}/{algo}/builds/{build}/logs",
+            get(build_logs),
+        ),
+        ("/v1/algorithms/{owner}/{algo}/scm/status", get(scm_status)),
+        ("/v1/capabilities", get(capabilities)),
+        ("/healthz", any(healthz)),
+    ] {
+        router = with_trailing_slash(router, path, methods);
+    }
     // Data paths are parsed by the Data API itself, from the raw path, so
     // that an encoded separator cannot pass for a real one.
-    if let Some(raw) = data_path(&path) {
-        return data::handle(platform, method, headers, query, body, raw).await;
+    for prefix in ["/v1/data", "/v1/connector/data"] {
+        router = with_trailing_slash(router, prefix, any(data_api));
+        router = router.route(&format!("{prefix}/{{*path}}"), any(data_api));
     }
-    let not_allowed = || ApiError::MethodNotAllowed {
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+fn with_trailing_slash(
+    router: Router<Platform>,
+    path: &str,
+    methods: MethodRouter<Platform>,
+) -> Router<Platform> {
+    router
+        .route(path, methods.clone())
+        .route(&format!("{path}/"), methods)
+}
+
+async fn call_latest(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    Extension(id): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    let path = (owner.as_str(), algo.as_str(), None);
+    invoke::call(&platform, &headers, query.as_deref(), body, path, id).await
+}
+
+async fn call_version(
+    State(platform): State<Platform>,
+    Path((owner, algo, version)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    Extension(id): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    let path = (owner.as_str(), algo.as_str(), Some(version.as_str()));
+    invoke::call(&platform, &headers, query.as_deref(), body, path, id).await
+}
+
+async fn request_status(
+    State(platform): State<Platform>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Outcome {
+    requests::status(&platform, &headers, &id).await
+}
+
+async fn create(
+    State(platform): State<Platform>,
+    Path(owner): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    algorithms::create(&platform, &headers, body, &owner).await
+}
+
+async fn get_algorithm(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::get(&platform, &headers, &owner, &algo).await
+}
+
+async fn update(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    algorithms::update(&platform, &headers, body, &owner, &algo).await
+}
+
+async fn delete(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::delete(&platform, &headers, &owner, &algo).await
+}
+
+async fn upload(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    algorithms::upload(&platform, &headers, body, &owner, &algo).await
+}
+
+async fn compile(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::compile(&platform, &headers, &owner, &algo).await
+}
+
+async fn versions(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::versions(&platform, &headers, query.as_deref(), &owner, &algo).await
+}
+
+async fn publish(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    algorithms::publish(&platform, &headers, body, &owner, &algo).await
+}
+
+async fn version(
+    State(platform): State<Platform>,
+    Path((owner, algo, hash)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::version(&platform, &headers, &owner, &algo, &hash).await
+}
+
+async fn builds(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::builds(&platform, &headers, query.as_deref(), &owner, &algo).await
+}
+
+async fn build(
+    State(platform): State<Platform>,
+    Path((owner, algo, build)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::build(&platform, &headers, &owner, &algo, &build).await
+}
+
+async fn build_logs(
+    State(platform): State<Platform>,
+    Path((owner, algo, build)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::build_logs(&platform, &headers, &owner, &algo, &build).await
+}
+
+async fn scm_status(
+    State(platform): State<Platform>,
+    Path((owner, algo)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Outcome {
+    algorithms::scm_status(&platform, &headers, &owner, &algo).await
+}
+
+async fn data_api(
+    State(platform): State<Platform>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+) -> Outcome {
+    let raw = data_path(uri.path()).unwrap_or_default();
+    data::handle(&platform, &method, &headers, query.as_deref(), body, raw).await
+}
+
+async fn healthz() -> Response {
+    response::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}
+
+async fn no_route(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NoRoute {
         method: method.to_string(),
-        path: path.clone(),
-    };
-    match segments.as_slice() {
-        ["v1", "algo", owner, name] | ["v1", "algo", owner, name, ""] => match *method {
-            Method::POST => {
-                invoke::call(platform, headers, query, body, (owner, name, None), id).await
-            }
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algo", owner, name, version] => match *method {
-            Method::POST => {
-                invoke::call(
-                    platform,
-                    headers,
-                    query,
-                    body,
-                    (owner, name, Some(version)),
-                    id,
-                )
-                .await
-            }
-            _ => Err(not_allowed()),
-        },
-        ["v1", "requests", request_id] => match *method {
-            Method::GET => requests::status(platform, headers, request_id).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner] => match *method {
-            Method::POST => algorithms::create(platform, headers, body, owner).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name] => match *method {
-            Method::GET => algorithms::get(platform, headers, owner, name).await,
-            Method::PUT => algorithms::update(platform, headers, body, owner, name).await,
-            Method::DELETE => algorithms::delete(platform, headers, owner, name).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "source"] => match *method {
-            Method::PUT => algorithms::upload(platform, headers, body, owner, name).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "compile"] => match *method {
-            Method::POST => algorithms::compile(platform, headers, owner, name).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "versions"] => match *method {
-            Method::GET => algorithms::versions(platform, headers, query, owner, name).await,
-            Method::POST => algorithms::publish(platform, headers, body, owner, name).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "versions", hash] => match *method {
-            Method::GET => algorithms::version(platform, headers, owner, name, hash).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "builds"] => match *method {
-            Method::GET => algorithms::builds(platform, headers, query, owner, name).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "builds", build] => match *method {
-            Method::GET => algorithms::build(platform, headers, owner, name, build).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "builds", build, "logs"] => match *method {
-            Method::GET => algorithms::build_logs(platform, headers, owner, name, build).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "algorithms", owner, name, "scm", "status"] => match *method {
-            Method::GET => algorithms::scm_status(platform, headers, owner, name).await,
-            _ => Err(not_allowed()),
-        },
-        ["v1", "capabilities"] => match *method {
-            Method::GET => Ok(capabilities(platform, headers).await),
-            _ => Err(not_allowed()),
-        },
-        ["healthz"] => Ok(response::json(
-            StatusCode::OK,
-            &serde_json::json!({"status": "ok"}),
-        )),
-        _ => Err(ApiError::NoRoute {
-            method: method.to_string(),
-            path: path.clone(),
-        }),
+        path: uri.path().to_owned(),
+    }
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
     }
 }
 
@@ -147,13 +259,13 @@ fn data_path(path: &str) -> Option<&str> {
 /// `GET /v1/capabilities`: what this runtime offers algorithms beyond the
 /// CPU. Needs no key: it says nothing about anyone's algorithms; with
 /// one, it adds what the GPU worker holds for invocations in flight.
-async fn capabilities(platform: &Platform, headers: &http::HeaderMap) -> Response {
+async fn capabilities(State(platform): State<Platform>, headers: HeaderMap) -> Response {
     let gpu = match platform.runtime().gpu_adapter().await {
         Ok(adapter) => {
             let mut gpu = serde_json::json!({"available": true, "adapter": adapter});
             // What invocations in flight hold, for callers with a key:
             // activity is not for anonymous eyes.
-            let known = super::auth::caller(platform, headers).await.is_ok();
+            let known = auth::caller(&platform, &headers).await.is_ok();
             if known && let Ok(usage) = platform.runtime().gpu_usage().await {
                 gpu["usage"] = serde_json::json!(usage);
             }

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use algobox_runtime::registry::AccountKind;
-use algobox_runtime::{Registry, SqliteRegistry};
+use algobox_platform::registry::account::AccountKind;
+use algobox_platform::registry::sqlite::SqliteRegistry;
 use anyhow::Context as _;
 use serde_json::json;
 

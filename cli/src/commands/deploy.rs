@@ -9,7 +9,7 @@ use http::{Method, StatusCode};
 use indicatif::ProgressBar;
 use serde_json::json;
 
-use super::client::{ApiClient, ServerArgs};
+use crate::commands::client::{ApiClient, ServerArgs};
 
 /// Deploys a `.wasm` algorithm to a server: creates the algorithm if it is
 /// missing, uploads the module, compiles it and, with --publish, publishes

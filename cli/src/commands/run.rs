@@ -5,14 +5,20 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use algobox_host_api::{Payload, envelope};
-use algobox_runtime::{GpuConfig, Invocation, InvokeError, Limits, Output, Progress, Runtime};
+use algobox_host_api::Payload;
+
+use algobox_runtime::Runtime;
+use algobox_runtime::error::InvokeError;
+use algobox_runtime::gpu::GpuConfig;
+use algobox_runtime::invocation::{Invocation, Output, Progress};
+use algobox_runtime::limits::Limits;
+use algobox_server::algorithmia::envelope;
 use anyhow::Context as _;
 use base64::Engine as _;
 use http::Method;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::client::{ApiClient, ServerArgs};
+use crate::commands::client::{ApiClient, ServerArgs};
 
 /// Runs an algorithm once and prints its result.
 ///
@@ -239,7 +245,10 @@ impl RunCommand {
                 writeln!(
                     out,
                     "{}",
-                    envelope::failure(&err.to_error_body(), elapsed.as_secs_f64())
+                    envelope::failure(
+                        &envelope::ErrorBody::of(&err.to_algo_error()),
+                        elapsed.as_secs_f64()
+                    )
                 )?;
                 Ok(ExitCode::FAILURE)
             }

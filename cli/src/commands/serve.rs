@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use algobox_runtime::{EgressPolicy, EgressRule, GpuConfig, Platform, PlatformConfig, api};
+use algobox_platform::{Platform, PlatformConfig};
+use algobox_runtime::egress::{EgressPolicy, EgressRule};
+use algobox_runtime::gpu::GpuConfig;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
@@ -108,7 +110,7 @@ impl ServeCommand {
         let address = listener.local_addr()?;
         tracing::info!(data_dir = %self.data_dir.display(), "listening on http://{address}");
         eprintln!("algobox listening on http://{address}");
-        api::serve(listener, platform, shutdown_signal()).await?;
+        algobox_server::serve(listener, platform, shutdown_signal()).await?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -11,18 +11,31 @@
 //! The second argument is the input: JSON if it parses as JSON, text
 //! otherwise.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use algobox_host_api::Payload;
-use algobox_runtime::{Invocation, InvokeError, Limits, Runtime};
-use anyhow::Context as _;
+use algobox_runtime::Runtime;
+use algobox_runtime::error::InvokeError;
+use algobox_runtime::invocation::Invocation;
+use algobox_runtime::limits::Limits;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().context(
-        "usage: embedding PATH.wasm [INPUT]; pass the path of an algorithm's .wasm file",
-    )?;
+    let path = args
+        .next()
+        .ok_or("usage: embedding PATH.wasm [INPUT]; pass the path of an algorithm's .wasm file")?;
     let input = Payload::guess(&args.next().unwrap_or_default());
 
     // Limits apply to every invocation; these are tighter than the defaults.
@@ -32,13 +45,14 @@ async fn main() -> anyhow::Result<()> {
             memory: 128 << 20,
             ..Limits::default()
         })
-        .build()?;
+        .build()
+        .map_err(|err| format!("cannot start the runtime: {err}"))?;
 
-    let wasm = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+    let wasm = std::fs::read(&path).map_err(|err| format!("cannot read {path}: {err}"))?;
     let algorithm = runtime
         .register(wasm)
         .await
-        .with_context(|| format!("cannot load {path}"))?;
+        .map_err(|err| format!("cannot load {path}: {err}"))?;
     println!("loaded {path} (sha256 {})", algorithm.hash());
 
     let invocation = Invocation::new(input)
@@ -56,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         }
         // The algorithm's own error carries its code, as Algorithmia's
         // `error_type`; the other variants are limits and crashes.
-        Err(InvokeError::Algorithm(err)) => anyhow::bail!("the algorithm reported {err}"),
-        Err(err) => Err(err.into()),
+        Err(InvokeError::Algorithm(err)) => Err(format!("the algorithm reported {err}")),
+        Err(err) => Err(err.to_string()),
     }
 }

@@ -1,7 +1,7 @@
-use crate::data_store::*;
 use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
 use crate::data_store::path::{DataPath, FilePath};
+use crate::data_store::*;
 
 fn store() -> (tempfile::TempDir, DataStore) {
     let folder = tempfile::tempdir().unwrap();

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::registry::account::validate_name;
 use crate::registry::error::RegistryError;
 use crate::registry::settings::{Settings, SettingsUpdate};
-use algobox_runtime::content_hash::ContentHash;
 use crate::timestamp::Timestamp;
+use algobox_runtime::content_hash::ContentHash;
 
 /// A registered algorithm. Its code lives in builds and published versions;
 /// this is the mutable head they are made from.
@@ -184,6 +184,9 @@ mod tests {
         let settings = request.validate().unwrap();
         assert_eq!(settings.language.as_deref(), Some("java"));
         assert!(settings.pipeline_enabled);
-        assert_eq!(settings.network_access, algobox_runtime::network::NetworkAccess::Full);
+        assert_eq!(
+            settings.network_access,
+            algobox_runtime::network::NetworkAccess::Full
+        );
     }
 }

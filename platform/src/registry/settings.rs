@@ -138,11 +138,9 @@ impl SettingsUpdate {
             settings.license.clone_from(text);
         }
         if let Some(text) = &self.network_access {
-            settings.network_access = text
-                .parse()
-                .map_err(|err: ParseNetworkAccessError| {
-                    RegistryError::invalid("settings.network_access", err.to_string())
-                })?;
+            settings.network_access = text.parse().map_err(|err: ParseNetworkAccessError| {
+                RegistryError::invalid("settings.network_access", err.to_string())
+            })?;
         }
         if let Some(value) = self.pipeline_enabled {
             settings.pipeline_enabled = value;

@@ -246,12 +246,20 @@ impl SqliteRegistry {
     }
 
     /// [`Registry::builds`], on the calling thread.
-    pub fn builds(&self, algorithm_id: &str, page: &PageRequest) -> Result<Page<Build>, RegistryError> {
+    pub fn builds(
+        &self,
+        algorithm_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Build>, RegistryError> {
         build_rows::page(&self.conn(), algorithm_id, page)
     }
 
     /// [`Registry::build`], on the calling thread.
-    pub fn build(&self, algorithm_id: &str, build_id: &str) -> Result<Option<Build>, RegistryError> {
+    pub fn build(
+        &self,
+        algorithm_id: &str,
+        build_id: &str,
+    ) -> Result<Option<Build>, RegistryError> {
         build_rows::get(&self.conn(), algorithm_id, build_id)
     }
 
@@ -289,227 +297,223 @@ impl SqliteRegistry {
     }
 }
 
-
 #[async_trait]
 impl Registry for SqliteRegistry {
-    async fn create_account(&self, name: &str, kind: AccountKind) -> Result<Account, RegistryError> {
+    async fn create_account(
+        &self,
+        name: &str,
+        kind: AccountKind,
+    ) -> Result<Account, RegistryError> {
         let name = name.to_owned();
-        self.off_thread(move |registry| registry.create_account(&name, kind)).await
+        self.off_thread(move |registry| registry.create_account(&name, kind))
+            .await
     }
 
     async fn account(&self, name: &str) -> Result<Option<Account>, RegistryError> {
         let name = name.to_owned();
-        self.off_thread(move |registry| registry.account(&name)).await
+        self.off_thread(move |registry| registry.account(&name))
+            .await
     }
 
     async fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError> {
         let organization = organization.to_owned();
         let user = user.to_owned();
-        self.off_thread(move |registry| registry.add_member(&organization, &user)).await
+        self.off_thread(move |registry| registry.add_member(&organization, &user))
+            .await
     }
 
     async fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError> {
         let organization = organization.to_owned();
         let user = user.to_owned();
-        self.off_thread(move |registry| registry.is_member(&organization, &user)).await
+        self.off_thread(move |registry| registry.is_member(&organization, &user))
+            .await
     }
 
-    async fn create_key(&self, account: &str, label: &str) -> Result<(ApiKeyInfo, String), RegistryError> {
+    async fn create_key(
+        &self,
+        account: &str,
+        label: &str,
+    ) -> Result<(ApiKeyInfo, String), RegistryError> {
         let account = account.to_owned();
         let label = label.to_owned();
-        self.off_thread(move |registry| registry.create_key(&account, &label)).await
+        self.off_thread(move |registry| registry.create_key(&account, &label))
+            .await
     }
 
-    async fn set_key(&self, account: &str, label: &str, plaintext: &str) -> Result<ApiKeyInfo, RegistryError> {
+    async fn set_key(
+        &self,
+        account: &str,
+        label: &str,
+        plaintext: &str,
+    ) -> Result<ApiKeyInfo, RegistryError> {
         let account = account.to_owned();
         let label = label.to_owned();
         let plaintext = plaintext.to_owned();
-        self.off_thread(move |registry| registry.set_key(&account, &label, &plaintext)).await
+        self.off_thread(move |registry| registry.set_key(&account, &label, &plaintext))
+            .await
     }
 
     async fn authenticate(&self, plaintext: &str) -> Result<Option<Account>, RegistryError> {
         let plaintext = plaintext.to_owned();
-        self.off_thread(move |registry| registry.authenticate(&plaintext)).await
+        self.off_thread(move |registry| registry.authenticate(&plaintext))
+            .await
     }
 
     async fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError> {
         let account = account.to_owned();
-        self.off_thread(move |registry| registry.list_keys(&account)).await
+        self.off_thread(move |registry| registry.list_keys(&account))
+            .await
     }
 
     async fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError> {
         let account = account.to_owned();
         let key_id = key_id.to_owned();
-        self.off_thread(move |registry| registry.revoke_key(&account, &key_id)).await
+        self.off_thread(move |registry| registry.revoke_key(&account, &key_id))
+            .await
     }
 
-    async fn create_algorithm(&self, owner: &str, request: &NewAlgorithm) -> Result<Algorithm, RegistryError> {
+    async fn create_algorithm(
+        &self,
+        owner: &str,
+        request: &NewAlgorithm,
+    ) -> Result<Algorithm, RegistryError> {
         let owner = owner.to_owned();
         let request = request.clone();
-        self.off_thread(move |registry| registry.create_algorithm(&owner, &request)).await
+        self.off_thread(move |registry| registry.create_algorithm(&owner, &request))
+            .await
     }
 
     async fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError> {
         let owner = owner.to_owned();
         let name = name.to_owned();
-        self.off_thread(move |registry| registry.algorithm(&owner, &name)).await
+        self.off_thread(move |registry| registry.algorithm(&owner, &name))
+            .await
     }
 
     async fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError> {
         let id = id.to_owned();
-        self.off_thread(move |registry| registry.algorithm_by_id(&id)).await
+        self.off_thread(move |registry| registry.algorithm_by_id(&id))
+            .await
     }
 
-    async fn update_algorithm(&self, owner: &str, name: &str, update: &AlgorithmUpdate) -> Result<Algorithm, RegistryError> {
+    async fn update_algorithm(
+        &self,
+        owner: &str,
+        name: &str,
+        update: &AlgorithmUpdate,
+    ) -> Result<Algorithm, RegistryError> {
         let owner = owner.to_owned();
         let name = name.to_owned();
         let update = update.clone();
-        self.off_thread(move |registry| registry.update_algorithm(&owner, &name, &update)).await
+        self.off_thread(move |registry| registry.update_algorithm(&owner, &name, &update))
+            .await
     }
 
     async fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError> {
         let owner = owner.to_owned();
         let name = name.to_owned();
-        self.off_thread(move |registry| registry.delete_algorithm(&owner, &name)).await
+        self.off_thread(move |registry| registry.delete_algorithm(&owner, &name))
+            .await
     }
 
-    async fn set_source(&self, owner: &str, name: &str, source: &ContentHash) -> Result<Algorithm, RegistryError> {
+    async fn set_source(
+        &self,
+        owner: &str,
+        name: &str,
+        source: &ContentHash,
+    ) -> Result<Algorithm, RegistryError> {
         let owner = owner.to_owned();
         let name = name.to_owned();
         let source = source.clone();
-        self.off_thread(move |registry| registry.set_source(&owner, &name, &source)).await
+        self.off_thread(move |registry| registry.set_source(&owner, &name, &source))
+            .await
     }
 
-    async fn start_build(&self, algorithm_id: &str, commit_sha: &ContentHash) -> Result<Build, RegistryError> {
+    async fn start_build(
+        &self,
+        algorithm_id: &str,
+        commit_sha: &ContentHash,
+    ) -> Result<Build, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let commit_sha = commit_sha.clone();
-        self.off_thread(move |registry| registry.start_build(&algorithm_id, &commit_sha)).await
+        self.off_thread(move |registry| registry.start_build(&algorithm_id, &commit_sha))
+            .await
     }
 
-    async fn finish_build(&self, build_id: &str, succeeded: bool, logs: &str) -> Result<Build, RegistryError> {
+    async fn finish_build(
+        &self,
+        build_id: &str,
+        succeeded: bool,
+        logs: &str,
+    ) -> Result<Build, RegistryError> {
         let build_id = build_id.to_owned();
         let logs = logs.to_owned();
-        self.off_thread(move |registry| registry.finish_build(&build_id, succeeded, &logs)).await
+        self.off_thread(move |registry| registry.finish_build(&build_id, succeeded, &logs))
+            .await
     }
 
-    async fn builds(&self, algorithm_id: &str, page: &PageRequest) -> Result<Page<Build>, RegistryError> {
+    async fn builds(
+        &self,
+        algorithm_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Build>, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let page = page.clone();
-        self.off_thread(move |registry| registry.builds(&algorithm_id, &page)).await
+        self.off_thread(move |registry| registry.builds(&algorithm_id, &page))
+            .await
     }
 
-    async fn build(&self, algorithm_id: &str, build_id: &str) -> Result<Option<Build>, RegistryError> {
+    async fn build(
+        &self,
+        algorithm_id: &str,
+        build_id: &str,
+    ) -> Result<Option<Build>, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let build_id = build_id.to_owned();
-        self.off_thread(move |registry| registry.build(&algorithm_id, &build_id)).await
+        self.off_thread(move |registry| registry.build(&algorithm_id, &build_id))
+            .await
     }
 
-    async fn publish(&self, algorithm_id: &str, request: &PublishRequest) -> Result<Version, RegistryError> {
+    async fn publish(
+        &self,
+        algorithm_id: &str,
+        request: &PublishRequest,
+    ) -> Result<Version, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let request = request.clone();
-        self.off_thread(move |registry| registry.publish(&algorithm_id, &request)).await
+        self.off_thread(move |registry| registry.publish(&algorithm_id, &request))
+            .await
     }
 
-    async fn versions(&self, algorithm_id: &str, page: &PageRequest, public_only: bool) -> Result<Page<Version>, RegistryError> {
+    async fn versions(
+        &self,
+        algorithm_id: &str,
+        page: &PageRequest,
+        public_only: bool,
+    ) -> Result<Page<Version>, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let page = page.clone();
-        self.off_thread(move |registry| registry.versions(&algorithm_id, &page, public_only)).await
+        self.off_thread(move |registry| registry.versions(&algorithm_id, &page, public_only))
+            .await
     }
 
-    async fn version_by_hash(&self, algorithm_id: &str, hash: &ContentHash) -> Result<Option<Version>, RegistryError> {
+    async fn version_by_hash(
+        &self,
+        algorithm_id: &str,
+        hash: &ContentHash,
+    ) -> Result<Option<Version>, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let hash = hash.clone();
-        self.off_thread(move |registry| registry.version_by_hash(&algorithm_id, &hash)).await
+        self.off_thread(move |registry| registry.version_by_hash(&algorithm_id, &hash))
+            .await
     }
 
     async fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
-        self.off_thread(move |registry| registry.all_versions(&algorithm_id)).await
+        self.off_thread(move |registry| registry.all_versions(&algorithm_id))
+            .await
     }
-
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::registry::sqlite::*;
-    use crate::registry::algorithm::Details;
-    use crate::registry::version::VersionBump;
-
-    #[test]
-    fn data_survives_reopening_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("registry.db");
-        let hash = ContentHash::of(b"module");
-        let (key, algorithm, version) = {
-            let registry = SqliteRegistry::open(&path).unwrap();
-            registry.create_account("demo", AccountKind::User).unwrap();
-            let (_, key) = registry.create_key("demo", "test").unwrap();
-            let request = NewAlgorithm {
-                name: "Hello".into(),
-                details: Details {
-                    label: "Hello".into(),
-                    ..Details::default()
-                },
-                ..NewAlgorithm::default()
-            };
-            registry.create_algorithm("demo", &request).unwrap();
-            let algorithm = registry.set_source("demo", "Hello", &hash).unwrap();
-            let build = registry.start_build(&algorithm.id, &hash).unwrap();
-            registry.finish_build(&build.id, true, "ok").unwrap();
-            let publish = PublishRequest {
-                build_id: build.id,
-                bump: VersionBump::Minor,
-                release_notes: "first".into(),
-                sample_input: String::new(),
-                sample_output: String::new(),
-                callability: None,
-            };
-            let version = registry.publish(&algorithm.id, &publish).unwrap();
-            let algorithm = registry.algorithm_by_id(&algorithm.id).unwrap().unwrap();
-            (key, algorithm, version)
-        };
-
-        let registry = SqliteRegistry::open(&path).unwrap();
-        assert_eq!(
-            registry.authenticate(&key).unwrap().map(|a| a.name),
-            Some("demo".into())
-        );
-        assert_eq!(
-            registry.algorithm("demo", "Hello").unwrap(),
-            Some(algorithm.clone())
-        );
-        assert_eq!(registry.all_versions(&algorithm.id).unwrap(), vec![version]);
-        let mode: String = registry
-            .conn()
-            .pragma_query_value(None, "journal_mode", |row| row.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
-        let foreign_keys: i64 = registry
-            .conn()
-            .pragma_query_value(None, "foreign_keys", |row| row.get(0))
-            .unwrap();
-        assert_eq!(foreign_keys, 1);
-    }
-
-    #[tokio::test]
-    async fn the_registry_is_usable_as_an_async_trait_object() {
-        let registry: std::sync::Arc<dyn Registry> =
-            std::sync::Arc::new(SqliteRegistry::in_memory().unwrap());
-        let worker = std::sync::Arc::clone(&registry);
-        tokio::spawn(async move { worker.create_account("demo", AccountKind::User).await })
-            .await
-            .unwrap()
-            .unwrap();
-        let found = registry.account("DEMO").await.unwrap();
-        assert_eq!(found.map(|account| account.name), Some("demo".to_owned()));
-        assert!(registry.account("nobody").await.unwrap().is_none());
-    }
-
-    #[test]
-    fn an_unopenable_path_says_which() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing-folder").join("registry.db");
-        let err = SqliteRegistry::open(&path).unwrap_err();
-        assert!(err.to_string().contains("missing-folder"), "{err}");
-    }
-}
+mod tests;

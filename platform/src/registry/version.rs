@@ -6,8 +6,8 @@ use std::str::FromStr;
 use crate::registry::settings::{Callability, Settings};
 
 use crate::registry::error::RegistryError;
-use algobox_runtime::content_hash::ContentHash;
 use crate::timestamp::Timestamp;
+use algobox_runtime::content_hash::ContentHash;
 
 /// A published version. Published versions never change: the registry has
 /// no operation that edits one, and the SQLite schema refuses updates.

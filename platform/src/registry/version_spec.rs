@@ -134,9 +134,9 @@ pub fn resolve<'a>(
 
 #[cfg(test)]
 mod tests {
+    use crate::registry::settings::{Callability, Settings};
     use crate::registry::version_spec::*;
     use crate::timestamp::Timestamp;
-    use crate::registry::settings::{Callability, Settings};
 
     fn version(text: &str, callability: Callability) -> Version {
         Version {

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::protocol::{self, Reply, Request};
 use super::error::GpuError;
+use super::protocol::{self, Reply, Request};
 use super::{AdapterInfo, GpuConfig, GpuUsage};
 
 /// How long a worker may take to find its adapter and open a device

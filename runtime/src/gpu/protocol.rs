@@ -13,9 +13,9 @@
 
 use std::io::{self, Write};
 
+use super::error::GpuError;
 use super::frame::{Fields, Frame};
 pub use super::frame::{ProtocolError, read_frame};
-use super::error::GpuError;
 use super::{AdapterInfo, GpuUsage};
 
 /// What the runtime asks of the worker.

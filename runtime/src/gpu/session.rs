@@ -5,12 +5,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::connection::{Gpu, WorkerProcess};
-use super::protocol::{Reply, Request};
-use super::quota::{self, Usage};
 use super::AdapterInfo;
+use super::connection::{Gpu, WorkerProcess};
 use super::error::GpuError;
+use super::protocol::{Reply, Request};
 use super::quota::GpuLimits;
+use super::quota::{self, Usage};
 
 /// The GPU work of one invocation. Buffers and kernels are numbered by the
 /// session, so creating one needs no round trip to the worker.

@@ -3,7 +3,9 @@
 
 use std::time::Instant;
 
-use super::bindings::{AlgoError, LogLevel, algobox::algorithm::context, algobox::algorithm::types};
+use super::bindings::{
+    AlgoError, LogLevel, algobox::algorithm::context, algobox::algorithm::types,
+};
 use super::budget::HostCallBudget;
 use super::host_error::HostError;
 use crate::invocation::{Progress, ProgressSink};

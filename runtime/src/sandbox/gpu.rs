@@ -10,8 +10,8 @@ use wasmtime::component::Resource;
 use super::bindings::algobox::algorithm::gpu;
 use super::budget::HostCallBudget;
 use super::host_error::HostError;
-use crate::gpu::error::GpuError;
 use crate::gpu::Session;
+use crate::gpu::error::GpuError;
 use crate::gpu::quota::GpuLimits;
 
 type Outcome<T> = Result<T, HostError<gpu::GpuError>>;
@@ -27,7 +27,10 @@ pub(crate) enum GpuAccess {
     /// first call.
     #[cfg_attr(
         not(feature = "gpu"),
-        expect(dead_code, reason = "without the `gpu` feature `Session` has no values")
+        expect(
+            dead_code,
+            reason = "without the `gpu` feature `Session` has no values"
+        )
     )]
     Granted(Session),
 }

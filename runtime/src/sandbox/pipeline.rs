@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::bindings::{AlgoError, Payload, algobox::algorithm::pipeline, algobox::algorithm::types};
+use super::bindings::{
+    AlgoError, Payload, algobox::algorithm::pipeline, algobox::algorithm::types,
+};
 use super::budget::HostCallBudget;
 use super::host_error::HostError;
 use crate::pipeline::{Pipeline, PipelineCall, not_enabled};
@@ -43,7 +45,10 @@ impl pipeline::Host for PipelineView<'_> {
         self.budget.charge(algorithm.len() + input.len())?;
         let pipeline = self.state.pipeline.clone().ok_or_else(not_enabled)?;
         // The callee never outlives the caller.
-        let remaining = self.state.deadline.saturating_duration_since(Instant::now());
+        let remaining = self
+            .state
+            .deadline
+            .saturating_duration_since(Instant::now());
         let timeout = timeout_ms.map_or(remaining, |ms| Duration::from_millis(ms).min(remaining));
         let call = PipelineCall {
             algorithm,

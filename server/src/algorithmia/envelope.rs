@@ -9,7 +9,8 @@
 //! # Example
 //!
 //! ```
-//! use algobox_host_api::{Payload, envelope::{self, Metadata}};
+//! use algobox_host_api::{AlgoError, Payload};
+//! use algobox_server::algorithmia::envelope::{self, Metadata};
 //!
 //! let metadata = Metadata { duration: 0.25, stdout: None };
 //! let json = envelope::success(&Payload::text("Hello Neo"), &metadata);
@@ -22,7 +23,7 @@
 use base64::Engine as _;
 use serde::Serialize;
 
-use crate::Payload;
+use algobox_host_api::{AlgoError, Payload};
 
 /// What a success or failure envelope says besides the result.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -42,6 +43,19 @@ pub struct ErrorBody {
     pub stacktrace: String,
     /// Algorithmia's `error_type`, such as `AlgorithmError` or `TimeoutError`.
     pub error_type: String,
+}
+
+impl ErrorBody {
+    /// The error object for an algorithm's error (or the runtime's, as
+    /// [`InvokeError::to_algo_error`](algobox_runtime::error::InvokeError::to_algo_error)
+    /// gives it): its code is the `error_type`, its details the stack trace.
+    pub fn of(error: &AlgoError) -> Self {
+        Self {
+            message: error.message.clone(),
+            stacktrace: error.details.clone().unwrap_or_default(),
+            error_type: error.code.clone(),
+        }
+    }
 }
 
 /// Serializes a success envelope for `payload`.

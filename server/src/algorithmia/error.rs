@@ -2,8 +2,12 @@
 
 use http::StatusCode;
 
-use super::response::{self, Response};
-use crate::{DataError, PlatformError, RegistryError};
+use axum::response::IntoResponse;
+
+use crate::response::{self, Response};
+use algobox_platform::data_store::error::DataError;
+use algobox_platform::error::PlatformError;
+use algobox_platform::registry::error::RegistryError;
 
 /// A request that cannot be served, as the client will see it.
 ///
@@ -102,9 +106,11 @@ impl ApiError {
             Self::Internal(_) => 5001,
         }
     }
+}
 
-    /// The response: `{"error": {"code", "message"}}` with the status.
-    pub(crate) fn into_response(self) -> Response {
+/// The response: `{"error": {"code", "message"}}` with the status.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
         if let Self::Internal(message) = &self {
             tracing::error!("{message}");
         }
@@ -147,6 +153,7 @@ impl From<PlatformError> for ApiError {
             },
             PlatformError::Data(err) => err.into(),
             PlatformError::ModuleStore(_) | PlatformError::Internal(_) => Self::Internal(message),
+            _ => Self::Internal(message),
         }
     }
 }

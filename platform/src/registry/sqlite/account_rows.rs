@@ -2,9 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::registry::sqlite::column::parsed;
 use crate::registry::account::{Account, AccountKind, validate_name};
 use crate::registry::error::RegistryError;
+use crate::registry::sqlite::column::parsed;
 use crate::timestamp::Timestamp;
 
 /// The columns [`from_row`] reads, prefixed by `a.`.

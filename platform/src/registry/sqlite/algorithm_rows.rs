@@ -2,13 +2,13 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::registry::sqlite::column::{json, parsed_optional, to_json};
 use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, Details, NewAlgorithm};
 use crate::registry::error::RegistryError;
-use crate::registry::sqlite::account_rows;
 use crate::registry::id::new_id;
-use algobox_runtime::content_hash::ContentHash;
+use crate::registry::sqlite::account_rows;
+use crate::registry::sqlite::column::{json, parsed_optional, to_json};
 use crate::timestamp::Timestamp;
+use algobox_runtime::content_hash::ContentHash;
 
 /// The columns [`from_row`] reads, for a query
 /// `FROM algorithms g JOIN accounts o ON o.id = g.owner_id`.
@@ -183,12 +183,12 @@ pub(super) fn set_source(
 
 #[cfg(test)]
 mod tests {
-    use algobox_runtime::content_hash::ContentHash;
     use crate::registry::account::AccountKind;
     use crate::registry::algorithm::{AlgorithmUpdate, Details, DetailsUpdate, NewAlgorithm};
-    use crate::registry::settings::{Environment, Settings, SettingsUpdate};
     use crate::registry::error::RegistryError;
+    use crate::registry::settings::{Environment, Settings, SettingsUpdate};
     use crate::registry::sqlite::SqliteRegistry;
+    use algobox_runtime::content_hash::ContentHash;
 
     fn hello() -> NewAlgorithm {
         NewAlgorithm {

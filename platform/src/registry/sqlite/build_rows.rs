@@ -2,14 +2,14 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::registry::sqlite::column::parsed;
 use crate::registry::build::{Build, BuildStatus};
-use crate::registry::page::{Page, PageRequest};
 use crate::registry::error::RegistryError;
-use crate::registry::sqlite::algorithm_rows;
 use crate::registry::id::new_id;
-use algobox_runtime::content_hash::ContentHash;
+use crate::registry::page::{Page, PageRequest};
+use crate::registry::sqlite::algorithm_rows;
+use crate::registry::sqlite::column::parsed;
 use crate::timestamp::Timestamp;
+use algobox_runtime::content_hash::ContentHash;
 
 const SELECT: &str =
     "SELECT seq, id, algorithm_id, commit_sha, status, started_at, finished_at, logs FROM builds";
@@ -130,11 +130,11 @@ pub(super) fn page(
 mod tests {
     use std::collections::HashSet;
 
-    use algobox_runtime::content_hash::ContentHash;
-    use crate::registry::sqlite::fixture::registry;
     use crate::registry::build::BuildStatus;
-    use crate::registry::page::PageRequest;
     use crate::registry::error::RegistryError;
+    use crate::registry::page::PageRequest;
+    use crate::registry::sqlite::fixture::registry;
+    use algobox_runtime::content_hash::ContentHash;
 
     #[test]
     fn a_build_starts_in_progress_and_finishes_once() {

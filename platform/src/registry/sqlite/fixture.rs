@@ -1,11 +1,11 @@
 //! Shared test fixtures for the registry's SQL tests.
 
-use algobox_runtime::content_hash::ContentHash;
 use crate::registry::account::AccountKind;
-use crate::registry::settings::Callability;
 use crate::registry::algorithm::{Details, NewAlgorithm};
-use crate::registry::version::{PublishRequest, VersionBump};
+use crate::registry::settings::Callability;
 use crate::registry::sqlite::SqliteRegistry;
+use crate::registry::version::{PublishRequest, VersionBump};
+use algobox_runtime::content_hash::ContentHash;
 
 /// A registry with the algorithm `demo/Hello`, and its id.
 pub(super) fn registry() -> (SqliteRegistry, String) {

@@ -2,12 +2,12 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::registry::sqlite::column::to_json;
 use crate::registry::build::BuildStatus;
-use crate::registry::version::{PublishRequest, Version};
 use crate::registry::error::RegistryError;
-use crate::registry::sqlite::{algorithm_rows, build_rows};
 use crate::registry::id::new_id;
+use crate::registry::sqlite::column::to_json;
+use crate::registry::sqlite::{algorithm_rows, build_rows};
+use crate::registry::version::{PublishRequest, Version};
 use crate::timestamp::Timestamp;
 
 pub(super) fn publish(
@@ -103,13 +103,13 @@ fn parse_stored(text: &str) -> Result<semver::Version, RegistryError> {
 
 #[cfg(test)]
 mod tests {
-    use algobox_runtime::content_hash::ContentHash;
-    use crate::registry::sqlite::fixture::{build, publish, registry, request};
     use crate::registry::algorithm::AlgorithmUpdate;
-    use crate::registry::settings::{Callability, SettingsUpdate};
-    use algobox_runtime::network::NetworkAccess;
     use crate::registry::error::RegistryError;
+    use crate::registry::settings::{Callability, SettingsUpdate};
+    use crate::registry::sqlite::fixture::{build, publish, registry, request};
     use crate::registry::version::VersionBump;
+    use algobox_runtime::content_hash::ContentHash;
+    use algobox_runtime::network::NetworkAccess;
 
     #[test]
     fn versions_follow_the_bumps() {

@@ -3,13 +3,13 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::registry::sqlite::column::{json, parsed};
-use crate::registry::page::{Page, PageRequest};
 use crate::registry::error::RegistryError;
-use crate::registry::version::Version;
+use crate::registry::page::{Page, PageRequest};
 use crate::registry::sqlite::algorithm_rows;
-use algobox_runtime::content_hash::ContentHash;
+use crate::registry::sqlite::column::{json, parsed};
+use crate::registry::version::Version;
 use crate::timestamp::Timestamp;
+use algobox_runtime::content_hash::ContentHash;
 
 const SELECT: &str = "SELECT seq, algorithm_id, version, version_uuid, build_id, commit_sha,
     release_notes, sample_input, sample_output, callability, settings, published_at FROM versions";
@@ -81,10 +81,10 @@ pub(super) fn all(conn: &Connection, algorithm_id: &str) -> Result<Vec<Version>,
 
 #[cfg(test)]
 mod tests {
-    use crate::registry::sqlite::fixture::{build, publish, registry, request};
-    use crate::registry::settings::Callability;
-    use crate::registry::page::PageRequest;
     use crate::registry::error::RegistryError;
+    use crate::registry::page::PageRequest;
+    use crate::registry::settings::Callability;
+    use crate::registry::sqlite::fixture::{build, publish, registry, request};
     use crate::registry::version::VersionBump;
     use crate::registry::version_spec::{VersionSpec, resolve};
 
