@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::call::{CallFailure, CallOutcome};
+
 /// Where a void call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,8 +35,8 @@ pub struct CallProgress {
     pub elapsed: f64,
 }
 
-/// What the status endpoint answers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// What is known of a void call; a server renders it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct CallRecord {
     /// The request id the void call answered with.
     pub request_id: String,
@@ -42,11 +44,9 @@ pub struct CallRecord {
     pub status: CallStatus,
     /// Progress reports so far.
     pub progress: Vec<CallProgress>,
-    /// The envelope the call would have answered with, once finished.
-    pub result: Option<serde_json::Value>,
-    #[serde(skip)]
+    /// The outcome, once finished.
+    pub outcome: Option<Result<CallOutcome, CallFailure>>,
     caller: String,
-    #[serde(skip)]
     finished: Option<Instant>,
 }
 
@@ -76,7 +76,7 @@ impl AsyncCalls {
                 request_id: request_id.to_owned(),
                 status: CallStatus::Queued,
                 progress: Vec::new(),
-                result: None,
+                outcome: None,
                 caller: caller.to_owned(),
                 finished: None,
             },
@@ -97,15 +97,15 @@ impl AsyncCalls {
         }
     }
 
-    /// Records the outcome: the envelope, and whether it is a success.
-    pub fn finish(&self, request_id: &str, succeeded: bool, envelope: serde_json::Value) {
+    /// Records the outcome.
+    pub fn finish(&self, request_id: &str, outcome: Result<CallOutcome, CallFailure>) {
         if let Some(call) = self.lock().get_mut(request_id) {
-            call.status = if succeeded {
+            call.status = if outcome.is_ok() {
                 CallStatus::Succeeded
             } else {
                 CallStatus::Failed
             };
-            call.result = Some(envelope);
+            call.outcome = Some(outcome);
             call.finished = Some(Instant::now());
         }
     }
@@ -148,11 +148,15 @@ mod tests {
                 elapsed: 0.1,
             },
         );
-        calls.finish("req-1", true, serde_json::json!({"result": 1}));
+        let failure = CallFailure {
+            error: algobox_host_api::AlgoError::new("no"),
+            elapsed: Duration::from_millis(3),
+        };
+        calls.finish("req-1", Err(failure.clone()));
         let call = calls.get("req-1", "alice").unwrap();
-        assert_eq!(call.status, CallStatus::Succeeded);
+        assert_eq!(call.status, CallStatus::Failed);
         assert_eq!(call.progress.len(), 1);
-        assert_eq!(call.result.unwrap()["result"], 1);
+        assert_eq!(call.outcome, Some(Err(failure)));
         std::thread::sleep(Duration::from_millis(60));
         assert!(calls.get("req-1", "alice").is_none());
     }

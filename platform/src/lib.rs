@@ -19,6 +19,7 @@
 
 mod algorithms;
 pub mod async_calls;
+pub mod call;
 mod data;
 pub mod data_store;
 pub mod error;

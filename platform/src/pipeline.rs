@@ -2,16 +2,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use algobox_host_api::{AlgoError, Payload};
 
-use crate::{Caller, Platform};
-
-use crate::error::PlatformError;
-use crate::registry::settings::Environment;
-use algobox_runtime::invocation::Invocation;
 use algobox_runtime::pipeline::{Pipeline, PipelineCall};
+
+use crate::call::{CallError, CallRequest};
+use crate::error::PlatformError;
+use crate::{Caller, Platform};
 
 /// Nested calls allowed below a top-level call: enough for real pipelines,
 /// few enough that accidental recursion ends in milliseconds.
@@ -54,55 +52,22 @@ impl Pipeline for PlatformPipeline {
                     )));
                 }
             };
-            let target = platform
-                .resolve(&caller, owner, algorithm, version)
-                .await
-                .map_err(|err| match err {
-                    PlatformError::NotFound(message) | PlatformError::BadRequest(message) => {
-                        AlgoError::new(message).with_code("EntityNotFoundError")
-                    }
-                    other => AlgoError::new(other.to_string()).with_code("SystemError"),
-                })?;
-            let invocation = platform
-                .invocation(&caller, &target, call.input, depth)
-                .timeout(call.timeout)
-                .stop_handle(call.stop);
-            platform
-                .runtime()
-                .invoke(&target.algorithm, invocation)
-                .await
-                .map(|output| output.payload)
-                .map_err(|err| err.to_algo_error())
-        })
-    }
-}
-
-impl Platform {
-    /// An invocation of `target` for `caller`, with the capabilities of the
-    /// version called: its network access, `data://` files as `caller`,
-    /// the GPU for `environment: gpu` and, if enabled, calls to other
-    /// algorithms at `depth` (0 for a call from outside).
-    pub fn invocation(
-        &self,
-        caller: &Caller,
-        target: &super::Target,
-        input: Payload,
-        depth: u32,
-    ) -> Invocation {
-        let mut invocation = Invocation::new(input)
-            .network(target.settings.network_access)
-            .data(Arc::new(super::data::PlatformData {
-                platform: self.clone(),
-                caller: caller.clone(),
-            }))
-            .gpu(target.settings.environment == Environment::Gpu);
-        if target.settings.pipeline_enabled {
-            invocation = invocation.pipeline(Arc::new(PlatformPipeline {
-                platform: self.clone(),
-                caller: caller.clone(),
+            let request = CallRequest {
+                timeout: Some(call.timeout),
                 depth,
-            }));
-        }
-        invocation
+                stop: Some(call.stop),
+                ..CallRequest::new(owner, algorithm, version, call.input)
+            };
+            match platform.call(&caller, request).await {
+                Ok(outcome) => Ok(outcome.output.payload),
+                Err(CallError::Failed(failure)) => Err(failure.error),
+                Err(CallError::Refused(
+                    PlatformError::NotFound(message) | PlatformError::BadRequest(message),
+                )) => Err(AlgoError::new(message).with_code("EntityNotFoundError")),
+                Err(CallError::Refused(other)) => {
+                    Err(AlgoError::new(other.to_string()).with_code("SystemError"))
+                }
+            }
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 use http::{HeaderMap, StatusCode};
 
+use crate::algorithmia::envelope;
 use crate::algorithmia::error::ApiError;
 use crate::auth;
 use crate::response::{self, Response};
@@ -24,5 +25,22 @@ pub(crate) async fn status(
                 "no request {request_id}: it never existed, was made by someone else, or finished longer ago than results are kept"
             ),
         })?;
-    Ok(response::json(StatusCode::OK, &record))
+    // The envelope the call would have answered with, once finished.
+    let result = record
+        .outcome
+        .as_ref()
+        .map(|outcome| {
+            serde_json::from_str::<serde_json::Value>(&envelope::of_outcome(outcome))
+                .map_err(|err| ApiError::Internal(format!("an envelope is not JSON: {err}")))
+        })
+        .transpose()?;
+    Ok(response::json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "request_id": record.request_id,
+            "status": record.status,
+            "progress": record.progress,
+            "result": result,
+        }),
+    ))
 }

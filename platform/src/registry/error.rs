@@ -103,26 +103,6 @@ pub enum RegistryError {
 }
 
 impl RegistryError {
-    /// Algorithmia's numeric error code for this failure, for the `code` of
-    /// the management API's `{"error": {"code", "message"}}` body.
-    pub fn code(&self) -> u32 {
-        match self {
-            Self::NoSuchAlgorithm { .. } => 1001,
-            Self::AlreadyExists { .. } => 1002,
-            Self::AlreadyPublished { .. } => 1007,
-            Self::InvalidMarker { .. } => 5002,
-            Self::InvalidLimit { .. } => 5003,
-            Self::InvalidField { .. }
-            | Self::NoSuchAccount { .. }
-            | Self::NoSuchBuild { .. }
-            | Self::WrongAccountKind { .. }
-            | Self::KeyInUse
-            | Self::BuildNotSucceeded { .. }
-            | Self::BuildFinished { .. } => 2015,
-            Self::Storage(_) | Self::Random(_) => 5001,
-        }
-    }
-
     /// An [`InvalidField`](Self::InvalidField) error.
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidField {
@@ -147,6 +127,5 @@ mod tests {
             version: semver::Version::new(0, 1, 0),
         };
         assert!(err.to_string().contains("compile your algorithm again"));
-        assert_eq!(err.code(), 1007);
     }
 }

@@ -9,7 +9,7 @@
 //! # Example
 //!
 //! ```
-//! use algobox_host_api::{AlgoError, Payload};
+//! use algobox_host_api::Payload;
 //! use algobox_server::algorithmia::envelope::{self, Metadata};
 //!
 //! let metadata = Metadata { duration: 0.25, stdout: None };
@@ -24,6 +24,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use algobox_host_api::{AlgoError, Payload};
+use algobox_platform::call::{CallFailure, CallOutcome};
 
 /// What a success or failure envelope says besides the result.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,6 +56,26 @@ impl ErrorBody {
             stacktrace: error.details.clone().unwrap_or_default(),
             error_type: error.code.clone(),
         }
+    }
+}
+
+/// The envelope of a call's outcome: a success with its metadata (stdout
+/// only where the caller may see it), or a failure with how long it ran.
+pub fn of_outcome(outcome: &Result<CallOutcome, CallFailure>) -> String {
+    match outcome {
+        Ok(outcome) => {
+            let metadata = Metadata {
+                duration: outcome.output.duration.as_secs_f64(),
+                stdout: outcome
+                    .stdout_visible
+                    .then(|| outcome.output.stdout.clone()),
+            };
+            success(&outcome.output.payload, &metadata)
+        }
+        Err(failure) => self::failure(
+            &ErrorBody::of(&failure.error),
+            failure.elapsed.as_secs_f64(),
+        ),
     }
 }
 

@@ -143,7 +143,7 @@ impl From<PlatformError> for ApiError {
                 RegistryError::NoSuchAlgorithm { .. }
                 | RegistryError::NoSuchAccount { .. }
                 | RegistryError::NoSuchBuild { .. } => Self::NotFound {
-                    code: err.code(),
+                    code: registry_code(&err),
                     message,
                 },
                 RegistryError::AlreadyExists { .. } => Self::AlreadyExists(message),
@@ -173,5 +173,41 @@ impl From<DataError> for ApiError {
             DataError::Path(_) | DataError::Invalid(_) => Self::BadRequest(message),
             _ => Self::Internal(message),
         }
+    }
+}
+
+/// Algorithmia's numeric error code for a registry failure, for the `code`
+/// of the management API's `{"error": {"code", "message"}}` body.
+fn registry_code(err: &RegistryError) -> u32 {
+    match err {
+        RegistryError::NoSuchAlgorithm { .. } => 1001,
+        RegistryError::AlreadyExists { .. } => 1002,
+        RegistryError::AlreadyPublished { .. } => 1007,
+        RegistryError::InvalidMarker { .. } => 5002,
+        RegistryError::InvalidLimit { .. } => 5003,
+        RegistryError::Storage(_) | RegistryError::Random(_) => 5001,
+        _ => 2015,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_failures_keep_algorithmias_codes() {
+        let published = RegistryError::AlreadyPublished {
+            version: semver::Version::new(0, 1, 0),
+        };
+        assert_eq!(registry_code(&published), 1007);
+        assert_eq!(
+            ApiError::from(PlatformError::Registry(published)).code(),
+            1007
+        );
+        let missing = RegistryError::NoSuchAlgorithm {
+            algorithm: "demo/nope".into(),
+        };
+        assert_eq!(registry_code(&missing), 1001);
+        assert_eq!(registry_code(&RegistryError::KeyInUse), 2015);
     }
 }

@@ -1,0 +1,235 @@
+//! Calling an algorithm: the one place a call is resolved, granted its
+//! capabilities and run, whether it comes over HTTP, from another
+//! algorithm, or runs in the background (`output=void`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use algobox_host_api::{AlgoError, Payload};
+use algobox_runtime::invocation::{Invocation, Output};
+use algobox_runtime::stop::StopHandle;
+
+use crate::async_calls::CallProgress;
+use crate::error::PlatformError;
+use crate::pipeline::PlatformPipeline;
+use crate::registry::settings::Environment;
+use crate::{Caller, Platform, Target};
+
+/// One call of an algorithm.
+///
+/// # Example
+///
+/// ```no_run
+/// use algobox_host_api::Payload;
+/// use algobox_platform::call::CallRequest;
+/// use algobox_platform::{Caller, Platform};
+///
+/// # async fn demo(platform: Platform, caller: Caller) {
+/// let request = CallRequest::new("demo", "hello", Some("0.1.0"), Payload::text("Neo"));
+/// match platform.call(&caller, request).await {
+///     Ok(outcome) => println!("{:?}", outcome.output.payload),
+///     Err(err) => eprintln!("{err}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CallRequest {
+    /// The owner of the algorithm.
+    pub owner: String,
+    /// The algorithm's name.
+    pub name: String,
+    /// A version, a version range or a build's hash; `None` (or empty) for
+    /// the latest public version.
+    pub version: Option<String>,
+    /// The input.
+    pub input: Payload,
+    /// A shorter timeout than the runtime's default, if any.
+    pub timeout: Option<Duration>,
+    /// Whether the caller asks for what the algorithm printed (shown only
+    /// to its owners).
+    pub stdout: bool,
+    /// How many calls deep this call is: 0 from outside, 1 from an
+    /// algorithm called from outside, and so on.
+    pub depth: u32,
+    /// Stops the call from outside, the Hkube way.
+    pub stop: Option<StopHandle>,
+}
+
+impl CallRequest {
+    /// A call from outside of `owner/name[/version]` with `input`.
+    pub fn new(owner: &str, name: &str, version: Option<&str>, input: Payload) -> Self {
+        Self {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+            version: version.map(str::to_owned),
+            input,
+            timeout: None,
+            stdout: false,
+            depth: 0,
+            stop: None,
+        }
+    }
+}
+
+/// A call that ran to a result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallOutcome {
+    /// The result, duration and captured output.
+    pub output: Output,
+    /// Whether the caller asked for stdout and may see it.
+    pub stdout_visible: bool,
+}
+
+/// A call that ran and failed, in the guest contract's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallFailure {
+    /// The algorithm's error, or the runtime's as
+    /// [`InvokeError::to_algo_error`](algobox_runtime::error::InvokeError::to_algo_error)
+    /// gives it.
+    pub error: AlgoError,
+    /// How long the call ran.
+    pub elapsed: Duration,
+}
+
+/// Why a call has no result.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// The call was refused before anything ran: no key, no such
+    /// algorithm or version, no permission, a bad option.
+    #[error(transparent)]
+    Refused(#[from] PlatformError),
+    /// The algorithm ran and failed.
+    #[error("{}", .0.error)]
+    Failed(CallFailure),
+}
+
+impl Platform {
+    /// Resolves the algorithm for `caller`, grants what its version's
+    /// settings allow and runs it to the end.
+    pub async fn call(
+        &self,
+        caller: &Caller,
+        request: CallRequest,
+    ) -> Result<CallOutcome, CallError> {
+        let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
+        let started = Instant::now();
+        match self.runtime().invoke(&target.algorithm, invocation).await {
+            Ok(output) => Ok(CallOutcome {
+                output,
+                stdout_visible,
+            }),
+            Err(err) => Err(CallError::Failed(CallFailure {
+                error: err.to_algo_error(),
+                elapsed: started.elapsed(),
+            })),
+        }
+    }
+
+    /// Resolves the call now, so that a refusal reaches the caller, then
+    /// runs it in the background; its status, progress and result are kept
+    /// in [`calls`](Self::calls) under `request_id`, for `caller` alone.
+    pub async fn call_void(
+        &self,
+        caller: &Caller,
+        request: CallRequest,
+        request_id: &str,
+    ) -> Result<(), PlatformError> {
+        let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
+        self.calls().insert(request_id, &caller.name);
+        let platform = self.clone();
+        let progress_id = request_id.to_owned();
+        let invocation = invocation.on_progress(move |progress| {
+            platform.calls().progress(
+                &progress_id,
+                CallProgress {
+                    percent: progress.percent,
+                    details: progress.details.clone(),
+                    elapsed: progress.elapsed.as_secs_f64(),
+                },
+            );
+        });
+        let platform = self.clone();
+        let request_id = request_id.to_owned();
+        tokio::spawn(async move {
+            platform.calls().running(&request_id);
+            let started = Instant::now();
+            let result = platform
+                .runtime()
+                .invoke(&target.algorithm, invocation)
+                .await;
+            let outcome = result
+                .map(|output| CallOutcome {
+                    output,
+                    stdout_visible,
+                })
+                .map_err(|err| CallFailure {
+                    error: err.to_algo_error(),
+                    elapsed: started.elapsed(),
+                });
+            let succeeded = outcome.is_ok();
+            platform.calls().finish(&request_id, outcome);
+            tracing::info!(%request_id, succeeded, "void call finished");
+        });
+        Ok(())
+    }
+
+    /// The resolved target, its invocation and whether stdout may be shown.
+    async fn prepare(
+        &self,
+        caller: &Caller,
+        request: CallRequest,
+    ) -> Result<(Target, Invocation, bool), PlatformError> {
+        let CallRequest {
+            owner,
+            name,
+            version,
+            input,
+            timeout,
+            stdout,
+            depth,
+            stop,
+        } = request;
+        let target = self
+            .resolve(caller, &owner, &name, version.as_deref())
+            .await?;
+        // The version's own settings decide what it may reach.
+        let mut invocation = self.invocation(caller, &target, input, depth);
+        if let Some(timeout) = timeout {
+            invocation = invocation.timeout(timeout);
+        }
+        if let Some(stop) = stop {
+            invocation = invocation.stop_handle(stop);
+        }
+        // Only the owner may see what the algorithm printed.
+        let stdout_visible = stdout && target.caller_is_owner;
+        Ok((target, invocation, stdout_visible))
+    }
+
+    /// An invocation of `target` for `caller`, with the capabilities of the
+    /// version called: its network access, `data://` files as `caller`,
+    /// the GPU for `environment: gpu` and, if enabled, calls to other
+    /// algorithms at `depth` (0 for a call from outside).
+    pub fn invocation(
+        &self,
+        caller: &Caller,
+        target: &Target,
+        input: Payload,
+        depth: u32,
+    ) -> Invocation {
+        let mut invocation = Invocation::new(input)
+            .network(target.settings.network_access)
+            .data(Arc::new(crate::data::PlatformData {
+                platform: self.clone(),
+                caller: caller.clone(),
+            }))
+            .gpu(target.settings.environment == Environment::Gpu);
+        if target.settings.pipeline_enabled {
+            invocation = invocation.pipeline(Arc::new(PlatformPipeline {
+                platform: self.clone(),
+                caller: caller.clone(),
+                depth,
+            }));
+        }
+        invocation
+    }
+}
