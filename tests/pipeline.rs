@@ -210,10 +210,15 @@ async fn a_stop_reaches_the_callee() {
     .await;
     let platform = &server.platform;
     let admin = Caller {
-        name: "admin".into(),
+        name: "admin".parse().unwrap(),
     };
     let target = platform
-        .resolve(&admin, "admin", "relay", Some("0.1.0"))
+        .resolve(
+            &admin,
+            &"admin".parse().unwrap(),
+            &"relay".parse().unwrap(),
+            Some("0.1.0"),
+        )
         .await
         .unwrap();
     let request = json!({"call": "admin/countdown/0.1.0", "input": {"steps": 1000, "step_ms": 10}});

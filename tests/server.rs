@@ -131,11 +131,15 @@ impl TestServer {
     /// Creates the user `name` and returns a key of it.
     pub(crate) async fn user(&self, name: &str) -> String {
         let registry = self.platform.registry();
+        let name: algobox_platform::identity::AccountName = name.parse().unwrap();
         registry
-            .create_account(name, algobox_platform::registry::account::AccountKind::User)
+            .create_account(
+                &name,
+                algobox_platform::registry::account::AccountKind::User,
+            )
             .await
             .unwrap();
-        registry.create_key(name, "test").await.unwrap().1
+        registry.create_key(&name, "test").await.unwrap().1
     }
 
     /// Calls an algorithm at `path` with a JSON body as `key`; the

@@ -7,7 +7,8 @@ use std::time::Instant;
 use algobox_runtime::content_hash::ContentHash;
 
 use crate::error::PlatformError;
-use crate::registry::algorithm::{Algorithm as AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
+use crate::identity::{AccountName, AlgorithmName, BuildId};
+use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::build::Build;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
@@ -18,7 +19,7 @@ impl Platform {
     pub async fn create_algorithm(
         &self,
         caller: &Caller,
-        owner: &str,
+        owner: &AccountName,
         request: NewAlgorithm,
     ) -> Result<AlgorithmRecord, PlatformError> {
         self.require_manager(caller, owner).await?;
@@ -34,13 +35,13 @@ impl Platform {
     pub async fn algorithm(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
     ) -> Result<(AlgorithmRecord, Vec<Version>, bool), PlatformError> {
         self.forget(owner, name);
         let missing = || PlatformError::NoAlgorithm {
-            owner: owner.to_owned(),
-            name: name.to_owned(),
+            owner: owner.to_string(),
+            name: name.to_string(),
         };
         let listing = self.listing(owner, name).await?.ok_or_else(missing)?;
         let manages = self.manages(caller, owner).await?;
@@ -60,8 +61,8 @@ impl Platform {
     pub async fn update_algorithm(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         update: AlgorithmUpdate,
     ) -> Result<AlgorithmRecord, PlatformError> {
         self.require_manager(caller, owner).await?;
@@ -78,8 +79,8 @@ impl Platform {
     pub async fn delete_algorithm(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
     ) -> Result<(), PlatformError> {
         self.require_manager(caller, owner).await?;
         let deleted = self.inner.registry.delete_algorithm(owner, name).await?;
@@ -88,8 +89,8 @@ impl Platform {
             Ok(())
         } else {
             Err(PlatformError::NoAlgorithm {
-                owner: owner.to_owned(),
-                name: name.to_owned(),
+                owner: owner.to_string(),
+                name: name.to_string(),
             })
         }
     }
@@ -100,8 +101,8 @@ impl Platform {
     pub async fn upload(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         wasm: Vec<u8>,
     ) -> Result<(AlgorithmRecord, ContentHash), PlatformError> {
         self.require_manager(caller, owner).await?;
@@ -109,8 +110,8 @@ impl Platform {
         let registry = &self.inner.registry;
         if registry.algorithm(owner, name).await?.is_none() {
             return Err(PlatformError::NoAlgorithm {
-                owner: owner.to_owned(),
-                name: name.to_owned(),
+                owner: owner.to_string(),
+                name: name.to_string(),
             });
         }
         let modules = Arc::clone(&self.inner.modules);
@@ -125,8 +126,8 @@ impl Platform {
     pub async fn compile(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
         let registry = &self.inner.registry;
@@ -135,8 +136,8 @@ impl Platform {
                 .algorithm(owner, name)
                 .await?
                 .ok_or_else(|| PlatformError::NoAlgorithm {
-                    owner: owner.to_owned(),
-                    name: name.to_owned(),
+                    owner: owner.to_string(),
+                    name: name.to_string(),
                 })?;
         let hash = algorithm.source.ok_or_else(|| {
             PlatformError::BadRequest(format!(
@@ -172,8 +173,8 @@ impl Platform {
     pub async fn publish(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         request: impl FnOnce(&Build) -> PublishRequest + Send,
     ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
@@ -183,8 +184,8 @@ impl Platform {
                 .algorithm(owner, name)
                 .await?
                 .ok_or_else(|| PlatformError::NoAlgorithm {
-                    owner: owner.to_owned(),
-                    name: name.to_owned(),
+                    owner: owner.to_string(),
+                    name: name.to_string(),
                 })?;
         let latest = registry
             .builds(&algorithm.id, &PageRequest::first(1))
@@ -204,8 +205,8 @@ impl Platform {
     pub async fn builds(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         page: PageRequest,
     ) -> Result<(AlgorithmRecord, Page<Build>), PlatformError> {
         let algorithm = self.managed(caller, owner, name).await?;
@@ -217,9 +218,9 @@ impl Platform {
     pub async fn build(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
-        build_id: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
+        build_id: &BuildId,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         let algorithm = self.managed(caller, owner, name).await?;
         let build = self
@@ -239,8 +240,8 @@ impl Platform {
     pub async fn versions(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         page: PageRequest,
     ) -> Result<(AlgorithmRecord, Page<Version>), PlatformError> {
         let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
@@ -256,8 +257,8 @@ impl Platform {
     pub async fn version(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         hash: &ContentHash,
     ) -> Result<(AlgorithmRecord, Option<Version>, Build), PlatformError> {
         let (algorithm, versions, manages) = self.algorithm(caller, owner, name).await?;

@@ -11,6 +11,7 @@ use algobox_runtime::stop::StopHandle;
 
 use crate::async_calls::CallProgress;
 use crate::error::PlatformError;
+use crate::identity::{AccountName, AlgorithmName};
 use crate::pipeline::PlatformPipeline;
 use crate::registry::settings::Environment;
 use crate::{Caller, Platform, Target};
@@ -24,20 +25,22 @@ use crate::{Caller, Platform, Target};
 /// use algobox_platform::call::CallRequest;
 /// use algobox_platform::{Caller, Platform};
 ///
-/// # async fn demo(platform: Platform, caller: Caller) {
-/// let request = CallRequest::new("demo", "hello", Some("0.1.0"), Payload::text("Neo"));
+/// # async fn demo(platform: Platform, caller: Caller) -> Result<(), Box<dyn std::error::Error>> {
+/// let (owner, name) = ("demo".parse()?, "hello".parse()?);
+/// let request = CallRequest::new(&owner, &name, Some("0.1.0"), Payload::text("Neo"));
 /// match platform.call(&caller, request).await {
 ///     Ok(outcome) => println!("{:?}", outcome.output.payload),
 ///     Err(err) => eprintln!("{err}"),
 /// }
+/// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
 pub struct CallRequest {
     /// The owner of the algorithm.
-    pub owner: String,
+    pub owner: AccountName,
     /// The algorithm's name.
-    pub name: String,
+    pub name: AlgorithmName,
     /// A version, a version range or a build's hash; `None` (or empty) for
     /// the latest public version.
     pub version: Option<String>,
@@ -56,11 +59,34 @@ pub struct CallRequest {
 }
 
 impl CallRequest {
+    /// A call of `owner/name[/version]` as written by a caller (a URL, an
+    /// algorithm's `pipeline.call`). Text that is no account or algorithm
+    /// name names no algorithm, and gets the same answer as a missing one.
+    pub fn parse(
+        owner: &str,
+        name: &str,
+        version: Option<&str>,
+        input: Payload,
+    ) -> Result<Self, PlatformError> {
+        match (owner.parse::<AccountName>(), name.parse::<AlgorithmName>()) {
+            (Ok(owner), Ok(name)) => Ok(Self::new(&owner, &name, version, input)),
+            _ => Err(PlatformError::NotFound(format!(
+                "algorithm algo://{owner}/{name}{} not found",
+                version.map(|v| format!("/{v}")).unwrap_or_default()
+            ))),
+        }
+    }
+
     /// A call from outside of `owner/name[/version]` with `input`.
-    pub fn new(owner: &str, name: &str, version: Option<&str>, input: Payload) -> Self {
+    pub fn new(
+        owner: &AccountName,
+        name: &AlgorithmName,
+        version: Option<&str>,
+        input: Payload,
+    ) -> Self {
         Self {
-            owner: owner.to_owned(),
-            name: name.to_owned(),
+            owner: owner.clone(),
+            name: name.clone(),
             version: version.map(str::to_owned),
             input,
             timeout: None,
@@ -135,7 +161,7 @@ impl Platform {
         request_id: &str,
     ) -> Result<(), PlatformError> {
         let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
-        self.calls().insert(request_id, &caller.name);
+        self.calls().insert(request_id, caller.name.as_str());
         let platform = self.clone();
         let progress_id = request_id.to_owned();
         let invocation = invocation.on_progress(move |progress| {

@@ -18,6 +18,7 @@ use crate::data_store::listing::{FileEntry, FilePage};
 use crate::data_store::path::{CollectionPath, DataPath, FilePath};
 use crate::data_store::{DataStore, FileWriter};
 use crate::error::PlatformError;
+use crate::identity::AccountName;
 use algobox_runtime::data_access::{DataAccess, DataFuture};
 
 /// What a caller may do with a collection.
@@ -219,10 +220,10 @@ impl Platform {
     pub async fn collections(
         &self,
         caller: &Caller,
-        owner: &str,
+        owner: &AccountName,
     ) -> Result<Vec<(String, Acl)>, PlatformError> {
         let manages = self.manages(caller, owner).await?;
-        let owner_name = owner.to_owned();
+        let owner_name = owner.clone();
         let all = self
             .data_blocking(move |store| store.collections(&owner_name))
             .await?;
@@ -261,13 +262,13 @@ pub(crate) struct PlatformData {
 
 impl PlatformData {
     fn file(&self, uri: &str) -> Result<FilePath, AlgoError> {
-        DataPath::from_uri(uri, &self.caller.name)
+        DataPath::from_uri(uri, self.caller.name.as_str())
             .and_then(|path| path.into_file(uri))
             .map_err(|err| AlgoError::input(err.to_string()))
     }
 
     fn collection(&self, uri: &str) -> Result<CollectionPath, AlgoError> {
-        DataPath::from_uri(uri, &self.caller.name)
+        DataPath::from_uri(uri, self.caller.name.as_str())
             .and_then(|path| path.into_collection(uri))
             .map_err(|err| AlgoError::input(err.to_string()))
     }

@@ -26,6 +26,7 @@ use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
 use crate::data_store::listing::{FileEntry, FilePage};
 use crate::data_store::path::{CollectionPath, FilePath};
+use crate::identity::AccountName;
 use crate::timestamp::Timestamp;
 
 /// Where each owner keeps its collections' access lists.
@@ -93,15 +94,19 @@ impl DataStore {
     }
 
     /// The owner's folder, if it has one.
-    fn owner_dir(&self, owner: &str) -> Result<Option<Dir>, DataError> {
-        open_dir(&self.root, &owner.to_ascii_lowercase(), owner)
+    fn owner_dir(&self, owner: &AccountName) -> Result<Option<Dir>, DataError> {
+        open_dir(
+            &self.root,
+            &owner.as_str().to_ascii_lowercase(),
+            owner.as_str(),
+        )
     }
 
     /// The owner's folder, created if missing.
-    fn owner_dir_created(&self, owner: &str) -> Result<Dir, DataError> {
-        let name = owner.to_ascii_lowercase();
+    fn owner_dir_created(&self, owner: &AccountName) -> Result<Dir, DataError> {
+        let name = owner.as_str().to_ascii_lowercase();
         ensure_dir(&self.root, &name, &name)?;
-        open_dir(&self.root, &name, owner)?
+        open_dir(&self.root, &name, owner.as_str())?
             .ok_or_else(|| DataError::NotFound(format!("data://{owner}")))
     }
 
@@ -167,7 +172,7 @@ impl DataStore {
     }
 
     /// The collections of `owner`, by name, with their access lists.
-    pub fn collections(&self, owner: &str) -> Result<Vec<(String, Acl)>, DataError> {
+    pub fn collections(&self, owner: &AccountName) -> Result<Vec<(String, Acl)>, DataError> {
         let Some(dir) = self.owner_dir(owner)? else {
             return Ok(Vec::new());
         };

@@ -23,6 +23,7 @@ pub mod call;
 mod data;
 pub mod data_store;
 pub mod error;
+pub mod identity;
 pub mod module_store;
 pub mod pipeline;
 pub mod registry;
@@ -43,11 +44,12 @@ use algobox_runtime::limits::Limits;
 use crate::async_calls::AsyncCalls;
 use crate::data_store::DataStore;
 use crate::error::PlatformError;
+use crate::identity::{AccountName, AlgorithmId, AlgorithmName};
 use crate::module_store::ModuleStore;
 use crate::module_store::directory::DirectoryStore;
 use crate::registry::Registry;
 use crate::registry::account::AccountKind;
-use crate::registry::algorithm::Algorithm as AlgorithmRecord;
+use crate::registry::algorithm::AlgorithmRecord;
 use crate::registry::build::{Build, BuildStatus};
 use crate::registry::page::PageRequest;
 use crate::registry::settings::Settings;
@@ -97,7 +99,7 @@ impl PlatformConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The account's name.
-    pub name: String,
+    pub name: AccountName,
 }
 
 /// What a call resolved to.
@@ -226,21 +228,21 @@ impl Platform {
         key: Option<&str>,
     ) -> Result<Option<String>, PlatformError> {
         let registry = &self.inner.registry;
-        let created = match registry.account("admin").await? {
+        let admin = AccountName::parse("admin").expect("`admin` is an account name");
+        let admin = &admin;
+        let created = match registry.account(admin).await? {
             Some(_) => false,
             None => {
-                registry.create_account("admin", AccountKind::User).await?;
+                registry.create_account(admin, AccountKind::User).await?;
                 true
             }
         };
         if let Some(key) = key {
-            registry.set_key("admin", "ALGOBOX_ADMIN_KEY", key).await?;
+            registry.set_key(admin, "ALGOBOX_ADMIN_KEY", key).await?;
             return Ok(None);
         }
         if created {
-            let (_, key) = registry
-                .create_key("admin", "created on first start")
-                .await?;
+            let (_, key) = registry.create_key(admin, "created on first start").await?;
             return Ok(Some(key));
         }
         Ok(None)
@@ -268,14 +270,22 @@ impl Platform {
 
     /// Whether `caller` manages `owner`'s algorithms: it is `owner`, or a
     /// member of the organization `owner`.
-    pub async fn manages(&self, caller: &Caller, owner: &str) -> Result<bool, PlatformError> {
-        if caller.name.eq_ignore_ascii_case(owner) {
+    pub async fn manages(
+        &self,
+        caller: &Caller,
+        owner: &AccountName,
+    ) -> Result<bool, PlatformError> {
+        if caller.name.matches(owner) {
             return Ok(true);
         }
         Ok(self.inner.registry.is_member(owner, &caller.name).await?)
     }
 
-    async fn require_manager(&self, caller: &Caller, owner: &str) -> Result<(), PlatformError> {
+    async fn require_manager(
+        &self,
+        caller: &Caller,
+        owner: &AccountName,
+    ) -> Result<(), PlatformError> {
         if self.manages(caller, owner).await? {
             Ok(())
         } else {
@@ -290,8 +300,8 @@ impl Platform {
     async fn managed(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
     ) -> Result<AlgorithmRecord, PlatformError> {
         let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
         if !manages {
@@ -307,8 +317,8 @@ impl Platform {
     pub async fn resolve(
         &self,
         caller: &Caller,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         version: Option<&str>,
     ) -> Result<Target, PlatformError> {
         let spec = version
@@ -353,8 +363,8 @@ impl Platform {
     /// The algorithm and its versions, from the cache or the registry.
     async fn listing(
         &self,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
     ) -> Result<Option<Arc<Listing>>, PlatformError> {
         let key = listing_key(owner, name);
         if let Some((listing, at)) = self
@@ -389,7 +399,7 @@ impl Platform {
         }))
     }
 
-    fn forget(&self, owner: &str, name: &str) {
+    fn forget(&self, owner: &AccountName, name: &AlgorithmName) {
         self.inner
             .listings
             .lock()
@@ -400,7 +410,7 @@ impl Platform {
     /// A succeeded build of `hash`, if the algorithm has one.
     async fn built(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         hash: &ContentHash,
     ) -> Result<Option<Build>, PlatformError> {
         let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
@@ -439,11 +449,11 @@ impl Platform {
     }
 }
 
-fn listing_key(owner: &str, name: &str) -> String {
+fn listing_key(owner: &AccountName, name: &AlgorithmName) -> String {
     format!(
         "{}/{}",
-        owner.to_ascii_lowercase(),
-        name.to_ascii_lowercase()
+        owner.as_str().to_ascii_lowercase(),
+        name.as_str().to_ascii_lowercase()
     )
 }
 

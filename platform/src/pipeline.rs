@@ -52,13 +52,19 @@ impl Pipeline for PlatformPipeline {
                     )));
                 }
             };
-            let request = CallRequest {
-                timeout: Some(call.timeout),
-                depth,
-                stop: Some(call.stop),
-                ..CallRequest::new(owner, algorithm, version, call.input)
+            let result = match CallRequest::parse(owner, algorithm, version, call.input) {
+                Ok(request) => {
+                    let request = CallRequest {
+                        timeout: Some(call.timeout),
+                        depth,
+                        stop: Some(call.stop),
+                        ..request
+                    };
+                    platform.call(&caller, request).await
+                }
+                Err(err) => Err(CallError::Refused(err)),
             };
-            match platform.call(&caller, request).await {
+            match result {
                 Ok(outcome) => Ok(outcome.output.payload),
                 Err(CallError::Failed(failure)) => Err(failure.error),
                 Err(CallError::Refused(

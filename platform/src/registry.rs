@@ -25,8 +25,9 @@ pub mod version_spec;
 use algobox_runtime::content_hash::ContentHash;
 use async_trait::async_trait;
 
+use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId};
 use crate::registry::account::{Account, AccountKind};
-use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, NewAlgorithm};
+use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::api_key::ApiKeyInfo;
 use crate::registry::build::Build;
 use crate::registry::error::RegistryError;
@@ -39,24 +40,35 @@ use crate::registry::version::{PublishRequest, Version};
 pub trait Registry: Send + Sync + 'static {
     /// Creates an account; fails with [`RegistryError::AlreadyExists`] if
     /// the name is taken (in any case).
-    async fn create_account(&self, name: &str, kind: AccountKind)
-    -> Result<Account, RegistryError>;
+    async fn create_account(
+        &self,
+        name: &AccountName,
+        kind: AccountKind,
+    ) -> Result<Account, RegistryError>;
 
     /// The account named `name`, if any.
-    async fn account(&self, name: &str) -> Result<Option<Account>, RegistryError>;
+    async fn account(&self, name: &AccountName) -> Result<Option<Account>, RegistryError>;
 
     /// Makes `user` a member of `organization` (idempotent).
-    async fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError>;
+    async fn add_member(
+        &self,
+        organization: &AccountName,
+        user: &AccountName,
+    ) -> Result<(), RegistryError>;
 
     /// Whether `user` is a member of `organization`; false if either does
     /// not exist.
-    async fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError>;
+    async fn is_member(
+        &self,
+        organization: &AccountName,
+        user: &AccountName,
+    ) -> Result<bool, RegistryError>;
 
     /// Creates a random key for `account`. Returns its listing and the key
     /// itself, which the registry does not keep: show it once.
     async fn create_key(
         &self,
-        account: &str,
+        account: &AccountName,
         label: &str,
     ) -> Result<(ApiKeyInfo, String), RegistryError>;
 
@@ -65,7 +77,7 @@ pub trait Registry: Send + Sync + 'static {
     /// existing entry; a key already used by another account is refused.
     async fn set_key(
         &self,
-        account: &str,
+        account: &AccountName,
         label: &str,
         plaintext: &str,
     ) -> Result<ApiKeyInfo, RegistryError>;
@@ -75,49 +87,60 @@ pub trait Registry: Send + Sync + 'static {
     async fn authenticate(&self, plaintext: &str) -> Result<Option<Account>, RegistryError>;
 
     /// The account's keys, oldest first.
-    async fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError>;
+    async fn list_keys(&self, account: &AccountName) -> Result<Vec<ApiKeyInfo>, RegistryError>;
 
     /// Revokes the account's key with id `key_id`; false if it has none.
-    async fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError>;
+    async fn revoke_key(&self, account: &AccountName, key_id: &str) -> Result<bool, RegistryError>;
 
     /// Creates an algorithm owned by `owner` after validating `request`.
     async fn create_algorithm(
         &self,
-        owner: &str,
+        owner: &AccountName,
         request: &NewAlgorithm,
-    ) -> Result<Algorithm, RegistryError>;
+    ) -> Result<AlgorithmRecord, RegistryError>;
 
     /// The algorithm `owner/name`, if any.
-    async fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError>;
+    async fn algorithm(
+        &self,
+        owner: &AccountName,
+        name: &AlgorithmName,
+    ) -> Result<Option<AlgorithmRecord>, RegistryError>;
 
     /// The algorithm with this id, if any.
-    async fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError>;
+    async fn algorithm_by_id(
+        &self,
+        id: &AlgorithmId,
+    ) -> Result<Option<AlgorithmRecord>, RegistryError>;
 
     /// Applies `update` to `owner/name` and returns the result.
     async fn update_algorithm(
         &self,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         update: &AlgorithmUpdate,
-    ) -> Result<Algorithm, RegistryError>;
+    ) -> Result<AlgorithmRecord, RegistryError>;
 
     /// Deletes `owner/name` with its builds and versions; false if there
     /// was no such algorithm. The modules stay in the module store, which
     /// other algorithms may share.
-    async fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError>;
+    async fn delete_algorithm(
+        &self,
+        owner: &AccountName,
+        name: &AlgorithmName,
+    ) -> Result<bool, RegistryError>;
 
     /// Records `source` as the module uploaded last to `owner/name`.
     async fn set_source(
         &self,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         source: &ContentHash,
-    ) -> Result<Algorithm, RegistryError>;
+    ) -> Result<AlgorithmRecord, RegistryError>;
 
     /// Records a build of `commit_sha` as in progress.
     async fn start_build(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         commit_sha: &ContentHash,
     ) -> Result<Build, RegistryError>;
 
@@ -125,7 +148,7 @@ pub trait Registry: Send + Sync + 'static {
     /// finish again.
     async fn finish_build(
         &self,
-        build_id: &str,
+        build_id: &BuildId,
         succeeded: bool,
         logs: &str,
     ) -> Result<Build, RegistryError>;
@@ -133,15 +156,15 @@ pub trait Registry: Send + Sync + 'static {
     /// The algorithm's builds, newest first.
     async fn builds(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         page: &PageRequest,
     ) -> Result<Page<Build>, RegistryError>;
 
     /// One of the algorithm's builds, if it has that one.
     async fn build(
         &self,
-        algorithm_id: &str,
-        build_id: &str,
+        algorithm_id: &AlgorithmId,
+        build_id: &BuildId,
     ) -> Result<Option<Build>, RegistryError>;
 
     /// Publishes a succeeded build as the next version, in one transaction:
@@ -151,7 +174,7 @@ pub trait Registry: Send + Sync + 'static {
     /// build, or another build of the same module, is published already.
     async fn publish(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         request: &PublishRequest,
     ) -> Result<Version, RegistryError>;
 
@@ -160,7 +183,7 @@ pub trait Registry: Send + Sync + 'static {
     /// Unpublished builds are listed by [`builds`](Self::builds).
     async fn versions(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         page: &PageRequest,
         public_only: bool,
     ) -> Result<Page<Version>, RegistryError>;
@@ -168,11 +191,12 @@ pub trait Registry: Send + Sync + 'static {
     /// The published version built from `hash`, if any.
     async fn version_by_hash(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         hash: &ContentHash,
     ) -> Result<Option<Version>, RegistryError>;
 
     /// Every published version of the algorithm, newest first, for
     /// [`resolve`].
-    async fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError>;
+    async fn all_versions(&self, algorithm_id: &AlgorithmId)
+    -> Result<Vec<Version>, RegistryError>;
 }

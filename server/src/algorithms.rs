@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::algorithmia::error::ApiError;
 use crate::response::{self, Response};
-use crate::{auth, body, objects};
+use crate::{auth, body, names, objects};
 use algobox_platform::Platform;
 use algobox_platform::registry::algorithm::{AlgorithmUpdate, NewAlgorithm};
 use algobox_platform::registry::page::PageRequest;
@@ -28,6 +28,7 @@ pub(crate) async fn create(
     owner: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let owner = &names::managed_owner(&caller, owner)?;
     let request: NewAlgorithm = body::json(body).await?;
     let algorithm = platform.create_algorithm(&caller, owner, request).await?;
     Ok(ok(&objects::algorithm(&algorithm)))
@@ -41,6 +42,7 @@ pub(crate) async fn get(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let (algorithm, versions, _) = platform.algorithm(&caller, owner, name).await?;
     let latest = versions.iter().max_by(|a, b| a.version.cmp(&b.version));
     Ok(ok(&match latest {
@@ -58,6 +60,7 @@ pub(crate) async fn update(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let form_encoded = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -89,6 +92,7 @@ pub(crate) async fn delete(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     platform.delete_algorithm(&caller, owner, name).await?;
     Ok(response::empty(StatusCode::NO_CONTENT))
 }
@@ -102,6 +106,7 @@ pub(crate) async fn upload(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let wasm = body::read(body, MODULE_LIMIT).await?;
     let size = wasm.len();
     let (algorithm, hash) = platform.upload(&caller, owner, name, wasm).await?;
@@ -119,6 +124,7 @@ pub(crate) async fn compile(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let (algorithm, build) = platform.compile(&caller, owner, name).await?;
     Ok(ok(&objects::version(&algorithm, None, &build)))
 }
@@ -132,6 +138,7 @@ pub(crate) async fn publish(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let body: Value = body::json(body).await?;
     let info = &body["version_info"];
     let bump: VersionBump = info["version_type"]
@@ -205,6 +212,7 @@ pub(crate) async fn versions(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let request = page_request(query)?;
     let limit = request.limit;
     let (algorithm, page) = platform.versions(&caller, owner, name, request).await?;
@@ -223,6 +231,7 @@ pub(crate) async fn version(
     hash: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let hash: ContentHash = hash.parse().map_err(|_| {
         ApiError::BadRequest(format!(
             "{hash} is not a build hash; pass the 64-hex-digit git_hash of a version"
@@ -241,6 +250,7 @@ pub(crate) async fn builds(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     let request = page_request(query)?;
     let limit = request.limit;
     let (_, page) = platform.builds(&caller, owner, name, request).await?;
@@ -259,6 +269,8 @@ pub(crate) async fn build(
     build_id: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
+    let build_id = &names::build(build_id)?;
     let (_, build) = platform.build(&caller, owner, name, build_id).await?;
     Ok(ok(&objects::build(&build, None)))
 }
@@ -272,6 +284,8 @@ pub(crate) async fn build_logs(
     build_id: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
+    let build_id = &names::build(build_id)?;
     let (_, build) = platform.build(&caller, owner, name, build_id).await?;
     if build.finished_at.is_none() {
         return Err(ApiError::NotFound {
@@ -291,6 +305,7 @@ pub(crate) async fn scm_status(
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
+    let (owner, name) = &names::algorithm(owner, name)?;
     platform.algorithm(&caller, owner, name).await?;
     Ok(ok(&json!({ "scm_connection_status": "active" })))
 }

@@ -22,6 +22,7 @@ use algobox_platform::data_store::acl::Acl;
 use algobox_platform::data_store::error::DataError;
 use algobox_platform::data_store::listing::MAX_PAGE;
 use algobox_platform::data_store::path::{CollectionPath, DataPath, FilePath};
+use algobox_platform::identity::AccountName;
 
 /// What a request to `/v1/data/` asks, from its query.
 #[derive(Default)]
@@ -72,7 +73,7 @@ pub(crate) async fn handle(
     raw: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
-    let path = DataPath::from_url_path(raw, &caller.name).map_err(DataError::from);
+    let path = DataPath::from_url_path(raw, caller.name.as_str()).map_err(DataError::from);
     if *method == Method::HEAD {
         return Ok(head(platform, &caller, path).await);
     }
@@ -209,7 +210,7 @@ async fn head(platform: &Platform, caller: &Caller, path: Result<DataPath, DataE
 async fn list_owner(
     platform: &Platform,
     caller: &Caller,
-    owner: &str,
+    owner: &AccountName,
 ) -> Result<Response, ApiError> {
     let collections = platform.collections(caller, owner).await?;
     if collections.is_empty() && !platform.manages(caller, owner).await? {
@@ -338,14 +339,17 @@ async fn put_file(
 async fn create_collection(
     platform: &Platform,
     caller: &Caller,
-    owner: String,
+    owner: AccountName,
     body: Body,
 ) -> Result<Response, ApiError> {
     let request: CreateRequest = body::json(body).await?;
     // The name is taken literally, as an algorithm's URI would be.
-    let path = DataPath::from_uri(&format!("data://{owner}/{}", request.name), &caller.name)
-        .and_then(|path| path.into_collection(&request.name))
-        .map_err(DataError::from)?;
+    let path = DataPath::from_uri(
+        &format!("data://{owner}/{}", request.name),
+        caller.name.as_str(),
+    )
+    .and_then(|path| path.into_collection(&request.name))
+    .map_err(DataError::from)?;
     let acl = request.acl.unwrap_or_default();
     platform.create_collection(caller, &path, acl).await?;
     Ok(response::json(

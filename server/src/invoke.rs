@@ -34,7 +34,7 @@ pub(crate) async fn call(
     let request = CallRequest {
         timeout: options.timeout,
         stdout: options.stdout,
-        ..CallRequest::new(owner, name, version, input)
+        ..CallRequest::parse(owner, name, version, input)?
     };
 
     if options.output == OutputMode::Void {

@@ -26,6 +26,7 @@ mod body;
 mod call;
 mod data;
 mod invoke;
+mod names;
 mod objects;
 pub mod request_id;
 mod requests;

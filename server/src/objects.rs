@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use algobox_platform::registry::algorithm::Algorithm;
+use algobox_platform::registry::algorithm::AlgorithmRecord;
 
 use algobox_platform::registry::build::{Build, BuildStatus};
 
@@ -18,12 +18,12 @@ fn scm() -> Value {
     json!({"id": "internal", "name": "internal", "provider": "internal", "default": true, "enabled": true})
 }
 
-fn link(algorithm: &Algorithm) -> String {
+fn link(algorithm: &AlgorithmRecord) -> String {
     format!("/v1/algorithms/{}/{}", algorithm.owner, algorithm.name)
 }
 
 /// An algorithm object.
-pub(crate) fn algorithm(algorithm: &Algorithm) -> Value {
+pub(crate) fn algorithm(algorithm: &AlgorithmRecord) -> Value {
     json!({
         "id": algorithm.id,
         "name": algorithm.name,
@@ -50,7 +50,11 @@ fn version_info(version: Option<&Version>, build_hash: String) -> Value {
 
 /// An algorithm object for a version (or an unpublished build): with the
 /// version's own settings, its build and the compilation result.
-pub(crate) fn version(algorithm: &Algorithm, version: Option<&Version>, build: &Build) -> Value {
+pub(crate) fn version(
+    algorithm: &AlgorithmRecord,
+    version: Option<&Version>,
+    build: &Build,
+) -> Value {
     let mut object = self::algorithm(algorithm);
     if let Some(version) = version {
         object["settings"] = json!(version.settings);
@@ -66,7 +70,7 @@ pub(crate) fn version(algorithm: &Algorithm, version: Option<&Version>, build: &
 }
 
 /// A version in a listing, where its build is not loaded.
-pub(crate) fn listed_version(algorithm: &Algorithm, version: &Version) -> Value {
+pub(crate) fn listed_version(algorithm: &AlgorithmRecord, version: &Version) -> Value {
     let mut object = self::algorithm(algorithm);
     object["settings"] = json!(version.settings);
     object["version_info"] = version_info(Some(version), version.commit_sha.to_string());

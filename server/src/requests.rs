@@ -18,7 +18,7 @@ pub(crate) async fn status(
     let caller = platform.authenticate(auth::api_key(headers)).await?;
     let record = platform
         .calls()
-        .get(request_id, &caller.name)
+        .get(request_id, caller.name.as_str())
         .ok_or_else(|| ApiError::NotFound {
             code: 1000,
             message: format!(

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use algobox_platform::identity::AccountName;
 use algobox_platform::registry::account::AccountKind;
 use algobox_platform::registry::sqlite::SqliteRegistry;
 use anyhow::Context as _;
@@ -37,7 +38,7 @@ pub(crate) enum AccountCommand {
     /// Creates a user (or, with --organization, an organization).
     Create {
         /// The name: a letter, then letters, digits and underscores.
-        name: String,
+        name: AccountName,
         /// Create an organization, whose algorithms its members manage.
         #[arg(long)]
         organization: bool,
@@ -47,9 +48,9 @@ pub(crate) enum AccountCommand {
     /// Makes a user a member of an organization.
     AddMember {
         /// The organization.
-        organization: String,
+        organization: AccountName,
         /// The user.
-        user: String,
+        user: AccountName,
         #[command(flatten)]
         data: DataDirArgs,
     },
@@ -61,7 +62,7 @@ pub(crate) enum KeyCommand {
     /// Creates a key for an account and prints it (it is shown only once).
     Create {
         /// The account.
-        account: String,
+        account: AccountName,
         /// What the key is for.
         #[arg(long, default_value = "")]
         label: String,
@@ -74,7 +75,7 @@ pub(crate) enum KeyCommand {
     /// Lists an account's keys (their first characters only).
     List {
         /// The account.
-        account: String,
+        account: AccountName,
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
@@ -84,7 +85,7 @@ pub(crate) enum KeyCommand {
     /// Revokes a key by its id.
     Revoke {
         /// The account.
-        account: String,
+        account: AccountName,
         /// The key's id, from `algobox key list`.
         id: String,
         #[command(flatten)]

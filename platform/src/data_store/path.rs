@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::registry::account::validate_name;
+use crate::identity::AccountName;
 
 /// The longest collection name, in bytes.
 const MAX_COLLECTION_LEN: usize = 128;
@@ -97,7 +97,7 @@ pub enum PathError {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CollectionPath {
     /// The owning account, as written (accounts match without case).
-    pub owner: String,
+    pub owner: AccountName,
     /// The collection's name.
     pub name: String,
 }
@@ -117,7 +117,7 @@ pub enum DataPath {
     /// `data://`: the caller's view of the owners it can reach.
     Root,
     /// `data://OWNER`: an owner's collections.
-    Owner(String),
+    Owner(AccountName),
     /// `data://OWNER/COLLECTION`.
     Collection(CollectionPath),
     /// `data://OWNER/COLLECTION/FILE`.
@@ -179,7 +179,7 @@ impl DataPath {
             }
             _ => owner,
         };
-        validate_name("owner", &owner).map_err(|_| PathError::BadName {
+        let owner = AccountName::parse(&owner).map_err(|_| PathError::BadName {
             what: "owner",
             name: owner.clone(),
             reason:
@@ -330,10 +330,14 @@ fn check_file_name(name: &str) -> Result<(), PathError> {
 mod tests {
     use crate::data_store::path::*;
 
+    fn account(name: &str) -> AccountName {
+        AccountName::parse(name).unwrap()
+    }
+
     fn file(owner: &str, collection: &str, name: &str) -> DataPath {
         DataPath::File(FilePath {
             collection: CollectionPath {
-                owner: owner.into(),
+                owner: account(owner),
                 name: collection.into(),
             },
             name: name.into(),
@@ -345,12 +349,12 @@ mod tests {
         let parse = |raw| DataPath::from_url_path(raw, "alice").unwrap();
         assert_eq!(parse(""), DataPath::Root);
         assert_eq!(parse("/"), DataPath::Root);
-        assert_eq!(parse(".my"), DataPath::Owner("alice".into()));
-        assert_eq!(parse("bob/"), DataPath::Owner("bob".into()));
+        assert_eq!(parse(".my"), DataPath::Owner(account("alice")));
+        assert_eq!(parse("bob/"), DataPath::Owner(account("bob")));
         assert_eq!(
             parse(".my/col/"),
             DataPath::Collection(CollectionPath {
-                owner: "alice".into(),
+                owner: account("alice"),
                 name: "col".into()
             })
         );

@@ -2,6 +2,7 @@ use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
 use crate::data_store::path::{DataPath, FilePath};
 use crate::data_store::*;
+use crate::identity::AccountName;
 
 fn store() -> (tempfile::TempDir, DataStore) {
     let folder = tempfile::tempdir().unwrap();
@@ -101,7 +102,9 @@ fn collections_keep_their_access_lists() {
         store.create_collection(&open, Acl::private()),
         Err(DataError::AlreadyExists(_))
     ));
-    let listed = store.collections("ALICE").unwrap();
+    let listed = store
+        .collections(&AccountName::parse("ALICE").unwrap())
+        .unwrap();
     assert_eq!(
         listed,
         [
@@ -133,7 +136,12 @@ fn deleting_a_collection_with_files_needs_force() {
     assert_eq!(store.read(&path).unwrap(), b"x");
     assert_eq!(store.delete_collection(&path.collection, true).unwrap(), 1);
     assert_eq!(store.collection(&path.collection).unwrap(), None);
-    assert!(store.collections("alice").unwrap().is_empty());
+    assert!(
+        store
+            .collections(&AccountName::parse("alice").unwrap())
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]

@@ -3,11 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::identity::AccountName;
 use crate::registry::error::RegistryError;
 use crate::timestamp::Timestamp;
-
-/// The longest account or algorithm name.
-pub const MAX_NAME_LEN: usize = 64;
 
 /// A user or an organization: what owns algorithms and API keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +13,7 @@ pub struct Account {
     /// The unique name, as spelled when created. Names are unique without
     /// regard to case and looked up without regard to case, so `Demo` and
     /// `demo` are one account.
-    pub name: String,
+    pub name: AccountName,
     /// User or organization.
     pub kind: AccountKind,
     /// When it was created.
@@ -71,64 +69,9 @@ impl FromStr for AccountKind {
     }
 }
 
-/// Checks an account or algorithm name against Algorithmia's rule:
-/// a letter, then letters, digits and underscores, at most 64 in all.
-///
-/// `field` names the request field in the error.
-pub fn validate_name(field: &'static str, name: &str) -> Result<(), RegistryError> {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return Err(RegistryError::invalid(field, "a name is required"));
-    };
-    if !first.is_ascii_alphabetic() {
-        return Err(RegistryError::invalid(
-            field,
-            format!("`{name}` must begin with a letter (A-Z or a-z)"),
-        ));
-    }
-    if let Some(bad) = chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
-        return Err(RegistryError::invalid(
-            field,
-            format!("`{name}` contains `{bad}`; use only letters, digits and underscores"),
-        ));
-    }
-    if name.len() > MAX_NAME_LEN {
-        return Err(RegistryError::invalid(
-            field,
-            format!(
-                "`{name}` is {} characters long; the limit is {MAX_NAME_LEN}",
-                name.len()
-            ),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use crate::registry::account::*;
-
-    #[test]
-    fn names_follow_the_rule() {
-        for good in ["a", "Hello", "my_first_algorithm", "X9_", &"a".repeat(64)] {
-            assert_eq!(validate_name("name", good), Ok(()), "{good}");
-        }
-        for bad in [
-            "",
-            "9lives",
-            "_x",
-            "has-dash",
-            "has space",
-            "héllo",
-            &"a".repeat(65),
-        ] {
-            let err = validate_name("name", bad).unwrap_err();
-            assert!(
-                matches!(err, RegistryError::InvalidField { field: "name", .. }),
-                "{bad}: {err}"
-            );
-        }
-    }
 
     #[test]
     fn kinds_round_trip() {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::registry::account::validate_name;
+use crate::identity::{AccountName, AlgorithmId, AlgorithmName};
 use crate::registry::error::RegistryError;
 use crate::registry::settings::{Settings, SettingsUpdate};
 use crate::timestamp::Timestamp;
@@ -12,14 +12,14 @@ use algobox_runtime::content_hash::ContentHash;
 /// A registered algorithm. Its code lives in builds and published versions;
 /// this is the mutable head they are made from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Algorithm {
+pub struct AlgorithmRecord {
     /// A UUID v4 (36 characters), which Algorithmia's clients expect and
     /// builds and versions refer to.
-    pub id: String,
+    pub id: AlgorithmId,
     /// The owning account's name.
-    pub owner: String,
+    pub owner: AccountName,
     /// The name, unique within the owner regardless of case.
-    pub name: String,
+    pub name: AlgorithmName,
     /// The human-readable description.
     pub details: Details,
     /// The current settings; versions keep a copy from when they were
@@ -106,7 +106,8 @@ impl NewAlgorithm {
     /// Checks every field and returns the settings the algorithm starts
     /// with; the error names the first bad field.
     pub fn validate(&self) -> Result<Settings, RegistryError> {
-        validate_name("name", &self.name)?;
+        AlgorithmName::parse(&self.name)
+            .map_err(|err| RegistryError::invalid("name", err.to_string()))?;
         self.details.validate()?;
         self.settings.apply(&Settings::default())
     }
@@ -125,7 +126,7 @@ pub struct AlgorithmUpdate {
 
 impl AlgorithmUpdate {
     /// The details and settings after this update, checked.
-    pub fn apply(&self, algorithm: &Algorithm) -> Result<(Details, Settings), RegistryError> {
+    pub fn apply(&self, algorithm: &AlgorithmRecord) -> Result<(Details, Settings), RegistryError> {
         Ok((
             self.details.apply(&algorithm.details)?,
             self.settings.apply(&algorithm.settings)?,

@@ -1,5 +1,6 @@
 //! Builds: one compilation of an algorithm's uploaded module.
 
+use crate::identity::{AlgorithmId, BuildId};
 use std::fmt;
 use std::str::FromStr;
 
@@ -14,9 +15,9 @@ use crate::timestamp::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Build {
     /// A UUID v4, unique across all algorithms.
-    pub id: String,
+    pub id: BuildId,
     /// The algorithm built.
-    pub algorithm_id: String,
+    pub algorithm_id: AlgorithmId,
     /// The hash of the module compiled (Algorithmia's `commit_sha`).
     pub commit_sha: ContentHash,
     /// Where it stands.

@@ -1,5 +1,6 @@
 //! Random identifiers for algorithms, builds, versions and keys.
 
+use crate::identity::{AlgorithmId, BuildId};
 use crate::registry::error::RegistryError;
 
 /// A new UUID v4 in its 36-character hyphenated form (Algorithmia's
@@ -14,6 +15,16 @@ pub(crate) fn new_id() -> Result<String, RegistryError> {
         .into_uuid()
         .hyphenated()
         .to_string())
+}
+
+/// A new algorithm id.
+pub(crate) fn new_algorithm_id() -> Result<AlgorithmId, RegistryError> {
+    AlgorithmId::parse(&new_id()?).map_err(|err| RegistryError::Random(err.to_string()))
+}
+
+/// A new build id.
+pub(crate) fn new_build_id() -> Result<BuildId, RegistryError> {
+    BuildId::parse(&new_id()?).map_err(|err| RegistryError::Random(err.to_string()))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod account_rows;
 mod algorithm_rows;
+mod blocking_pool;
 mod build_rows;
 mod column;
 #[cfg(test)]
@@ -17,9 +18,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId};
 use crate::registry::account::{Account, AccountKind};
 
-use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, NewAlgorithm};
+use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 
 use crate::registry::api_key::ApiKeyInfo;
 
@@ -28,9 +30,6 @@ use crate::registry::build::Build;
 use crate::registry::page::{Page, PageRequest};
 
 use crate::registry::version::{PublishRequest, Version};
-
-use crate::registry::Registry;
-use async_trait::async_trait;
 
 use crate::registry::error::RegistryError;
 
@@ -99,18 +98,6 @@ impl SqliteRegistry {
     /// The connection. A panic in another thread while holding it cannot
     /// leave a transaction half-done (dropping it rolls back), so a
     /// poisoned lock is safe to take over.
-    /// Runs `work` on tokio's blocking pool, where waiting for SQLite's
-    /// lock or the disk does not stall the async threads.
-    async fn off_thread<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Self) -> Result<T, RegistryError> + Send + 'static,
-    ) -> Result<T, RegistryError> {
-        let registry = self.clone();
-        tokio::task::spawn_blocking(move || work(&registry))
-            .await
-            .map_err(|err| RegistryError::Storage(format!("a registry task failed: {err}")))?
-    }
-
     pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -126,45 +113,57 @@ impl From<rusqlite::Error> for RegistryError {
 /// runs them on tokio's blocking pool.
 impl SqliteRegistry {
     /// [`Registry::create_account`], on the calling thread.
-    pub fn create_account(&self, name: &str, kind: AccountKind) -> Result<Account, RegistryError> {
+    pub fn create_account(
+        &self,
+        name: &AccountName,
+        kind: AccountKind,
+    ) -> Result<Account, RegistryError> {
         account_rows::create(&mut self.conn(), name, kind)
     }
 
     /// [`Registry::account`], on the calling thread.
-    pub fn account(&self, name: &str) -> Result<Option<Account>, RegistryError> {
-        account_rows::get(&self.conn(), name)
+    pub fn account(&self, name: &AccountName) -> Result<Option<Account>, RegistryError> {
+        account_rows::get(&self.conn(), name.as_str())
     }
 
     /// [`Registry::add_member`], on the calling thread.
-    pub fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError> {
-        account_rows::add_member(&mut self.conn(), organization, user)
+    pub fn add_member(
+        &self,
+        organization: &AccountName,
+        user: &AccountName,
+    ) -> Result<(), RegistryError> {
+        account_rows::add_member(&mut self.conn(), organization.as_str(), user.as_str())
     }
 
     /// [`Registry::is_member`], on the calling thread.
-    pub fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError> {
-        account_rows::is_member(&self.conn(), organization, user)
+    pub fn is_member(
+        &self,
+        organization: &AccountName,
+        user: &AccountName,
+    ) -> Result<bool, RegistryError> {
+        account_rows::is_member(&self.conn(), organization.as_str(), user.as_str())
     }
 
     /// [`Registry::create_key`], on the calling thread.
     pub fn create_key(
         &self,
-        account: &str,
+        account: &AccountName,
         label: &str,
     ) -> Result<(ApiKeyInfo, String), RegistryError> {
         let plaintext = super::api_key::generate()?;
-        let info = key_rows::insert(&mut self.conn(), account, label, &plaintext)?;
+        let info = key_rows::insert(&mut self.conn(), account.as_str(), label, &plaintext)?;
         Ok((info, plaintext))
     }
 
     /// [`Registry::set_key`], on the calling thread.
     pub fn set_key(
         &self,
-        account: &str,
+        account: &AccountName,
         label: &str,
         plaintext: &str,
     ) -> Result<ApiKeyInfo, RegistryError> {
         super::api_key::validate_chosen(plaintext)?;
-        key_rows::insert(&mut self.conn(), account, label, plaintext)
+        key_rows::insert(&mut self.conn(), account.as_str(), label, plaintext)
     }
 
     /// [`Registry::authenticate`], on the calling thread.
@@ -173,63 +172,74 @@ impl SqliteRegistry {
     }
 
     /// [`Registry::list_keys`], on the calling thread.
-    pub fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError> {
-        key_rows::list(&self.conn(), account)
+    pub fn list_keys(&self, account: &AccountName) -> Result<Vec<ApiKeyInfo>, RegistryError> {
+        key_rows::list(&self.conn(), account.as_str())
     }
 
     /// [`Registry::revoke_key`], on the calling thread.
-    pub fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError> {
-        key_rows::revoke(&self.conn(), account, key_id)
+    pub fn revoke_key(&self, account: &AccountName, key_id: &str) -> Result<bool, RegistryError> {
+        key_rows::revoke(&self.conn(), account.as_str(), key_id)
     }
 
     /// [`Registry::create_algorithm`], on the calling thread.
     pub fn create_algorithm(
         &self,
-        owner: &str,
+        owner: &AccountName,
         request: &NewAlgorithm,
-    ) -> Result<Algorithm, RegistryError> {
-        algorithm_rows::create(&mut self.conn(), owner, request)
+    ) -> Result<AlgorithmRecord, RegistryError> {
+        algorithm_rows::create(&mut self.conn(), owner.as_str(), request)
     }
 
     /// [`Registry::algorithm`], on the calling thread.
-    pub fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError> {
-        algorithm_rows::by_name(&self.conn(), owner, name)
+    pub fn algorithm(
+        &self,
+        owner: &AccountName,
+        name: &AlgorithmName,
+    ) -> Result<Option<AlgorithmRecord>, RegistryError> {
+        algorithm_rows::by_name(&self.conn(), owner.as_str(), name.as_str())
     }
 
     /// [`Registry::algorithm_by_id`], on the calling thread.
-    pub fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError> {
-        algorithm_rows::by_id(&self.conn(), id)
+    pub fn algorithm_by_id(
+        &self,
+        id: &AlgorithmId,
+    ) -> Result<Option<AlgorithmRecord>, RegistryError> {
+        algorithm_rows::by_id(&self.conn(), id.as_str())
     }
 
     /// [`Registry::update_algorithm`], on the calling thread.
     pub fn update_algorithm(
         &self,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         update: &AlgorithmUpdate,
-    ) -> Result<Algorithm, RegistryError> {
-        algorithm_rows::update(&mut self.conn(), owner, name, update)
+    ) -> Result<AlgorithmRecord, RegistryError> {
+        algorithm_rows::update(&mut self.conn(), owner.as_str(), name.as_str(), update)
     }
 
     /// [`Registry::delete_algorithm`], on the calling thread.
-    pub fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError> {
-        algorithm_rows::delete(&self.conn(), owner, name)
+    pub fn delete_algorithm(
+        &self,
+        owner: &AccountName,
+        name: &AlgorithmName,
+    ) -> Result<bool, RegistryError> {
+        algorithm_rows::delete(&self.conn(), owner.as_str(), name.as_str())
     }
 
     /// [`Registry::set_source`], on the calling thread.
     pub fn set_source(
         &self,
-        owner: &str,
-        name: &str,
+        owner: &AccountName,
+        name: &AlgorithmName,
         source: &ContentHash,
-    ) -> Result<Algorithm, RegistryError> {
-        algorithm_rows::set_source(&mut self.conn(), owner, name, source)
+    ) -> Result<AlgorithmRecord, RegistryError> {
+        algorithm_rows::set_source(&mut self.conn(), owner.as_str(), name.as_str(), source)
     }
 
     /// [`Registry::start_build`], on the calling thread.
     pub fn start_build(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         commit_sha: &ContentHash,
     ) -> Result<Build, RegistryError> {
         build_rows::start(&mut self.conn(), algorithm_id, commit_sha)
@@ -238,35 +248,35 @@ impl SqliteRegistry {
     /// [`Registry::finish_build`], on the calling thread.
     pub fn finish_build(
         &self,
-        build_id: &str,
+        build_id: &BuildId,
         succeeded: bool,
         logs: &str,
     ) -> Result<Build, RegistryError> {
-        build_rows::finish(&mut self.conn(), build_id, succeeded, logs)
+        build_rows::finish(&mut self.conn(), build_id.as_str(), succeeded, logs)
     }
 
     /// [`Registry::builds`], on the calling thread.
     pub fn builds(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         page: &PageRequest,
     ) -> Result<Page<Build>, RegistryError> {
-        build_rows::page(&self.conn(), algorithm_id, page)
+        build_rows::page(&self.conn(), algorithm_id.as_str(), page)
     }
 
     /// [`Registry::build`], on the calling thread.
     pub fn build(
         &self,
-        algorithm_id: &str,
-        build_id: &str,
+        algorithm_id: &AlgorithmId,
+        build_id: &BuildId,
     ) -> Result<Option<Build>, RegistryError> {
-        build_rows::get(&self.conn(), algorithm_id, build_id)
+        build_rows::get(&self.conn(), algorithm_id.as_str(), build_id.as_str())
     }
 
     /// [`Registry::publish`], on the calling thread.
     pub fn publish(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         request: &PublishRequest,
     ) -> Result<Version, RegistryError> {
         publication::publish(&mut self.conn(), algorithm_id, request)
@@ -275,243 +285,25 @@ impl SqliteRegistry {
     /// [`Registry::versions`], on the calling thread.
     pub fn versions(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         page: &PageRequest,
         public_only: bool,
     ) -> Result<Page<Version>, RegistryError> {
-        version_rows::page(&self.conn(), algorithm_id, page, public_only)
+        version_rows::page(&self.conn(), algorithm_id.as_str(), page, public_only)
     }
 
     /// [`Registry::version_by_hash`], on the calling thread.
     pub fn version_by_hash(
         &self,
-        algorithm_id: &str,
+        algorithm_id: &AlgorithmId,
         hash: &ContentHash,
     ) -> Result<Option<Version>, RegistryError> {
-        version_rows::by_hash(&self.conn(), algorithm_id, hash)
+        version_rows::by_hash(&self.conn(), algorithm_id.as_str(), hash)
     }
 
     /// [`Registry::all_versions`], on the calling thread.
-    pub fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
-        version_rows::all(&self.conn(), algorithm_id)
-    }
-}
-
-#[async_trait]
-impl Registry for SqliteRegistry {
-    async fn create_account(
-        &self,
-        name: &str,
-        kind: AccountKind,
-    ) -> Result<Account, RegistryError> {
-        let name = name.to_owned();
-        self.off_thread(move |registry| registry.create_account(&name, kind))
-            .await
-    }
-
-    async fn account(&self, name: &str) -> Result<Option<Account>, RegistryError> {
-        let name = name.to_owned();
-        self.off_thread(move |registry| registry.account(&name))
-            .await
-    }
-
-    async fn add_member(&self, organization: &str, user: &str) -> Result<(), RegistryError> {
-        let organization = organization.to_owned();
-        let user = user.to_owned();
-        self.off_thread(move |registry| registry.add_member(&organization, &user))
-            .await
-    }
-
-    async fn is_member(&self, organization: &str, user: &str) -> Result<bool, RegistryError> {
-        let organization = organization.to_owned();
-        let user = user.to_owned();
-        self.off_thread(move |registry| registry.is_member(&organization, &user))
-            .await
-    }
-
-    async fn create_key(
-        &self,
-        account: &str,
-        label: &str,
-    ) -> Result<(ApiKeyInfo, String), RegistryError> {
-        let account = account.to_owned();
-        let label = label.to_owned();
-        self.off_thread(move |registry| registry.create_key(&account, &label))
-            .await
-    }
-
-    async fn set_key(
-        &self,
-        account: &str,
-        label: &str,
-        plaintext: &str,
-    ) -> Result<ApiKeyInfo, RegistryError> {
-        let account = account.to_owned();
-        let label = label.to_owned();
-        let plaintext = plaintext.to_owned();
-        self.off_thread(move |registry| registry.set_key(&account, &label, &plaintext))
-            .await
-    }
-
-    async fn authenticate(&self, plaintext: &str) -> Result<Option<Account>, RegistryError> {
-        let plaintext = plaintext.to_owned();
-        self.off_thread(move |registry| registry.authenticate(&plaintext))
-            .await
-    }
-
-    async fn list_keys(&self, account: &str) -> Result<Vec<ApiKeyInfo>, RegistryError> {
-        let account = account.to_owned();
-        self.off_thread(move |registry| registry.list_keys(&account))
-            .await
-    }
-
-    async fn revoke_key(&self, account: &str, key_id: &str) -> Result<bool, RegistryError> {
-        let account = account.to_owned();
-        let key_id = key_id.to_owned();
-        self.off_thread(move |registry| registry.revoke_key(&account, &key_id))
-            .await
-    }
-
-    async fn create_algorithm(
-        &self,
-        owner: &str,
-        request: &NewAlgorithm,
-    ) -> Result<Algorithm, RegistryError> {
-        let owner = owner.to_owned();
-        let request = request.clone();
-        self.off_thread(move |registry| registry.create_algorithm(&owner, &request))
-            .await
-    }
-
-    async fn algorithm(&self, owner: &str, name: &str) -> Result<Option<Algorithm>, RegistryError> {
-        let owner = owner.to_owned();
-        let name = name.to_owned();
-        self.off_thread(move |registry| registry.algorithm(&owner, &name))
-            .await
-    }
-
-    async fn algorithm_by_id(&self, id: &str) -> Result<Option<Algorithm>, RegistryError> {
-        let id = id.to_owned();
-        self.off_thread(move |registry| registry.algorithm_by_id(&id))
-            .await
-    }
-
-    async fn update_algorithm(
-        &self,
-        owner: &str,
-        name: &str,
-        update: &AlgorithmUpdate,
-    ) -> Result<Algorithm, RegistryError> {
-        let owner = owner.to_owned();
-        let name = name.to_owned();
-        let update = update.clone();
-        self.off_thread(move |registry| registry.update_algorithm(&owner, &name, &update))
-            .await
-    }
-
-    async fn delete_algorithm(&self, owner: &str, name: &str) -> Result<bool, RegistryError> {
-        let owner = owner.to_owned();
-        let name = name.to_owned();
-        self.off_thread(move |registry| registry.delete_algorithm(&owner, &name))
-            .await
-    }
-
-    async fn set_source(
-        &self,
-        owner: &str,
-        name: &str,
-        source: &ContentHash,
-    ) -> Result<Algorithm, RegistryError> {
-        let owner = owner.to_owned();
-        let name = name.to_owned();
-        let source = source.clone();
-        self.off_thread(move |registry| registry.set_source(&owner, &name, &source))
-            .await
-    }
-
-    async fn start_build(
-        &self,
-        algorithm_id: &str,
-        commit_sha: &ContentHash,
-    ) -> Result<Build, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        let commit_sha = commit_sha.clone();
-        self.off_thread(move |registry| registry.start_build(&algorithm_id, &commit_sha))
-            .await
-    }
-
-    async fn finish_build(
-        &self,
-        build_id: &str,
-        succeeded: bool,
-        logs: &str,
-    ) -> Result<Build, RegistryError> {
-        let build_id = build_id.to_owned();
-        let logs = logs.to_owned();
-        self.off_thread(move |registry| registry.finish_build(&build_id, succeeded, &logs))
-            .await
-    }
-
-    async fn builds(
-        &self,
-        algorithm_id: &str,
-        page: &PageRequest,
-    ) -> Result<Page<Build>, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        let page = page.clone();
-        self.off_thread(move |registry| registry.builds(&algorithm_id, &page))
-            .await
-    }
-
-    async fn build(
-        &self,
-        algorithm_id: &str,
-        build_id: &str,
-    ) -> Result<Option<Build>, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        let build_id = build_id.to_owned();
-        self.off_thread(move |registry| registry.build(&algorithm_id, &build_id))
-            .await
-    }
-
-    async fn publish(
-        &self,
-        algorithm_id: &str,
-        request: &PublishRequest,
-    ) -> Result<Version, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        let request = request.clone();
-        self.off_thread(move |registry| registry.publish(&algorithm_id, &request))
-            .await
-    }
-
-    async fn versions(
-        &self,
-        algorithm_id: &str,
-        page: &PageRequest,
-        public_only: bool,
-    ) -> Result<Page<Version>, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        let page = page.clone();
-        self.off_thread(move |registry| registry.versions(&algorithm_id, &page, public_only))
-            .await
-    }
-
-    async fn version_by_hash(
-        &self,
-        algorithm_id: &str,
-        hash: &ContentHash,
-    ) -> Result<Option<Version>, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        let hash = hash.clone();
-        self.off_thread(move |registry| registry.version_by_hash(&algorithm_id, &hash))
-            .await
-    }
-
-    async fn all_versions(&self, algorithm_id: &str) -> Result<Vec<Version>, RegistryError> {
-        let algorithm_id = algorithm_id.to_owned();
-        self.off_thread(move |registry| registry.all_versions(&algorithm_id))
-            .await
+    pub fn all_versions(&self, algorithm_id: &AlgorithmId) -> Result<Vec<Version>, RegistryError> {
+        version_rows::all(&self.conn(), algorithm_id.as_str())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Published versions: immutable, numbered snapshots of a succeeded build.
 
+use crate::identity::{AlgorithmId, BuildId};
 use std::fmt;
 use std::str::FromStr;
 
@@ -14,13 +15,13 @@ use algobox_runtime::content_hash::ContentHash;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
     /// The algorithm it belongs to.
-    pub algorithm_id: String,
+    pub algorithm_id: AlgorithmId,
     /// Its semantic version.
     pub version: semver::Version,
     /// A UUID v4 naming this version (Algorithmia's `version_uuid`).
     pub version_uuid: String,
     /// The build published.
-    pub build_id: String,
+    pub build_id: BuildId,
     /// The hash of the module that build compiled.
     pub commit_sha: ContentHash,
     /// What changed, for callers.
@@ -106,7 +107,7 @@ impl FromStr for VersionBump {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishRequest {
     /// The succeeded, not yet published build.
-    pub build_id: String,
+    pub build_id: BuildId,
     /// Which part of the version to increment.
     pub bump: VersionBump,
     /// What changed.

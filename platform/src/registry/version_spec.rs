@@ -140,10 +140,14 @@ mod tests {
 
     fn version(text: &str, callability: Callability) -> Version {
         Version {
-            algorithm_id: "algo".into(),
+            algorithm_id: crate::identity::AlgorithmId::parse(
+                "00000000-0000-4000-8000-000000000000",
+            )
+            .unwrap(),
             version: semver::Version::parse(text).unwrap(),
             version_uuid: format!("uuid-{text}"),
-            build_id: format!("build-{text}"),
+            build_id: crate::identity::BuildId::parse("00000000-0000-4000-8000-000000000000")
+                .unwrap(),
             commit_sha: ContentHash::of(text.as_bytes()),
             release_notes: String::new(),
             sample_input: String::new(),

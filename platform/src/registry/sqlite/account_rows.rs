@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::registry::account::{Account, AccountKind, validate_name};
+use crate::identity::AccountName;
+use crate::registry::account::{Account, AccountKind};
 use crate::registry::error::RegistryError;
 use crate::registry::sqlite::column::parsed;
 use crate::timestamp::Timestamp;
@@ -24,15 +25,14 @@ pub(super) fn from_row(row: &Row<'_>, start: usize) -> rusqlite::Result<(i64, Ac
 
 pub(super) fn create(
     conn: &mut Connection,
-    name: &str,
+    name: &AccountName,
     kind: AccountKind,
 ) -> Result<Account, RegistryError> {
-    validate_name("name", name)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some((_, existing)) = find(&tx, name)? {
+    if let Some((_, existing)) = find(&tx, name.as_str())? {
         return Err(RegistryError::AlreadyExists {
             what: "account",
-            name: existing.name,
+            name: existing.name.to_string(),
         });
     }
     let created_at = Timestamp::now();
@@ -42,7 +42,7 @@ pub(super) fn create(
     )?;
     tx.commit()?;
     Ok(Account {
-        name: name.to_owned(),
+        name: name.clone(),
         kind,
         created_at,
     })
@@ -72,7 +72,7 @@ fn require_kind(account: &Account, expected: AccountKind) -> Result<(), Registry
         return Ok(());
     }
     Err(RegistryError::WrongAccountKind {
-        name: account.name.clone(),
+        name: account.name.to_string(),
         expected: expected.with_article(),
         actual: account.kind.with_article(),
     })
@@ -118,20 +118,23 @@ mod tests {
     use crate::registry::account::AccountKind;
     use crate::registry::error::RegistryError;
     use crate::registry::sqlite::SqliteRegistry;
+    use crate::registry::sqlite::fixture::acct;
 
     #[test]
     fn accounts_are_created_once_and_found_without_regard_to_case() {
         let registry = SqliteRegistry::in_memory().unwrap();
-        let demo = registry.create_account("Demo", AccountKind::User).unwrap();
+        let demo = registry
+            .create_account(&acct("Demo"), AccountKind::User)
+            .unwrap();
         assert_eq!(demo.name, "Demo");
         assert_eq!(demo.kind, AccountKind::User);
 
-        let found = registry.account("demo").unwrap().unwrap();
+        let found = registry.account(&acct("demo")).unwrap().unwrap();
         assert_eq!(found, demo);
-        assert_eq!(registry.account("nobody").unwrap(), None);
+        assert_eq!(registry.account(&acct("nobody")).unwrap(), None);
 
         let err = registry
-            .create_account("DEMO", AccountKind::Organization)
+            .create_account(&acct("DEMO"), AccountKind::Organization)
             .unwrap_err();
         assert_eq!(
             err,
@@ -140,32 +143,36 @@ mod tests {
                 name: "Demo".into()
             }
         );
-        let err = registry
-            .create_account("bad-name", AccountKind::User)
-            .unwrap_err();
-        assert!(
-            matches!(err, RegistryError::InvalidField { field: "name", .. }),
-            "{err}"
-        );
+        // A bad name cannot reach the registry: it is no `AccountName`.
+        assert!(matches!(
+            crate::identity::AccountName::parse("bad-name"),
+            Err(crate::identity::NameError::BadCharacter { bad: '-', .. })
+        ));
     }
 
     #[test]
     fn organizations_have_user_members() {
         let registry = SqliteRegistry::in_memory().unwrap();
         registry
-            .create_account("acme", AccountKind::Organization)
+            .create_account(&acct("acme"), AccountKind::Organization)
             .unwrap();
-        registry.create_account("alice", AccountKind::User).unwrap();
-        registry.create_account("bob", AccountKind::User).unwrap();
+        registry
+            .create_account(&acct("alice"), AccountKind::User)
+            .unwrap();
+        registry
+            .create_account(&acct("bob"), AccountKind::User)
+            .unwrap();
 
-        registry.add_member("acme", "alice").unwrap();
-        registry.add_member("acme", "alice").unwrap();
-        assert!(registry.is_member("acme", "alice").unwrap());
-        assert!(registry.is_member("ACME", "Alice").unwrap());
-        assert!(!registry.is_member("acme", "bob").unwrap());
-        assert!(!registry.is_member("nobody", "bob").unwrap());
+        registry.add_member(&acct("acme"), &acct("alice")).unwrap();
+        registry.add_member(&acct("acme"), &acct("alice")).unwrap();
+        assert!(registry.is_member(&acct("acme"), &acct("alice")).unwrap());
+        assert!(registry.is_member(&acct("ACME"), &acct("Alice")).unwrap());
+        assert!(!registry.is_member(&acct("acme"), &acct("bob")).unwrap());
+        assert!(!registry.is_member(&acct("nobody"), &acct("bob")).unwrap());
 
-        let err = registry.add_member("alice", "bob").unwrap_err();
+        let err = registry
+            .add_member(&acct("alice"), &acct("bob"))
+            .unwrap_err();
         assert!(
             matches!(err, RegistryError::WrongAccountKind { .. }),
             "{err}"
@@ -174,7 +181,9 @@ mod tests {
             err.to_string(),
             "`alice` is a user, but this needs an organization"
         );
-        let err = registry.add_member("acme", "ghost").unwrap_err();
+        let err = registry
+            .add_member(&acct("acme"), &acct("ghost"))
+            .unwrap_err();
         assert_eq!(
             err,
             RegistryError::NoSuchAccount {

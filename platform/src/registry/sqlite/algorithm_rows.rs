@@ -2,9 +2,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::registry::algorithm::{Algorithm, AlgorithmUpdate, Details, NewAlgorithm};
+use crate::identity::AlgorithmName;
+use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, Details, NewAlgorithm};
 use crate::registry::error::RegistryError;
-use crate::registry::id::new_id;
+use crate::registry::id::new_algorithm_id;
 use crate::registry::sqlite::account_rows;
 use crate::registry::sqlite::column::{json, parsed_optional, to_json};
 use crate::timestamp::Timestamp;
@@ -16,8 +17,8 @@ const SELECT: &str = "SELECT g.id, o.name, g.name, g.label, g.summary, g.tagline
     g.source, g.created_at, g.updated_at
     FROM algorithms g JOIN accounts o ON o.id = g.owner_id";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Algorithm> {
-    Ok(Algorithm {
+fn from_row(row: &Row<'_>) -> rusqlite::Result<AlgorithmRecord> {
+    Ok(AlgorithmRecord {
         id: row.get(0)?,
         owner: row.get(1)?,
         name: row.get(2)?,
@@ -37,21 +38,22 @@ pub(super) fn create(
     conn: &mut Connection,
     owner: &str,
     request: &NewAlgorithm,
-) -> Result<Algorithm, RegistryError> {
+) -> Result<AlgorithmRecord, RegistryError> {
     let settings = request.validate()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (owner_id, owner) = account_rows::require(&tx, owner)?;
-    if let Some(existing) = by_name(&tx, &owner.name, &request.name)? {
+    if let Some(existing) = by_name(&tx, owner.name.as_str(), &request.name)? {
         return Err(RegistryError::AlreadyExists {
             what: "algorithm",
             name: format!("{}/{}", existing.owner, existing.name),
         });
     }
     let now = Timestamp::now();
-    let algorithm = Algorithm {
-        id: new_id()?,
+    let algorithm = AlgorithmRecord {
+        id: new_algorithm_id()?,
         owner: owner.name,
-        name: request.name.clone(),
+        name: AlgorithmName::parse(&request.name)
+            .map_err(|err| RegistryError::invalid("name", err.to_string()))?,
         details: request.details.clone(),
         settings,
         source: None,
@@ -81,25 +83,29 @@ pub(super) fn by_name(
     conn: &Connection,
     owner: &str,
     name: &str,
-) -> Result<Option<Algorithm>, RegistryError> {
+) -> Result<Option<AlgorithmRecord>, RegistryError> {
     let sql = format!("{SELECT} WHERE o.name = ?1 AND g.name = ?2");
     Ok(conn.query_row(&sql, [owner, name], from_row).optional()?)
 }
 
-pub(super) fn by_id(conn: &Connection, id: &str) -> Result<Option<Algorithm>, RegistryError> {
+pub(super) fn by_id(conn: &Connection, id: &str) -> Result<Option<AlgorithmRecord>, RegistryError> {
     let sql = format!("{SELECT} WHERE g.id = ?1");
     Ok(conn.query_row(&sql, [id], from_row).optional()?)
 }
 
 /// The algorithm `owner/name`, or [`RegistryError::NoSuchAlgorithm`].
-fn require_by_name(conn: &Connection, owner: &str, name: &str) -> Result<Algorithm, RegistryError> {
+fn require_by_name(
+    conn: &Connection,
+    owner: &str,
+    name: &str,
+) -> Result<AlgorithmRecord, RegistryError> {
     by_name(conn, owner, name)?.ok_or_else(|| RegistryError::NoSuchAlgorithm {
         algorithm: format!("{owner}/{name}"),
     })
 }
 
 /// The algorithm with this id, or [`RegistryError::NoSuchAlgorithm`].
-pub(super) fn require_by_id(conn: &Connection, id: &str) -> Result<Algorithm, RegistryError> {
+pub(super) fn require_by_id(conn: &Connection, id: &str) -> Result<AlgorithmRecord, RegistryError> {
     by_id(conn, id)?.ok_or_else(|| RegistryError::NoSuchAlgorithm {
         algorithm: id.to_owned(),
     })
@@ -110,7 +116,7 @@ pub(super) fn update(
     owner: &str,
     name: &str,
     update: &AlgorithmUpdate,
-) -> Result<Algorithm, RegistryError> {
+) -> Result<AlgorithmRecord, RegistryError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut algorithm = require_by_name(&tx, owner, name)?;
     (algorithm.details, algorithm.settings) = update.apply(&algorithm)?;
@@ -136,7 +142,7 @@ pub(super) fn update(
 /// callability).
 pub(super) fn store_settings(
     conn: &Connection,
-    algorithm: &Algorithm,
+    algorithm: &AlgorithmRecord,
 ) -> Result<(), RegistryError> {
     conn.execute(
         "UPDATE algorithms SET settings = ?2, updated_at = ?3 WHERE id = ?1",
@@ -164,7 +170,7 @@ pub(super) fn set_source(
     owner: &str,
     name: &str,
     source: &ContentHash,
-) -> Result<Algorithm, RegistryError> {
+) -> Result<AlgorithmRecord, RegistryError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut algorithm = require_by_name(&tx, owner, name)?;
     algorithm.source = Some(*source);
@@ -188,6 +194,7 @@ mod tests {
     use crate::registry::error::RegistryError;
     use crate::registry::settings::{Environment, Settings, SettingsUpdate};
     use crate::registry::sqlite::SqliteRegistry;
+    use crate::registry::sqlite::fixture::{acct, algo};
     use algobox_runtime::content_hash::ContentHash;
 
     fn hello() -> NewAlgorithm {
@@ -204,15 +211,17 @@ mod tests {
 
     fn registry() -> SqliteRegistry {
         let registry = SqliteRegistry::in_memory().unwrap();
-        registry.create_account("demo", AccountKind::User).unwrap();
+        registry
+            .create_account(&acct("demo"), AccountKind::User)
+            .unwrap();
         registry
     }
 
     #[test]
     fn create_then_get_by_name_and_id() {
         let registry = registry();
-        let created = registry.create_algorithm("demo", &hello()).unwrap();
-        assert_eq!(created.id.len(), 36);
+        let created = registry.create_algorithm(&acct("demo"), &hello()).unwrap();
+        assert_eq!(created.id.as_str().len(), 36);
         assert_eq!(created.owner, "demo");
         assert_eq!(created.name, "Hello");
         assert_eq!(created.details.summary, "Says hello");
@@ -220,28 +229,38 @@ mod tests {
         assert_eq!(created.source, None);
 
         assert_eq!(
-            registry.algorithm("demo", "Hello").unwrap(),
+            registry.algorithm(&acct("demo"), &algo("Hello")).unwrap(),
             Some(created.clone())
         );
         assert_eq!(
-            registry.algorithm("Demo", "hello").unwrap(),
+            registry.algorithm(&acct("Demo"), &algo("hello")).unwrap(),
             Some(created.clone())
         );
         assert_eq!(
             registry.algorithm_by_id(&created.id).unwrap(),
             Some(created)
         );
-        assert_eq!(registry.algorithm("demo", "Other").unwrap(), None);
-        assert_eq!(registry.algorithm_by_id("nope").unwrap(), None);
+        assert_eq!(
+            registry.algorithm(&acct("demo"), &algo("Other")).unwrap(),
+            None
+        );
+        assert_eq!(
+            registry
+                .algorithm_by_id(&crate::registry::sqlite::fixture::unknown_id())
+                .unwrap(),
+            None
+        );
     }
 
     #[test]
     fn duplicate_names_are_refused_with_the_name() {
         let registry = registry();
-        registry.create_algorithm("demo", &hello()).unwrap();
+        registry.create_algorithm(&acct("demo"), &hello()).unwrap();
         let mut again = hello();
         again.name = "HELLO".into();
-        let err = registry.create_algorithm("demo", &again).unwrap_err();
+        let err = registry
+            .create_algorithm(&acct("demo"), &again)
+            .unwrap_err();
         assert_eq!(
             err,
             RegistryError::AlreadyExists {
@@ -260,7 +279,7 @@ mod tests {
         let registry = registry();
         let mut bad = hello();
         bad.settings.environment = Some("tpu".into());
-        let err = registry.create_algorithm("demo", &bad).unwrap_err();
+        let err = registry.create_algorithm(&acct("demo"), &bad).unwrap_err();
         assert!(matches!(
             err,
             RegistryError::InvalidField {
@@ -268,7 +287,9 @@ mod tests {
                 ..
             }
         ));
-        let err = registry.create_algorithm("ghost", &hello()).unwrap_err();
+        let err = registry
+            .create_algorithm(&acct("ghost"), &hello())
+            .unwrap_err();
         assert_eq!(
             err,
             RegistryError::NoSuchAccount {
@@ -280,7 +301,7 @@ mod tests {
     #[test]
     fn update_changes_only_given_fields() {
         let registry = registry();
-        let created = registry.create_algorithm("demo", &hello()).unwrap();
+        let created = registry.create_algorithm(&acct("demo"), &hello()).unwrap();
         let update = AlgorithmUpdate {
             details: DetailsUpdate {
                 label: Some("Hi".into()),
@@ -291,12 +312,17 @@ mod tests {
                 ..SettingsUpdate::default()
             },
         };
-        let updated = registry.update_algorithm("demo", "Hello", &update).unwrap();
+        let updated = registry
+            .update_algorithm(&acct("demo"), &algo("Hello"), &update)
+            .unwrap();
         assert_eq!(updated.details.label, "Hi");
         assert_eq!(updated.details.summary, "Says hello");
         assert_eq!(updated.settings.environment, Environment::Gpu);
         assert_eq!(updated.created_at, created.created_at);
-        assert_eq!(registry.algorithm("demo", "Hello").unwrap(), Some(updated));
+        assert_eq!(
+            registry.algorithm(&acct("demo"), &algo("Hello")).unwrap(),
+            Some(updated)
+        );
 
         let bad = AlgorithmUpdate {
             details: DetailsUpdate {
@@ -306,7 +332,7 @@ mod tests {
             ..AlgorithmUpdate::default()
         };
         let err = registry
-            .update_algorithm("demo", "Hello", &bad)
+            .update_algorithm(&acct("demo"), &algo("Hello"), &bad)
             .unwrap_err();
         assert!(matches!(
             err,
@@ -316,7 +342,7 @@ mod tests {
             }
         ));
         let err = registry
-            .update_algorithm("demo", "Nope", &update)
+            .update_algorithm(&acct("demo"), &algo("Nope"), &update)
             .unwrap_err();
         assert_eq!(
             err,
@@ -329,19 +355,36 @@ mod tests {
     #[test]
     fn set_source_and_delete() {
         let registry = registry();
-        registry.create_algorithm("demo", &hello()).unwrap();
+        registry.create_algorithm(&acct("demo"), &hello()).unwrap();
         let hash = ContentHash::of(b"module");
-        let updated = registry.set_source("demo", "Hello", &hash).unwrap();
+        let updated = registry
+            .set_source(&acct("demo"), &algo("Hello"), &hash)
+            .unwrap();
         assert_eq!(updated.source, Some(hash));
         assert_eq!(
-            registry.algorithm("demo", "Hello").unwrap().unwrap().source,
+            registry
+                .algorithm(&acct("demo"), &algo("Hello"))
+                .unwrap()
+                .unwrap()
+                .source,
             Some(hash)
         );
 
-        assert!(registry.delete_algorithm("demo", "hello").unwrap());
-        assert!(!registry.delete_algorithm("demo", "Hello").unwrap());
-        assert_eq!(registry.algorithm("demo", "Hello").unwrap(), None);
+        assert!(
+            registry
+                .delete_algorithm(&acct("demo"), &algo("hello"))
+                .unwrap()
+        );
+        assert!(
+            !registry
+                .delete_algorithm(&acct("demo"), &algo("Hello"))
+                .unwrap()
+        );
+        assert_eq!(
+            registry.algorithm(&acct("demo"), &algo("Hello")).unwrap(),
+            None
+        );
         // The name is free again.
-        registry.create_algorithm("demo", &hello()).unwrap();
+        registry.create_algorithm(&acct("demo"), &hello()).unwrap();
     }
 }

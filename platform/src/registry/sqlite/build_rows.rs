@@ -2,9 +2,10 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
+use crate::identity::AlgorithmId;
 use crate::registry::build::{Build, BuildStatus};
 use crate::registry::error::RegistryError;
-use crate::registry::id::new_id;
+use crate::registry::id::new_build_id;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::sqlite::algorithm_rows;
 use crate::registry::sqlite::column::parsed;
@@ -32,14 +33,14 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(i64, Build)> {
 
 pub(super) fn start(
     conn: &mut Connection,
-    algorithm_id: &str,
+    algorithm_id: &AlgorithmId,
     commit_sha: &ContentHash,
 ) -> Result<Build, RegistryError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    algorithm_rows::require_by_id(&tx, algorithm_id)?;
+    algorithm_rows::require_by_id(&tx, algorithm_id.as_str())?;
     let build = Build {
-        id: new_id()?,
-        algorithm_id: algorithm_id.to_owned(),
+        id: new_build_id()?,
+        algorithm_id: algorithm_id.clone(),
         commit_sha: *commit_sha,
         status: BuildStatus::InProgress,
         started_at: Timestamp::now(),
@@ -130,6 +131,8 @@ pub(super) fn page(
 mod tests {
     use std::collections::HashSet;
 
+    use crate::identity::BuildId;
+
     use crate::registry::build::BuildStatus;
     use crate::registry::error::RegistryError;
     use crate::registry::page::PageRequest;
@@ -160,15 +163,17 @@ mod tests {
         assert_eq!(
             err,
             RegistryError::BuildFinished {
-                build_id: started.id.clone()
+                build_id: started.id.to_string()
             }
         );
         assert_eq!(
-            registry.build("other-algorithm", &started.id).unwrap(),
+            registry
+                .build(&crate::registry::sqlite::fixture::unknown_id(), &started.id)
+                .unwrap(),
             None
         );
         assert!(matches!(
-            registry.start_build("no-such-id", &hash),
+            registry.start_build(&crate::registry::sqlite::fixture::unknown_id(), &hash),
             Err(RegistryError::NoSuchAlgorithm { .. })
         ));
     }
@@ -176,7 +181,7 @@ mod tests {
     #[test]
     fn pages_cover_every_build_once_newest_first() {
         let (registry, algorithm) = registry();
-        let ids: Vec<String> = (0..7)
+        let ids: Vec<BuildId> = (0..7)
             .map(|i| {
                 let hash = ContentHash::of(format!("v{i}").as_bytes());
                 registry.start_build(&algorithm, &hash).unwrap().id
@@ -197,7 +202,7 @@ mod tests {
             }
         }
         assert_eq!(pages, 3);
-        let newest_first: Vec<String> = ids.into_iter().rev().collect();
+        let newest_first: Vec<BuildId> = ids.into_iter().rev().collect();
         assert_eq!(seen, newest_first);
         assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 7);
 

@@ -49,3 +49,32 @@ where
     })
     .transpose()
 }
+
+/// Identities are stored as their text and checked again when read, so a
+/// damaged row surfaces as a storage error rather than a bad name.
+macro_rules! identity_column {
+    ($($name:ty),*) => {$(
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                text.parse()
+                    .map_err(|err| rusqlite::types::FromSqlError::Other(Box::new(err)))
+            }
+        }
+    )*};
+}
+
+identity_column!(
+    crate::identity::AccountName,
+    crate::identity::AlgorithmName,
+    crate::identity::AlgorithmId,
+    crate::identity::BuildId
+);

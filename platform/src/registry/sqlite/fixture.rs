@@ -1,5 +1,6 @@
 //! Shared test fixtures for the registry's SQL tests.
 
+use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId};
 use crate::registry::account::AccountKind;
 use crate::registry::algorithm::{Details, NewAlgorithm};
 use crate::registry::settings::Callability;
@@ -7,10 +8,27 @@ use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::version::{PublishRequest, VersionBump};
 use algobox_runtime::content_hash::ContentHash;
 
+/// `name` as an account name.
+pub(crate) fn acct(name: &str) -> AccountName {
+    AccountName::parse(name).unwrap()
+}
+
+/// `name` as an algorithm name.
+pub(crate) fn algo(name: &str) -> AlgorithmName {
+    AlgorithmName::parse(name).unwrap()
+}
+
+/// An id no algorithm or build has.
+pub(crate) fn unknown_id() -> AlgorithmId {
+    AlgorithmId::parse("00000000-0000-4000-8000-000000000000").unwrap()
+}
+
 /// A registry with the algorithm `demo/Hello`, and its id.
-pub(super) fn registry() -> (SqliteRegistry, String) {
+pub(crate) fn registry() -> (SqliteRegistry, AlgorithmId) {
     let registry = SqliteRegistry::in_memory().unwrap();
-    registry.create_account("demo", AccountKind::User).unwrap();
+    registry
+        .create_account(&acct("demo"), AccountKind::User)
+        .unwrap();
     let request = NewAlgorithm {
         name: "Hello".into(),
         details: Details {
@@ -19,17 +37,20 @@ pub(super) fn registry() -> (SqliteRegistry, String) {
         },
         ..NewAlgorithm::default()
     };
-    let id = registry.create_algorithm("demo", &request).unwrap().id;
+    let id = registry
+        .create_algorithm(&acct("demo"), &request)
+        .unwrap()
+        .id;
     (registry, id)
 }
 
 /// A finished build of the module `code`; returns its id.
-pub(super) fn build(
+pub(crate) fn build(
     registry: &SqliteRegistry,
-    algorithm: &str,
+    algorithm: &AlgorithmId,
     code: &str,
     succeeded: bool,
-) -> String {
+) -> BuildId {
     let build = registry
         .start_build(algorithm, &ContentHash::of(code.as_bytes()))
         .unwrap();
@@ -38,13 +59,13 @@ pub(super) fn build(
 }
 
 /// A request to publish `build_id` with `bump`, as `callability`.
-pub(super) fn request(
-    build_id: &str,
+pub(crate) fn request(
+    build_id: &BuildId,
     bump: VersionBump,
     callability: Callability,
 ) -> PublishRequest {
     PublishRequest {
-        build_id: build_id.to_owned(),
+        build_id: build_id.clone(),
         bump,
         release_notes: format!("{bump} release"),
         sample_input: "Neo".into(),
@@ -54,9 +75,9 @@ pub(super) fn request(
 }
 
 /// Publishes `code` with `bump`, returning the version as text.
-pub(super) fn publish(
+pub(crate) fn publish(
     registry: &SqliteRegistry,
-    algorithm: &str,
+    algorithm: &AlgorithmId,
     code: &str,
     bump: VersionBump,
 ) -> String {

@@ -57,7 +57,7 @@ pub(super) fn insert(
     }
     let info = ApiKeyInfo {
         id: new_id()?,
-        account: account.name,
+        account: account.name.to_string(),
         label: label.to_owned(),
         shown_prefix: api_key::shown_prefix(plaintext),
         created_at: Timestamp::now(),
@@ -124,18 +124,23 @@ mod tests {
     use crate::registry::account::AccountKind;
     use crate::registry::error::RegistryError;
     use crate::registry::sqlite::SqliteRegistry;
+    use crate::registry::sqlite::fixture::acct;
 
     fn registry() -> SqliteRegistry {
         let registry = SqliteRegistry::in_memory().unwrap();
-        registry.create_account("alice", AccountKind::User).unwrap();
-        registry.create_account("bob", AccountKind::User).unwrap();
+        registry
+            .create_account(&acct("alice"), AccountKind::User)
+            .unwrap();
+        registry
+            .create_account(&acct("bob"), AccountKind::User)
+            .unwrap();
         registry
     }
 
     #[test]
     fn a_created_key_authenticates_and_a_wrong_one_does_not() {
         let registry = registry();
-        let (info, key) = registry.create_key("alice", "laptop").unwrap();
+        let (info, key) = registry.create_key(&acct("alice"), "laptop").unwrap();
         assert_eq!(info.account, "alice");
         assert_eq!(info.label, "laptop");
         assert_eq!(info.shown_prefix, key[..7]);
@@ -152,7 +157,7 @@ mod tests {
     #[test]
     fn the_key_itself_is_not_stored() {
         let registry = registry();
-        let (_, key) = registry.create_key("alice", "ci").unwrap();
+        let (_, key) = registry.create_key(&acct("alice"), "ci").unwrap();
         let conn = registry.conn();
         let (stored, length): (Vec<u8>, i64) = conn
             .query_row(
@@ -179,25 +184,25 @@ mod tests {
     fn an_operator_key_installs_idempotently() {
         let registry = registry();
         let first = registry
-            .set_key("alice", "admin", "operator-chosen-key-1")
+            .set_key(&acct("alice"), "admin", "operator-chosen-key-1")
             .unwrap();
         let again = registry
-            .set_key("alice", "admin", "operator-chosen-key-1")
+            .set_key(&acct("alice"), "admin", "operator-chosen-key-1")
             .unwrap();
         assert_eq!(first, again);
-        assert_eq!(registry.list_keys("alice").unwrap(), vec![first]);
+        assert_eq!(registry.list_keys(&acct("alice")).unwrap(), vec![first]);
         assert_eq!(
             registry
                 .authenticate("operator-chosen-key-1")
                 .unwrap()
                 .map(|a| a.name),
-            Some("alice".into())
+            Some(acct("alice"))
         );
         assert_eq!(
-            registry.set_key("bob", "admin", "operator-chosen-key-1"),
+            registry.set_key(&acct("bob"), "admin", "operator-chosen-key-1"),
             Err(RegistryError::KeyInUse)
         );
-        let err = registry.set_key("alice", "admin", "").unwrap_err();
+        let err = registry.set_key(&acct("alice"), "admin", "").unwrap_err();
         assert!(
             matches!(err, RegistryError::InvalidField { field: "key", .. }),
             "{err}"
@@ -207,10 +212,10 @@ mod tests {
     #[test]
     fn revoked_keys_stop_working() {
         let registry = registry();
-        let (first, first_key) = registry.create_key("alice", "one").unwrap();
-        let (second, second_key) = registry.create_key("alice", "two").unwrap();
+        let (first, first_key) = registry.create_key(&acct("alice"), "one").unwrap();
+        let (second, second_key) = registry.create_key(&acct("alice"), "two").unwrap();
         let ids: Vec<_> = registry
-            .list_keys("alice")
+            .list_keys(&acct("alice"))
             .unwrap()
             .into_iter()
             .map(|k| k.id)
@@ -218,16 +223,16 @@ mod tests {
         assert_eq!(ids, [first.id.clone(), second.id.clone()]);
 
         assert!(
-            !registry.revoke_key("bob", &first.id).unwrap(),
+            !registry.revoke_key(&acct("bob"), &first.id).unwrap(),
             "bob cannot revoke alice's key"
         );
-        assert!(registry.revoke_key("alice", &first.id).unwrap());
-        assert!(!registry.revoke_key("alice", &first.id).unwrap());
+        assert!(registry.revoke_key(&acct("alice"), &first.id).unwrap());
+        assert!(!registry.revoke_key(&acct("alice"), &first.id).unwrap());
         assert_eq!(registry.authenticate(&first_key).unwrap(), None);
         assert!(registry.authenticate(&second_key).unwrap().is_some());
-        assert_eq!(registry.list_keys("alice").unwrap(), vec![second]);
+        assert_eq!(registry.list_keys(&acct("alice")).unwrap(), vec![second]);
         assert!(matches!(
-            registry.create_key("ghost", "x"),
+            registry.create_key(&acct("ghost"), "x"),
             Err(RegistryError::NoSuchAccount { .. })
         ));
     }

@@ -2,6 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::identity::AlgorithmId;
 use crate::registry::build::BuildStatus;
 use crate::registry::error::RegistryError;
 use crate::registry::id::new_id;
@@ -12,21 +13,20 @@ use crate::timestamp::Timestamp;
 
 pub(super) fn publish(
     conn: &mut Connection,
-    algorithm_id: &str,
+    algorithm_id: &AlgorithmId,
     request: &PublishRequest,
 ) -> Result<Version, RegistryError> {
     // IMMEDIATE takes the write lock first, so two publishes (from two
     // processes too) cannot both read the same highest version.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut algorithm = algorithm_rows::require_by_id(&tx, algorithm_id)?;
-    let build = build_rows::get(&tx, algorithm_id, &request.build_id)?.ok_or_else(|| {
-        RegistryError::NoSuchBuild {
-            build_id: request.build_id.clone(),
-        }
-    })?;
+    let mut algorithm = algorithm_rows::require_by_id(&tx, algorithm_id.as_str())?;
+    let build = build_rows::get(&tx, algorithm_id.as_str(), request.build_id.as_str())?
+        .ok_or_else(|| RegistryError::NoSuchBuild {
+            build_id: request.build_id.to_string(),
+        })?;
     if build.status != BuildStatus::Succeeded {
         return Err(RegistryError::BuildNotSucceeded {
-            build_id: build.id,
+            build_id: build.id.to_string(),
             status: build.status.as_str(),
         });
     }
@@ -59,7 +59,7 @@ pub(super) fn publish(
         .unwrap_or(algorithm.settings.algorithm_callability);
     algorithm.settings.algorithm_callability = callability;
     let version = Version {
-        algorithm_id: algorithm_id.to_owned(),
+        algorithm_id: algorithm_id.clone(),
         version: request.bump.next(highest.as_ref()),
         version_uuid: new_id()?,
         build_id: build.id,
@@ -106,6 +106,7 @@ mod tests {
     use crate::registry::algorithm::AlgorithmUpdate;
     use crate::registry::error::RegistryError;
     use crate::registry::settings::{Callability, SettingsUpdate};
+    use crate::registry::sqlite::fixture::{acct, algo};
     use crate::registry::sqlite::fixture::{build, publish, registry, request};
     use crate::registry::version::VersionBump;
     use algobox_runtime::content_hash::ContentHash;
@@ -195,7 +196,7 @@ mod tests {
         assert_eq!(
             err,
             RegistryError::BuildNotSucceeded {
-                build_id: failed,
+                build_id: failed.to_string(),
                 status: "failed"
             }
         );
@@ -220,13 +221,18 @@ mod tests {
         let err = registry
             .publish(
                 &algorithm,
-                &request("no-such-build", VersionBump::Minor, Callability::Public),
+                &request(
+                    &crate::identity::BuildId::parse("00000000-0000-4000-8000-000000000000")
+                        .unwrap(),
+                    VersionBump::Minor,
+                    Callability::Public,
+                ),
             )
             .unwrap_err();
         assert_eq!(
             err,
             RegistryError::NoSuchBuild {
-                build_id: "no-such-build".into()
+                build_id: "00000000-0000-4000-8000-000000000000".into()
             }
         );
         assert!(registry.all_versions(&algorithm).unwrap().is_empty());
@@ -244,7 +250,10 @@ mod tests {
             .unwrap();
         assert_eq!(version.settings.network_access, NetworkAccess::Isolated);
         assert_eq!(version.settings.algorithm_callability, Callability::Public);
-        let head = registry.algorithm("demo", "Hello").unwrap().unwrap();
+        let head = registry
+            .algorithm(&acct("demo"), &algo("Hello"))
+            .unwrap()
+            .unwrap();
         assert_eq!(head.settings.algorithm_callability, Callability::Public);
 
         let update = AlgorithmUpdate {
@@ -254,7 +263,9 @@ mod tests {
             },
             ..AlgorithmUpdate::default()
         };
-        registry.update_algorithm("demo", "Hello", &update).unwrap();
+        registry
+            .update_algorithm(&acct("demo"), &algo("Hello"), &update)
+            .unwrap();
         let stored = registry
             .version_by_hash(&algorithm, &ContentHash::of(b"a"))
             .unwrap();

@@ -1,6 +1,8 @@
 //! The SQLite registry as a whole: durability, settings, the trait.
 
+use crate::registry::Registry;
 use crate::registry::algorithm::Details;
+use crate::registry::sqlite::fixture::{acct, algo};
 use crate::registry::sqlite::*;
 use crate::registry::version::VersionBump;
 
@@ -11,8 +13,10 @@ fn data_survives_reopening_the_file() {
     let hash = ContentHash::of(b"module");
     let (key, algorithm, version) = {
         let registry = SqliteRegistry::open(&path).unwrap();
-        registry.create_account("demo", AccountKind::User).unwrap();
-        let (_, key) = registry.create_key("demo", "test").unwrap();
+        registry
+            .create_account(&acct("demo"), AccountKind::User)
+            .unwrap();
+        let (_, key) = registry.create_key(&acct("demo"), "test").unwrap();
         let request = NewAlgorithm {
             name: "Hello".into(),
             details: Details {
@@ -21,8 +25,10 @@ fn data_survives_reopening_the_file() {
             },
             ..NewAlgorithm::default()
         };
-        registry.create_algorithm("demo", &request).unwrap();
-        let algorithm = registry.set_source("demo", "Hello", &hash).unwrap();
+        registry.create_algorithm(&acct("demo"), &request).unwrap();
+        let algorithm = registry
+            .set_source(&acct("demo"), &algo("Hello"), &hash)
+            .unwrap();
         let build = registry.start_build(&algorithm.id, &hash).unwrap();
         registry.finish_build(&build.id, true, "ok").unwrap();
         let publish = PublishRequest {
@@ -41,10 +47,10 @@ fn data_survives_reopening_the_file() {
     let registry = SqliteRegistry::open(&path).unwrap();
     assert_eq!(
         registry.authenticate(&key).unwrap().map(|a| a.name),
-        Some("demo".into())
+        Some(acct("demo"))
     );
     assert_eq!(
-        registry.algorithm("demo", "Hello").unwrap(),
+        registry.algorithm(&acct("demo"), &algo("Hello")).unwrap(),
         Some(algorithm.clone())
     );
     assert_eq!(registry.all_versions(&algorithm.id).unwrap(), vec![version]);
@@ -65,13 +71,17 @@ async fn the_registry_is_usable_as_an_async_trait_object() {
     let registry: std::sync::Arc<dyn Registry> =
         std::sync::Arc::new(SqliteRegistry::in_memory().unwrap());
     let worker = std::sync::Arc::clone(&registry);
-    tokio::spawn(async move { worker.create_account("demo", AccountKind::User).await })
-        .await
-        .unwrap()
-        .unwrap();
-    let found = registry.account("DEMO").await.unwrap();
-    assert_eq!(found.map(|account| account.name), Some("demo".to_owned()));
-    assert!(registry.account("nobody").await.unwrap().is_none());
+    tokio::spawn(async move {
+        worker
+            .create_account(&acct("demo"), AccountKind::User)
+            .await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let found = registry.account(&acct("DEMO")).await.unwrap();
+    assert_eq!(found.map(|account| account.name), Some(acct("demo")));
+    assert!(registry.account(&acct("nobody")).await.unwrap().is_none());
 }
 
 #[test]

@@ -84,6 +84,7 @@ mod tests {
     use crate::registry::error::RegistryError;
     use crate::registry::page::PageRequest;
     use crate::registry::settings::Callability;
+    use crate::registry::sqlite::fixture::{acct, algo};
     use crate::registry::sqlite::fixture::{build, publish, registry, request};
     use crate::registry::version::VersionBump;
     use crate::registry::version_spec::{VersionSpec, resolve};
@@ -135,7 +136,11 @@ mod tests {
         let (registry, algorithm) = registry();
         publish(&registry, &algorithm, "a", VersionBump::Minor);
         build(&registry, &algorithm, "b", true);
-        assert!(registry.delete_algorithm("demo", "Hello").unwrap());
+        assert!(
+            registry
+                .delete_algorithm(&acct("demo"), &algo("Hello"))
+                .unwrap()
+        );
 
         let conn = registry.conn();
         let count = |table: &str| -> i64 {
