@@ -34,7 +34,6 @@ mod response;
 mod routes;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::time::Duration;
 
@@ -46,15 +45,12 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
+use tower::util::MapRequestLayer;
+use tower_http::propagate_header::PropagateHeaderLayer;
 use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 use crate::request_id::RequestId;
-
-/// The address of the client at the other end of a request's connection,
-/// as a request extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Peer(pub SocketAddr);
 
 /// How long requests in flight may take to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(30);
@@ -68,39 +64,37 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// upload, a Data API file and a JSON document have different limits), and
 /// there is no global timeout, since a call may run for 3,000 s.
 ///
-/// The trace span names the connection's peer if a [`Peer`] extension is
-/// set, as [`serve`] does; an embedder's own server need not set it.
 pub fn router(platform: Platform) -> Router {
     routes::routes()
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let id = request
-                    .extensions()
-                    .get::<RequestId>()
-                    .map(|id| id.to_string())
-                    .unwrap_or_default();
-                let peer = request
-                    .extensions()
-                    .get::<Peer>()
-                    .map(|Peer(peer)| peer.to_string())
-                    .unwrap_or_default();
-                // The client's own id, for correlation with its logs only.
-                let client_id = request
-                    .headers()
-                    .get(request_id::HEADER)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or_default();
-                tracing::info_span!(
-                    "request",
-                    %id,
-                    method = %request.method(),
-                    path = %request.uri().path(),
-                    %peer,
-                    client_id,
-                )
-            }),
+            // Requests are logged by their span and by the handlers' own
+            // events; no per-request events of the layer's own.
+            TraceLayer::new_for_http()
+                .on_request(())
+                .on_response(())
+                .make_span_with(|request: &Request| {
+                    // Field values are formatted only when the span is enabled.
+                    let id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .map_or("", RequestId::as_str);
+                    // The client's own id, for correlation with its logs only.
+                    let client_id = request
+                        .headers()
+                        .get(request_id::CLIENT_HEADER)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!(
+                        "request",
+                        id,
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                            client_id,
+                    )
+                }),
         )
-        .layer(axum::middleware::from_fn(request_id::assign))
+        .layer(PropagateHeaderLayer::new(request_id::HEADER))
+        .layer(MapRequestLayer::new(request_id::assign::<axum::body::Body>))
         .with_state(platform)
 }
 
@@ -130,22 +124,23 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = router
-                    .clone()
-                    .map_request(move |mut request: Request<hyper::body::Incoming>| {
-                        request.extensions_mut().insert(Peer(peer));
-                        request
-                    });
+                let service = router.clone();
                 let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEADER_TIMEOUT)
                     .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
                 let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    if let Err(err) = connection.await {
-                        tracing::debug!("connection from {peer} ended: {err}");
+                // The peer is named once per connection, by the span every
+                // request's span sits in.
+                let span = tracing::info_span!("connection", %peer);
+                tokio::spawn(
+                    async move {
+                        if let Err(err) = connection.await {
+                            tracing::debug!("connection from {peer} ended: {err}");
+                        }
                     }
-                });
+                    .instrument(span),
+                );
             }
             () = &mut shutdown => break,
         }

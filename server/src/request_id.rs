@@ -10,13 +10,13 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue, Request};
 
 /// The header that carries the id back to the client.
-pub(crate) const HEADER: &str = "x-request-id";
+pub(crate) const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Where the id a client sent is kept, for correlation in the logs.
+pub(crate) const CLIENT_HEADER: HeaderName = HeaderName::from_static("x-client-request-id");
 
 /// The id of one request, as the server minted it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,21 +54,43 @@ impl fmt::Display for RequestId {
     }
 }
 
-/// Middleware: mints the request's id, makes it available to handlers and
-/// the trace span, and returns it in `X-Request-Id`.
-pub(crate) async fn assign(mut request: Request, next: Next) -> Response {
+/// Middleware (a plain request mapping, so it costs no allocation beyond
+/// the id): replaces any `X-Request-Id` the client sent with a new id,
+/// keeping the client's in `X-Client-Request-Id` for the logs, and puts the
+/// id in the request's extensions. A `PropagateHeader` layer copies it to
+/// the response.
+pub(crate) fn assign<B>(mut request: Request<B>) -> Request<B> {
     let id = RequestId::mint();
-    request.extensions_mut().insert(id.clone());
-    let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-        response.headers_mut().insert(HEADER, value);
+    let headers = request.headers_mut();
+    if let Some(client) = headers.remove(HEADER) {
+        headers.insert(CLIENT_HEADER, client);
     }
-    response
+    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
+        headers.insert(HEADER, value);
+    }
+    request.extensions_mut().insert(id);
+    request
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clients_id_is_kept_aside_and_never_used() {
+        let request = Request::builder()
+            .header(HEADER, "req-0000000000000000000000000001")
+            .body(())
+            .unwrap();
+        let request = assign(request);
+        let ours = request.extensions().get::<RequestId>().unwrap();
+        assert_ne!(ours.as_str(), "req-0000000000000000000000000001");
+        assert_eq!(request.headers()[HEADER], ours.as_str());
+        assert_eq!(
+            request.headers()[CLIENT_HEADER],
+            "req-0000000000000000000000000001"
+        );
+    }
 
     #[test]
     fn ids_are_distinct_and_shaped_alike() {

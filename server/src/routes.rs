@@ -3,9 +3,9 @@
 use algobox_platform::Platform;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Extension, OriginalUri, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::routing::{MethodRouter, any, get, post, put};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::algorithmia::error::ApiError;
 use crate::request_id::RequestId;
@@ -70,28 +70,32 @@ fn with_trailing_slash(
         .route(&format!("{path}/"), methods)
 }
 
+// The call routes take the whole request rather than `HeaderMap`, which
+// would clone the headers of every call.
 async fn call_latest(
     State(platform): State<Platform>,
     Path((owner, algo)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    Extension(id): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Outcome {
-    let path = (owner.as_str(), algo.as_str(), None);
-    invoke::call(&platform, &headers, query.as_deref(), body, path, id).await
+    call(&platform, (&owner, &algo, None), request).await
 }
 
 async fn call_version(
     State(platform): State<Platform>,
     Path((owner, algo, version)): Path<(String, String, String)>,
-    RawQuery(query): RawQuery,
-    Extension(id): Extension<RequestId>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Outcome {
-    let path = (owner.as_str(), algo.as_str(), Some(version.as_str()));
-    invoke::call(&platform, &headers, query.as_deref(), body, path, id).await
+    call(&platform, (&owner, &algo, Some(&version)), request).await
+}
+
+async fn call(platform: &Platform, path: (&str, &str, Option<&str>), request: Request) -> Outcome {
+    let (parts, body) = request.into_parts();
+    let id = parts
+        .extensions
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(RequestId::mint);
+    invoke::call(platform, &parts.headers, parts.uri.query(), body, path, id).await
 }
 
 async fn request_status(
@@ -214,7 +218,7 @@ async fn scm_status(
 
 async fn data_api(
     State(platform): State<Platform>,
-    OriginalUri(uri): OriginalUri,
+    uri: Uri,
     RawQuery(query): RawQuery,
     method: Method,
     headers: HeaderMap,
@@ -228,14 +232,14 @@ async fn healthz() -> Response {
     response::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
 }
 
-async fn no_route(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::NoRoute {
         method: method.to_string(),
         path: uri.path().to_owned(),
     }
 }
 
-async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed {
         method: method.to_string(),
         path: uri.path().to_owned(),
