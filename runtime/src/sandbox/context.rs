@@ -8,6 +8,7 @@ use super::bindings::{
 };
 use super::budget::HostCallBudget;
 use super::host_error::HostError;
+use super::log_line::{self, Admission, LogLine, LogQuota};
 use crate::invocation::{Progress, ProgressSink};
 use crate::stop::StopHandle;
 
@@ -19,6 +20,8 @@ pub(crate) struct ContextState {
     pub(crate) stop: Option<StopHandle>,
     /// The message the guest's panic hook reported, if it panicked.
     pub(crate) panic: Option<String>,
+    /// How much the guest has written to the host's log.
+    pub(crate) log_quota: LogQuota,
 }
 
 /// What the context imports may touch: their own state and the budget.
@@ -59,13 +62,26 @@ impl context::Host for ContextView<'_> {
 
     fn log(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
         self.budget.charge(message.len())?;
+        match self.context.log_quota.admit(message.len()) {
+            Admission::Log => {}
+            Admission::QuotaReached => {
+                tracing::warn!(
+                    target: "algobox::guest",
+                    "the algorithm logged more than {} bytes; its further lines are dropped",
+                    log_line::MAX_PER_INVOCATION
+                );
+                return Ok(());
+            }
+            Admission::Drop => return Ok(()),
+        }
+        let line = LogLine(&message);
         // Guest lines get their own target so operators can filter them.
         match level {
-            LogLevel::Trace => tracing::trace!(target: "algobox::guest", "{message}"),
-            LogLevel::Debug => tracing::debug!(target: "algobox::guest", "{message}"),
-            LogLevel::Info => tracing::info!(target: "algobox::guest", "{message}"),
-            LogLevel::Warn => tracing::warn!(target: "algobox::guest", "{message}"),
-            LogLevel::Error => tracing::error!(target: "algobox::guest", "{message}"),
+            LogLevel::Trace => tracing::trace!(target: "algobox::guest", "{line}"),
+            LogLevel::Debug => tracing::debug!(target: "algobox::guest", "{line}"),
+            LogLevel::Info => tracing::info!(target: "algobox::guest", "{line}"),
+            LogLevel::Warn => tracing::warn!(target: "algobox::guest", "{line}"),
+            LogLevel::Error => tracing::error!(target: "algobox::guest", "{line}"),
         }
         Ok(())
     }
