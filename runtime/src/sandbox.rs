@@ -8,6 +8,8 @@ mod data;
 mod gpu;
 mod host_error;
 mod http;
+mod log_line;
+mod memory_limiter;
 mod output;
 mod pipeline;
 
@@ -16,7 +18,7 @@ use std::time::Instant;
 
 use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
-use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -27,6 +29,8 @@ use self::context::{ContextState, ContextView};
 use self::data::DataView;
 use self::gpu::{GpuAccess, GpuView};
 use self::http::HttpEgress;
+use self::log_line::LogQuota;
+use self::memory_limiter::MemoryLimiter;
 use self::output::CapturedOutput;
 use self::pipeline::{PipelineState, PipelineView};
 use crate::data_access::DataAccess;
@@ -157,45 +161,6 @@ pub(crate) fn prepare(
     AlgorithmPre::new(pre)
 }
 
-/// The most table elements an instance may grow to.
-const MAX_TABLE_ELEMENTS: usize = 100_000;
-
-/// Enforces the memory limit and remembers that it was hit, so the trap
-/// that follows is reported as what it is.
-struct MemoryLimiter {
-    limit: usize,
-    exceeded: bool,
-}
-
-impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.exceeded = true;
-            // A trap rather than `Ok(false)`: a failed grow makes a Rust guest
-            // abort anyway, and trapping here stops it at the cause.
-            return Err(wasmtime::Error::msg(format!(
-                "memory limit of {} bytes reached",
-                self.limit
-            )));
-        }
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS)
-    }
-}
-
 /// Why a deadline ended an invocation.
 #[derive(Debug, Clone, Copy)]
 enum Expiry {
@@ -257,10 +222,7 @@ pub(crate) async fn invoke(
         SandboxState {
             wasi,
             table: ResourceTable::new(),
-            memory: MemoryLimiter {
-                limit: limits.memory,
-                exceeded: false,
-            },
+            memory: MemoryLimiter::new(limits.memory),
             budget: HostCallBudget::new(limits.host_calls, limits.host_call_bytes),
             context: ContextState {
                 started,
@@ -268,6 +230,7 @@ pub(crate) async fn invoke(
                 on_progress,
                 stop: stop.clone(),
                 panic: None,
+                log_quota: LogQuota::default(),
             },
             pipeline: PipelineState {
                 pipeline,
@@ -403,7 +366,7 @@ async fn run_lifecycle(
 /// Maps a failed call to its cause, from what the store recorded first and
 /// the trap code second: never by parsing a message.
 fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> InvokeError {
-    if state.memory.exceeded {
+    if state.memory.exceeded() {
         return InvokeError::MemoryLimit {
             limit: limits.memory,
         };
