@@ -153,6 +153,10 @@ impl WorkerProcess {
         let mut command = Command::new(&config.program);
         command
             .args(&config.args)
+            // The worker gets what GPU drivers read, not the server's
+            // secrets (`ALGOBOX_ADMIN_KEY`, database URLs and the like).
+            .env_clear()
+            .envs(super::worker_environment::filter(std::env::vars_os()))
             .envs(config.env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
