@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod account_slots;
 mod algorithms;
 pub mod async_calls;
 pub mod call;
@@ -41,6 +42,7 @@ use algobox_runtime::egress::EgressPolicy;
 use algobox_runtime::gpu::GpuConfig;
 use algobox_runtime::limits::Limits;
 
+use crate::account_slots::AccountSlots;
 use crate::async_calls::AsyncCalls;
 use crate::data_store::DataStore;
 use crate::error::PlatformError;
@@ -62,6 +64,10 @@ use crate::registry::version_spec::{VersionSpec, resolve};
 /// the bound matters for writes by other processes (the CLI, other nodes).
 const CACHE_TTL: Duration = Duration::from_secs(2);
 
+/// The label of the key installed from `ALGOBOX_ADMIN_KEY`: at most one key
+/// carries it.
+const ADMIN_KEY_LABEL: &str = "ALGOBOX_ADMIN_KEY";
+
 /// Where a platform keeps its state, and its limits.
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
@@ -79,6 +85,13 @@ pub struct PlatformConfig {
     /// How to start the GPU worker for `environment: gpu` algorithms; with
     /// `None` they get "no GPU adapter".
     pub gpu: Option<GpuConfig>,
+    /// How many calls of one account run at once; the rest of its calls
+    /// wait, and other accounts' do not. `None`: half of
+    /// `limits.concurrency`.
+    pub calls_per_account: Option<u32>,
+    /// How many `output=void` calls one account may have accepted and
+    /// unfinished; past it, calls are refused (HTTP 429) until some finish.
+    pub void_calls_per_account: u32,
 }
 
 impl PlatformConfig {
@@ -91,6 +104,8 @@ impl PlatformConfig {
             max_file_bytes: DataStore::DEFAULT_MAX_FILE_BYTES,
             egress: EgressPolicy::default(),
             gpu: None,
+            calls_per_account: None,
+            void_calls_per_account: 100,
         }
     }
 }
@@ -144,6 +159,7 @@ struct Inner {
     data: Arc<DataStore>,
     keys: Mutex<HashMap<String, (Caller, Instant)>>,
     listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
+    slots: Arc<AccountSlots>,
 }
 
 /// An algorithm and its published versions, as resolution needs them.
@@ -155,6 +171,9 @@ struct Listing {
 impl Platform {
     /// Opens (creating) the data folder.
     pub async fn open(config: PlatformConfig) -> Result<Self, PlatformError> {
+        let running = config
+            .calls_per_account
+            .unwrap_or(config.limits.concurrency / 2);
         let dir = config.data_dir.clone();
         std::fs::create_dir_all(&dir).map_err(|err| {
             PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
@@ -174,12 +193,14 @@ impl Platform {
         let runtime = runtime
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
-        Ok(Self::with_parts(
+        let slots = AccountSlots::new(running, config.void_calls_per_account);
+        Ok(Self::assemble(
             runtime,
             Arc::new(registry),
             Arc::new(modules),
             Arc::new(data),
             config.keep_results,
+            slots,
         ))
     }
 
@@ -192,6 +213,20 @@ impl Platform {
         data: Arc<DataStore>,
         keep_results: Duration,
     ) -> Self {
+        let defaults = PlatformConfig::new("");
+        let running = runtime.limits().concurrency / 2;
+        let slots = AccountSlots::new(running, defaults.void_calls_per_account);
+        Self::assemble(runtime, registry, modules, data, keep_results, slots)
+    }
+
+    fn assemble(
+        runtime: Runtime,
+        registry: Arc<dyn Registry>,
+        modules: Arc<dyn ModuleStore>,
+        data: Arc<DataStore>,
+        keep_results: Duration,
+        slots: AccountSlots,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 runtime,
@@ -201,6 +236,7 @@ impl Platform {
                 data,
                 keys: Mutex::default(),
                 listings: Mutex::default(),
+                slots: Arc::new(slots),
             }),
         }
     }
@@ -221,8 +257,10 @@ impl Platform {
     }
 
     /// Creates the user `admin` if it does not exist. With `key`, installs
-    /// that key for it (on every start, idempotently) and returns `None`;
-    /// otherwise returns a new key when `admin` was just created.
+    /// that key for it (on every start, idempotently), revokes any other key
+    /// installed that way (so changing `ALGOBOX_ADMIN_KEY` retires the old
+    /// one) and returns `None`; otherwise returns a new key when `admin` was
+    /// just created.
     pub async fn bootstrap_admin(
         &self,
         key: Option<&str>,
@@ -238,7 +276,19 @@ impl Platform {
             }
         };
         if let Some(key) = key {
-            registry.set_key(admin, "ALGOBOX_ADMIN_KEY", key).await?;
+            let installed = registry.set_key(admin, ADMIN_KEY_LABEL, key).await?;
+            for old in registry.list_keys(admin).await? {
+                if old.label == ADMIN_KEY_LABEL && old.id != installed.id {
+                    registry.revoke_key(admin, &old.id).await?;
+                    tracing::info!(
+                        key = %old.shown_prefix,
+                        "revoked the previous ALGOBOX_ADMIN_KEY"
+                    );
+                }
+            }
+            // Keys already authenticated stay trusted for the cache's life;
+            // a retired admin key must not.
+            self.inner.keys.lock().expect("key cache poisoned").clear();
             return Ok(None);
         }
         if created {
@@ -464,4 +514,48 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| PlatformError::Internal(format!("a blocking task failed: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_admin_key_retires_the_previous_one_and_leaves_other_keys() {
+        let folder = tempfile::tempdir().unwrap();
+        let platform = Platform::open(PlatformConfig::new(folder.path()))
+            .await
+            .unwrap();
+        let generated = platform.bootstrap_admin(None).await.unwrap().unwrap();
+        let first = "operator-key-number-one-0123456789";
+        let second = "operator-key-number-two-0123456789";
+        assert_eq!(platform.bootstrap_admin(Some(first)).await.unwrap(), None);
+        assert_eq!(
+            platform.authenticate(Some(first)).await.unwrap().name,
+            "admin"
+        );
+
+        // The operator changes ALGOBOX_ADMIN_KEY and restarts.
+        assert_eq!(platform.bootstrap_admin(Some(second)).await.unwrap(), None);
+        assert!(matches!(
+            platform.authenticate(Some(first)).await,
+            Err(PlatformError::Unauthorized)
+        ));
+        assert_eq!(
+            platform.authenticate(Some(second)).await.unwrap().name,
+            "admin"
+        );
+        // The key made on first start is the admin's own, not the
+        // operator's: it stays.
+        assert_eq!(
+            platform.authenticate(Some(&generated)).await.unwrap().name,
+            "admin"
+        );
+        // The same key again changes nothing.
+        assert_eq!(platform.bootstrap_admin(Some(second)).await.unwrap(), None);
+        assert_eq!(
+            platform.authenticate(Some(second)).await.unwrap().name,
+            "admin"
+        );
+    }
 }
