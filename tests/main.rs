@@ -15,6 +15,7 @@ mod registration;
 mod sandbox;
 mod server;
 mod support;
+mod tenants;
 
 /// Fails to compile when a guest has no test named after it in one of the
 /// modules above, so a new guest cannot go untested.

@@ -54,11 +54,21 @@ impl TestServer {
 
     /// Starts a server over `data`, which may hold an earlier server's state.
     pub(crate) async fn start_in(data: tempfile::TempDir) -> Self {
-        let config = PlatformConfig {
+        Self::start_configured(data, |_| ()).await
+    }
+
+    /// Starts a server over `data` with the test configuration as
+    /// `configure` changes it.
+    pub(crate) async fn start_configured(
+        data: tempfile::TempDir,
+        configure: impl FnOnce(&mut PlatformConfig),
+    ) -> Self {
+        let mut config = PlatformConfig {
             limits: limits(),
             gpu: Some(crate::gpu::worker()),
             ..PlatformConfig::new(data.path())
         };
+        configure(&mut config);
         let platform = Platform::open(config).await.unwrap();
         platform.bootstrap_admin(Some(ADMIN_KEY)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -137,7 +137,15 @@ impl Platform {
         caller: &Caller,
         request: CallRequest,
     ) -> Result<CallOutcome, CallError> {
+        let outside = request.depth == 0;
         let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
+        // A call from outside waits for one of its account's slots; a
+        // nested call runs in the slot of the call that made it, which
+        // would otherwise wait for itself.
+        let _slot = match outside {
+            true => Some(self.inner.slots.run(&caller.name).await),
+            false => None,
+        };
         let started = Instant::now();
         match self.runtime().invoke(&target.algorithm, invocation).await {
             Ok(output) => Ok(CallOutcome {
@@ -160,6 +168,16 @@ impl Platform {
         request: CallRequest,
         request_id: &str,
     ) -> Result<(), PlatformError> {
+        let queued = match request.depth {
+            0 => Some(self.inner.slots.enqueue(&caller.name).map_err(|most| {
+                PlatformError::TooManyCalls(format!(
+                    "{} has {most} output=void calls waiting or running, the most one account may have; \
+                     wait for some to finish (GET /v1/requests/REQUEST_ID) and call again",
+                    caller.name
+                ))
+            })?),
+            _ => None,
+        };
         let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
         self.calls().insert(request_id, caller.name.as_str());
         let platform = self.clone();
@@ -176,7 +194,10 @@ impl Platform {
         });
         let platform = self.clone();
         let request_id = request_id.to_owned();
+        let account = caller.name.clone();
         tokio::spawn(async move {
+            let _queued = queued;
+            let _slot = platform.inner.slots.run(&account).await;
             platform.calls().running(&request_id);
             let started = Instant::now();
             let result = platform

@@ -41,6 +41,9 @@ pub enum PlatformError {
     /// The module is not an algorithm algobox can run.
     #[error(transparent)]
     Register(#[from] RegisterError),
+    /// The caller has as many calls in flight as one account may have.
+    #[error("{0}")]
+    TooManyCalls(String),
     /// The platform failed.
     #[error("{0}")]
     Internal(String),

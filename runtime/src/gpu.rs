@@ -33,6 +33,8 @@ pub mod quota;
 mod session;
 #[cfg(not(feature = "gpu"))]
 mod uninhabited_session;
+#[cfg(feature = "gpu")]
+mod worker_environment;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

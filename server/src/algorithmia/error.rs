@@ -69,6 +69,9 @@ pub(crate) enum ApiError {
     /// A stored file would pass the server's limit.
     #[error("{0}")]
     FileTooLarge(String),
+    /// The caller has as many calls in flight as one account may have.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The server failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -86,6 +89,7 @@ impl ApiError {
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge { .. } | Self::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +107,8 @@ impl ApiError {
             | Self::FileTooLarge(_)
             | Self::NotEmpty(_) => 2015,
             Self::NoRoute { .. } | Self::MethodNotAllowed { .. } => 6001,
+            // algobox's own: Algorithmia documents no code for it.
+            Self::TooManyRequests(_) => 4029,
             Self::Internal(_) => 5001,
         }
     }
@@ -152,6 +158,7 @@ impl From<PlatformError> for ApiError {
                 _ => Self::BadRequest(message),
             },
             PlatformError::Data(err) => err.into(),
+            PlatformError::TooManyCalls(_) => Self::TooManyRequests(message),
             PlatformError::ModuleStore(_) | PlatformError::Internal(_) => Self::Internal(message),
             _ => Self::Internal(message),
         }

@@ -1,0 +1,73 @@
+//! One account cannot take the server, or another account's calls, down:
+//! each test checks both halves, the attacker's clear refusal and everyone
+//! else unharmed.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::server::{ADMIN_KEY, TestServer};
+
+/// A void call of the countdown as `key`: its status and body.
+async fn void_countdown(server: &TestServer, key: &str, steps: u32) -> (u16, serde_json::Value) {
+    let reply = server
+        .send(
+            "POST",
+            "/v1/algo/admin/countdown/0.1.0?output=void",
+            Some(key),
+            Some("application/json"),
+            json!({"steps": steps, "step_ms": 100}).to_string(),
+        )
+        .await;
+    (reply.status, reply.json())
+}
+
+#[tokio::test]
+async fn a_flood_of_void_calls_is_bounded_and_leaves_other_accounts_their_slots() {
+    let server = TestServer::start_configured(tempfile::tempdir().unwrap(), |config| {
+        config.calls_per_account = Some(2);
+        config.void_calls_per_account = 4;
+    })
+    .await;
+    server
+        .deploy("countdown", test_artifacts::COUNTDOWN, "public")
+        .await;
+
+    // The attacker fills its own share: four 3 s calls accepted, two run.
+    for _ in 0..4 {
+        let (status, body) = void_countdown(&server, ADMIN_KEY, 30).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["request_id"].as_str().unwrap().starts_with("req-"));
+    }
+    // The fifth is refused at once, saying why and what to do.
+    let (status, body) = void_countdown(&server, ADMIN_KEY, 30).await;
+    assert_eq!(status, 429, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("4 output=void calls waiting or running")
+            && message.contains("wait for some to finish"),
+        "{message}"
+    );
+
+    // Another account's call runs at once, beside the attacker's two.
+    let bob = server.user("bob").await;
+    let started = Instant::now();
+    let reply = server
+        .send(
+            "POST",
+            "/v1/algo/admin/countdown/0.1.0",
+            Some(&bob),
+            Some("application/json"),
+            json!({"steps": 2, "step_ms": 100}).to_string(),
+        )
+        .await;
+    assert_eq!(reply.json()["result"], json!({"completed": 2}));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "bob waited behind the flood: {:?}",
+        started.elapsed()
+    );
+    // And bob may still queue void calls of his own.
+    let (status, body) = void_countdown(&server, &bob, 1).await;
+    assert_eq!(status, 200, "{body}");
+}
