@@ -51,6 +51,19 @@ pub(crate) struct ServeCommand {
         value_name = "CIDR"
     )]
     egress_allow: Vec<EgressRule>,
+    /// How many calls of one account run at once; its further calls wait
+    /// while other accounts' run. Default: half of the call slots.
+    #[arg(long, env = "ALGOBOX_CALLS_PER_ACCOUNT", value_name = "N")]
+    calls_per_account: Option<u32>,
+    /// How many `output=void` calls one account may have accepted and
+    /// unfinished; past it, calls get HTTP 429.
+    #[arg(
+        long,
+        env = "ALGOBOX_VOID_CALLS_PER_ACCOUNT",
+        default_value_t = 100,
+        value_name = "N"
+    )]
+    void_calls_per_account: u32,
 }
 
 impl ServeCommand {
@@ -74,6 +87,8 @@ impl ServeCommand {
             keep_results: Duration::from_secs(self.keep_results),
             egress,
             gpu: Some(GpuConfig::new(worker).arg("gpu-worker")),
+            calls_per_account: self.calls_per_account,
+            void_calls_per_account: self.void_calls_per_account,
             ..PlatformConfig::new(&self.data_dir)
         };
         let platform = Platform::open(config)
