@@ -12,6 +12,7 @@ pub mod acl;
 pub mod error;
 pub mod listing;
 pub mod path;
+mod staging;
 #[cfg(test)]
 mod tests;
 
@@ -31,8 +32,6 @@ use crate::timestamp::Timestamp;
 
 /// Where each owner keeps its collections' access lists.
 const ACL_DIR: &str = ".acl";
-/// Where writes are staged before they are renamed into place.
-const STAGING_DIR: &str = ".staging";
 
 /// The hosted data of every account, in one folder.
 ///
@@ -75,10 +74,12 @@ impl DataStore {
         std::fs::create_dir_all(folder).map_err(DataError::io(action()))?;
         let root = Dir::open_ambient_dir(folder, cap_std::ambient_authority())
             .map_err(DataError::io(action()))?;
-        Ok(Self {
+        let store = Self {
             root,
             max_file_bytes: Self::DEFAULT_MAX_FILE_BYTES,
-        })
+        };
+        staging::sweep(&store.root)?;
+        Ok(store)
     }
 
     /// Sets the largest file [`write`](Self::write) and
@@ -295,10 +296,10 @@ impl DataStore {
     pub fn writer(&self, file: &FilePath) -> Result<FileWriter, DataError> {
         let collection = self.existing_collection(&file.collection)?;
         let owner = self.owner_dir_created(&file.collection.owner)?;
-        ensure_dir(&owner, STAGING_DIR, STAGING_DIR)?;
-        let staging = open_dir(&owner, STAGING_DIR, STAGING_DIR)?
+        ensure_dir(&owner, staging::STAGING_DIR, staging::STAGING_DIR)?;
+        let staging = open_dir(&owner, staging::STAGING_DIR, staging::STAGING_DIR)?
             .ok_or_else(|| DataError::NotFound(format!("the staging folder of {}", file)))?;
-        let staged = staged_name();
+        let staged = staging::staged_name();
         let mut options = OpenOptions::new();
         options
             .write(true)
@@ -355,7 +356,7 @@ impl DataStore {
         ensure_dir(owner, ACL_DIR, ACL_DIR)?;
         let acls = open_dir(owner, ACL_DIR, ACL_DIR)?
             .ok_or_else(|| DataError::NotFound(ACL_DIR.to_owned()))?;
-        let staged = staged_name();
+        let staged = staging::staged_name();
         let action = || format!("write the access list of {collection}");
         let bytes = serde_json::to_vec(acl).expect("an access list serializes");
         acls.write(&staged, bytes)
@@ -472,18 +473,4 @@ fn entry(filename: String, meta: &cap_std::fs::Metadata) -> FileEntry {
         last_modified: Timestamp::from_millis(millis),
         size: meta.len(),
     }
-}
-
-/// A fresh name in a staging folder.
-fn staged_name() -> String {
-    let mut bytes = [0u8; 12];
-    // Without randomness, fall back to the clock: names only need to
-    // differ between writes in flight.
-    if getrandom::fill(&mut bytes).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_nanos());
-        bytes.copy_from_slice(&nanos.to_le_bytes()[..12]);
-    }
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
