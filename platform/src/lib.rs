@@ -180,6 +180,17 @@ impl Platform {
         })?;
         let registry =
             blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
+        let abandoned = Registry::fail_unfinished_builds(
+            &registry,
+            "The server stopped while this build was compiling; compile the algorithm again.",
+        )
+        .await?;
+        if abandoned > 0 {
+            tracing::warn!(
+                abandoned,
+                "failed the builds an earlier server left in progress"
+            );
+        }
         let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
         let data = DataStore::open(config.data_dir.join("files"))?
             .with_max_file_bytes(config.max_file_bytes);
@@ -331,7 +342,9 @@ impl Platform {
         Ok(self.inner.registry.is_member(owner, &caller.name).await?)
     }
 
-    async fn require_manager(
+    /// Fails with [`PlatformError::Forbidden`] unless `caller` manages
+    /// `owner`'s algorithms; the server asks before it reads an upload.
+    pub async fn require_manager(
         &self,
         caller: &Caller,
         owner: &AccountName,
@@ -519,6 +532,62 @@ async fn blocking<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn builds_left_in_progress_by_a_dead_server_fail_saying_what_to_do() {
+        let folder = tempfile::tempdir().unwrap();
+        let platform = Platform::open(PlatformConfig::new(folder.path()))
+            .await
+            .unwrap();
+        let admin: AccountName = "admin".parse().unwrap();
+        platform.bootstrap_admin(None).await.unwrap();
+        let request = crate::registry::algorithm::NewAlgorithm {
+            name: "Hello".into(),
+            details: crate::registry::algorithm::Details {
+                label: "Hello".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let registry = Arc::clone(platform.registry());
+        let algorithm = registry.create_algorithm(&admin, &request).await.unwrap();
+        let hash = ContentHash::of(b"module");
+        let abandoned = registry.start_build(&algorithm.id, &hash).await.unwrap();
+        let finished = registry.start_build(&algorithm.id, &hash).await.unwrap();
+        registry
+            .finish_build(&finished.id, true, "ok")
+            .await
+            .unwrap();
+        drop((platform, registry));
+
+        // The server was killed mid-compile; a new one starts.
+        let platform = Platform::open(PlatformConfig::new(folder.path()))
+            .await
+            .unwrap();
+        let registry = platform.registry();
+        let build = registry
+            .build(&algorithm.id, &abandoned.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(build.status, BuildStatus::Failed);
+        assert!(
+            build.logs.contains("compile the algorithm again"),
+            "{}",
+            build.logs
+        );
+        assert!(build.finished_at.is_some());
+        // A finished build is left as it was.
+        let build = registry
+            .build(&algorithm.id, &finished.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (build.status, build.logs.as_str()),
+            (BuildStatus::Succeeded, "ok")
+        );
+    }
 
     #[tokio::test]
     async fn a_new_admin_key_retires_the_previous_one_and_leaves_other_keys() {

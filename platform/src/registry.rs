@@ -199,4 +199,10 @@ pub trait Registry: Send + Sync + 'static {
     /// [`resolve`].
     async fn all_versions(&self, algorithm_id: &AlgorithmId)
     -> Result<Vec<Version>, RegistryError>;
+
+    /// Marks every build still in progress as failed, with `logs` as its
+    /// log, and returns how many there were. A server calls it when it
+    /// starts: no compile outlives the process that ran it, and a build
+    /// left in progress would otherwise stay so forever.
+    async fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError>;
 }

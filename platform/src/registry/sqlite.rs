@@ -305,6 +305,11 @@ impl SqliteRegistry {
     pub fn all_versions(&self, algorithm_id: &AlgorithmId) -> Result<Vec<Version>, RegistryError> {
         version_rows::all(&self.conn(), algorithm_id.as_str())
     }
+
+    /// [`Registry::fail_unfinished_builds`], on the calling thread.
+    pub fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError> {
+        build_rows::fail_unfinished(&self.conn(), logs)
+    }
 }
 
 #[cfg(test)]

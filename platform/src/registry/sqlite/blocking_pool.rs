@@ -269,4 +269,10 @@ impl Registry for SqliteRegistry {
         self.off_thread(move |registry| registry.all_versions(&algorithm_id))
             .await
     }
+
+    async fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError> {
+        let logs = logs.to_owned();
+        self.off_thread(move |registry| registry.fail_unfinished_builds(&logs))
+            .await
+    }
 }

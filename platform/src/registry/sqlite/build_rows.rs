@@ -62,6 +62,20 @@ pub(super) fn start(
     Ok(build)
 }
 
+/// Fails every build in progress; see
+/// [`Registry::fail_unfinished_builds`](crate::registry::Registry::fail_unfinished_builds).
+pub(super) fn fail_unfinished(conn: &Connection, logs: &str) -> Result<usize, RegistryError> {
+    Ok(conn.execute(
+        "UPDATE builds SET status = ?1, finished_at = ?2, logs = ?3 WHERE status = ?4",
+        params![
+            BuildStatus::Failed.as_str(),
+            Timestamp::now().as_millis(),
+            logs,
+            BuildStatus::InProgress.as_str(),
+        ],
+    )?)
+}
+
 pub(super) fn finish(
     conn: &mut Connection,
     build_id: &str,
