@@ -71,3 +71,48 @@ async fn a_flood_of_void_calls_is_bounded_and_leaves_other_accounts_their_slots(
     let (status, body) = void_countdown(&server, &bob, 1).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn an_upload_to_someone_elses_algorithm_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let server = TestServer::start().await;
+    server
+        .deploy("countdown", test_artifacts::COUNTDOWN, "public")
+        .await;
+    let mallory = server.user("mallory").await;
+    // Mallory announces 200 MB and sends a few bytes: the answer must come
+    // without the server waiting for (or holding) the rest.
+    let mut socket = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    let head = format!(
+        "PUT /v1/algorithms/admin/countdown/source HTTP/1.1\r\nhost: test\r\n\
+         authorization: {mallory}\r\ncontent-type: application/wasm\r\n\
+         content-length: 200000000\r\n\r\n\0asm"
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut answer))
+        .await
+        .expect("the server waited for the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(
+        answer.contains("mallory may not manage the algorithms of admin"),
+        "{answer}"
+    );
+
+    // The owner's algorithm is untouched and still answers.
+    let reply = server
+        .send(
+            "POST",
+            "/v1/algo/admin/countdown/0.1.0",
+            Some(ADMIN_KEY),
+            Some("application/json"),
+            json!({"steps": 1, "step_ms": 1}).to_string(),
+        )
+        .await;
+    assert_eq!(reply.json()["result"], json!({"completed": 1}));
+}

@@ -107,6 +107,9 @@ pub(crate) async fn upload(
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
+    // Refuse before reading: another account's upload is not read into
+    // memory only to be refused.
+    platform.require_manager(&caller, owner).await?;
     let wasm = body::read(body, MODULE_LIMIT).await?;
     let size = wasm.len();
     let (algorithm, hash) = platform.upload(&caller, owner, name, wasm).await?;
