@@ -3,8 +3,10 @@
 pub mod host_pattern;
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, ToSocketAddrs as _};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs as _};
 use std::str::FromStr;
+
+use wasmtime_wasi::sockets::SocketAddrUse;
 
 use self::host_pattern::HostPattern;
 
@@ -49,6 +51,11 @@ impl Default for EgressPolicy {
             deny: vec![
                 Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
                 Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
+                // AWS's instance metadata service over IPv6.
+                Cidr::new(
+                    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
+                    128,
+                ),
             ],
             ..Self::permit_all()
         }
@@ -108,9 +115,29 @@ impl EgressPolicy {
         self.deny.extend(deny);
     }
 
-    /// Whether a connection to `ip` is permitted.
+    /// Whether a connection to `ip` is permitted. The unspecified
+    /// addresses (`0.0.0.0`, `::`) reach this host when connected to, so
+    /// they are never a destination.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        !self.denies(ip) && self.allows(ip)
+        !canonical(ip).is_unspecified() && !self.denies(ip) && self.allows(ip)
+    }
+
+    /// Whether a guest granted the network may use a socket address this
+    /// way: outbound traffic by the policy; on this host, binding to
+    /// loopback, or to any interface on an ephemeral port (the implicit bind
+    /// before a connect), and listening and accepting on loopback only, so
+    /// no guest opens a port on the host's interfaces.
+    pub fn permits_socket(&self, address: SocketAddr, usage: SocketAddrUse) -> bool {
+        let ip = canonical(address.ip());
+        match usage {
+            SocketAddrUse::TcpConnect | SocketAddrUse::UdpSend => self.permits(ip),
+            SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => {
+                ip.is_loopback() || (ip.is_unspecified() && address.port() == 0)
+            }
+            SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => ip.is_loopback(),
+            // The datagram's sender: answers to what the guest sent.
+            SocketAddrUse::UdpReceive => ip.is_loopback() || self.permits(ip),
+        }
     }
 
     /// Whether a request to `host`, which resolved to `addresses`, is
@@ -285,6 +312,37 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn this_host_is_never_a_destination_and_imds_v6_is_denied() {
+        let policy = EgressPolicy::default();
+        for here in ["0.0.0.0", "::", "::ffff:0.0.0.0"] {
+            assert!(!policy.permits(ip(here)), "{here}");
+        }
+        assert!(!policy.permits(ip("fd00:ec2::254")));
+        assert!(policy.permits(ip("fd00:ec2::253")));
+        assert!(policy.permits(ip("93.184.216.34")));
+    }
+
+    #[test]
+    fn guests_bind_and_listen_on_loopback_only() {
+        let policy = EgressPolicy::default();
+        let at = |text: &str| -> SocketAddr { text.parse().unwrap() };
+        // The implicit bind before a connect, and loopback servers.
+        assert!(policy.permits_socket(at("0.0.0.0:0"), SocketAddrUse::TcpBind));
+        assert!(policy.permits_socket(at("[::]:0"), SocketAddrUse::UdpBind));
+        assert!(policy.permits_socket(at("127.0.0.1:8080"), SocketAddrUse::TcpBind));
+        assert!(policy.permits_socket(at("127.0.0.1:8080"), SocketAddrUse::TcpListen));
+        // No port on the host's interfaces.
+        assert!(!policy.permits_socket(at("0.0.0.0:8080"), SocketAddrUse::TcpBind));
+        assert!(!policy.permits_socket(at("0.0.0.0:41234"), SocketAddrUse::TcpListen));
+        assert!(!policy.permits_socket(at("[::]:53"), SocketAddrUse::UdpBind));
+        // Outbound: the policy; replies from where the guest may send.
+        assert!(!policy.permits_socket(at("0.0.0.0:80"), SocketAddrUse::TcpConnect));
+        assert!(!policy.permits_socket(at("169.254.169.254:80"), SocketAddrUse::UdpSend));
+        assert!(policy.permits_socket(at("93.184.216.34:53"), SocketAddrUse::UdpReceive));
+        assert!(!policy.permits_socket(at("169.254.169.254:53"), SocketAddrUse::UdpReceive));
     }
 
     #[test]

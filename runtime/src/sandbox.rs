@@ -19,7 +19,6 @@ use std::time::Instant;
 use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{Store, Trap, UpdateDeadline};
-use wasmtime_wasi::sockets::SocketAddrUse;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -320,21 +319,8 @@ fn grant_network(wasi: &mut WasiCtxBuilder, egress: Arc<EgressPolicy>) {
     wasi.allow_tcp(true)
         .allow_udp(true)
         .allow_ip_name_lookup(true)
-        .socket_addr_check(move |address, use_| {
-            let permitted = match use_ {
-                // Outbound traffic is what the policy is about.
-                SocketAddrUse::TcpConnect | SocketAddrUse::UdpSend => egress.permits(address.ip()),
-                // Binding (also the implicit bind before a connect),
-                // listening and receiving happen on this host.
-                SocketAddrUse::TcpBind
-                | SocketAddrUse::TcpListen
-                | SocketAddrUse::TcpAccept
-                | SocketAddrUse::UdpBind
-                | SocketAddrUse::UdpReceive => {
-                    address.ip().is_unspecified() || address.ip().is_loopback()
-                }
-            };
-            Box::pin(std::future::ready(permitted))
+        .socket_addr_check(move |address, usage| {
+            Box::pin(std::future::ready(egress.permits_socket(address, usage)))
         });
 }
 
