@@ -10,6 +10,11 @@ use serde::Serialize;
 
 use crate::call::{CallFailure, CallOutcome};
 
+/// The most progress reports kept per call: the latest ones, which are
+/// what a caller polling the status wants, so that a chatty algorithm
+/// cannot make the server hold its every report for the retention time.
+pub const MAX_PROGRESS: usize = 100;
+
 /// Where a void call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -90,9 +95,12 @@ impl AsyncCalls {
         }
     }
 
-    /// Adds a progress report.
+    /// Adds a progress report, keeping the latest [`MAX_PROGRESS`] of them.
     pub fn progress(&self, request_id: &str, progress: CallProgress) {
         if let Some(call) = self.lock().get_mut(request_id) {
+            if call.progress.len() >= MAX_PROGRESS {
+                call.progress.remove(0);
+            }
             call.progress.push(progress);
         }
     }
@@ -159,5 +167,25 @@ mod tests {
         assert_eq!(call.outcome, Some(Err(failure)));
         std::thread::sleep(Duration::from_millis(60));
         assert!(calls.get("req-1", "alice").is_none());
+    }
+
+    #[test]
+    fn only_the_latest_progress_reports_are_kept() {
+        let calls = AsyncCalls::new(Duration::from_secs(60));
+        calls.insert("req-2", "alice");
+        for step in 0..1_000 {
+            calls.progress(
+                "req-2",
+                CallProgress {
+                    percent: step as f32 / 10.0,
+                    details: Some(format!("step {step}")),
+                    elapsed: 0.0,
+                },
+            );
+        }
+        let call = calls.get("req-2", "alice").unwrap();
+        assert_eq!(call.progress.len(), MAX_PROGRESS);
+        assert_eq!(call.progress[0].details.as_deref(), Some("step 900"));
+        assert_eq!(call.progress[99].details.as_deref(), Some("step 999"));
     }
 }
