@@ -116,3 +116,45 @@ async fn an_upload_to_someone_elses_algorithm_is_refused_before_its_body_is_read
         .await;
     assert_eq!(reply.json()["result"], json!({"completed": 1}));
 }
+
+#[tokio::test]
+async fn large_files_are_streamed_whole_to_concurrent_readers() {
+    let server = TestServer::start().await;
+    let created = server
+        .send(
+            "POST",
+            "/v1/data/.my",
+            Some(ADMIN_KEY),
+            Some("application/json"),
+            json!({"name": "big"}).to_string(),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text());
+    // 3 MiB that is not UTF-8, and 2 MiB of two-byte characters.
+    let binary: Vec<u8> = (0..3u32 << 20).map(|i| (i % 251) as u8 | 0x80).collect();
+    let text = "é".repeat(1 << 20);
+    for (name, body) in [
+        ("blob", binary.clone()),
+        ("text", text.clone().into_bytes()),
+    ] {
+        let path = format!("/v1/data/.my/big/{name}");
+        let put = server.send("PUT", &path, Some(ADMIN_KEY), None, body).await;
+        assert_eq!(put.status, 200, "{}", put.text());
+    }
+
+    let read = |path: &'static str| server.send("GET", path, Some(ADMIN_KEY), None, "");
+    let blob = "/v1/data/.my/big/blob";
+    let (a, b, c) = tokio::join!(read(blob), read(blob), read(blob));
+    for reply in [a, b, c] {
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.content_type, "application/octet-stream");
+        assert_eq!(
+            reply.headers["content-length"],
+            (3u32 << 20).to_string().as_str()
+        );
+        assert!(reply.body == binary, "a streamed file differs");
+    }
+    let reply = read("/v1/data/.my/big/text").await;
+    assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+    assert_eq!(reply.text(), text);
+}

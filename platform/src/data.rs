@@ -89,6 +89,18 @@ impl Platform {
         self.data_blocking(move |store| store.read(&file)).await
     }
 
+    /// Opens a file to read it piece by piece, with its size.
+    pub async fn open_file(
+        &self,
+        caller: &Caller,
+        file: &FilePath,
+    ) -> Result<(std::fs::File, u64), PlatformError> {
+        self.require(caller, &file.collection, Access::Read).await?;
+        let file = file.clone();
+        self.data_blocking(move |store| store.open_reader(&file))
+            .await
+    }
+
     /// A file's size and time, or `None` if there is no such file the
     /// caller can see.
     pub async fn file_info(

@@ -263,6 +263,17 @@ impl DataStore {
         Ok(contents)
     }
 
+    /// Opens a file to read it piece by piece, with its size: readers of a
+    /// large file need not hold it whole.
+    pub fn open_reader(&self, file: &FilePath) -> Result<(std::fs::File, u64), DataError> {
+        let opened = self.open_file(file)?;
+        let size = opened
+            .metadata()
+            .map_err(DataError::io(format!("read {file}")))?
+            .len();
+        Ok((opened.into_std(), size))
+    }
+
     fn open_file(&self, file: &FilePath) -> Result<File, DataError> {
         let dir = self.existing_collection(&file.collection)?;
         let mut options = OpenOptions::new();

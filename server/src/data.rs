@@ -8,12 +8,15 @@
 
 use axum::body::Body;
 use bytes::Bytes;
+use std::io::Read as _;
+
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body::Body as _;
 use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use crate::algorithmia::error::ApiError;
+use crate::file_body::FileBody;
 use crate::response::{self, Response};
 use crate::{auth, body};
 use algobox_platform::Caller;
@@ -252,19 +255,52 @@ async fn get_file(
     caller: &Caller,
     file: &FilePath,
 ) -> Result<Response, ApiError> {
-    let contents = platform.read_file(caller, file).await?;
-    // A charset lets clients decode text as UTF-8 rather than guess.
-    let content_type = if std::str::from_utf8(&contents).is_ok() {
+    let (mut opened, size) = platform.open_file(caller, file).await?;
+    // The type is judged on the first piece (a whole small file): a
+    // charset lets clients decode text as UTF-8 rather than guess.
+    let (first, opened) = tokio::task::spawn_blocking(move || {
+        let mut first = Vec::new();
+        (&mut opened)
+            .take(SNIFF)
+            .read_to_end(&mut first)
+            .map(|_| (first, opened))
+    })
+    .await
+    .map_err(|err| ApiError::Internal(format!("a file reader failed: {err}")))?
+    .map_err(|err| ApiError::Internal(format!("cannot read {file}: {err}")))?;
+    let text = match std::str::from_utf8(&first) {
+        Ok(_) => true,
+        // Cut inside a character at the end of the piece: still text.
+        Err(err) => err.error_len().is_none() && (first.len() as u64) < size,
+    };
+    let content_type = if text {
         "text/plain; charset=utf-8"
     } else {
         "application/octet-stream"
     };
-    let mut response = response::with_type(StatusCode::OK, contents, content_type);
+    let mut response = if first.len() as u64 >= size {
+        response::with_type(StatusCode::OK, first, content_type)
+    } else {
+        let body = Body::new(FileBody::new(Bytes::from(first), opened));
+        let mut response = http::Response::new(body);
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        response
+    };
+    response
+        .headers_mut()
+        .insert(http::header::CONTENT_LENGTH, HeaderValue::from(size));
     response
         .headers_mut()
         .insert("x-data-type", HeaderValue::from_static("file"));
     Ok(response)
 }
+
+/// How much of a file decides whether it is served as text; files this
+/// small are read whole, larger ones streamed.
+const SNIFF: u64 = 1 << 20;
 
 /// A piece of a `PUT` body on its way to the disk.
 enum Piece {

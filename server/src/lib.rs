@@ -25,6 +25,7 @@ mod auth;
 mod body;
 mod call;
 mod data;
+mod file_body;
 mod invoke;
 mod names;
 mod objects;
