@@ -18,6 +18,7 @@
 //! ```
 
 mod account_slots;
+mod accounts;
 mod algorithms;
 pub mod async_calls;
 pub mod call;
@@ -28,6 +29,7 @@ pub mod identity;
 pub mod module_store;
 pub mod pipeline;
 pub mod registry;
+mod resolution;
 pub mod timestamp;
 
 use std::collections::HashMap;
@@ -37,7 +39,6 @@ use std::time::{Duration, Instant};
 
 use algobox_runtime::Runtime;
 use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
-use algobox_runtime::content_hash::ContentHash;
 use algobox_runtime::egress::EgressPolicy;
 use algobox_runtime::gpu::GpuConfig;
 use algobox_runtime::limits::Limits;
@@ -46,18 +47,14 @@ use crate::account_slots::AccountSlots;
 use crate::async_calls::AsyncCalls;
 use crate::data_store::DataStore;
 use crate::error::PlatformError;
-use crate::identity::{AccountName, AlgorithmId, AlgorithmName};
+use crate::identity::AccountName;
 use crate::module_store::ModuleStore;
 use crate::module_store::directory::DirectoryStore;
 use crate::registry::Registry;
-use crate::registry::account::AccountKind;
 use crate::registry::algorithm::AlgorithmRecord;
-use crate::registry::build::{Build, BuildStatus};
-use crate::registry::page::PageRequest;
 use crate::registry::settings::Settings;
 use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::version::Version;
-use crate::registry::version_spec::{VersionSpec, resolve};
 
 /// How long an authenticated key and a version list are trusted before the
 /// registry is asked again. Writes through this platform invalidate at once;
@@ -266,258 +263,6 @@ impl Platform {
     pub fn calls(&self) -> &AsyncCalls {
         &self.inner.calls
     }
-
-    /// Creates the user `admin` if it does not exist. With `key`, installs
-    /// that key for it (on every start, idempotently), revokes any other key
-    /// installed that way (so changing `ALGOBOX_ADMIN_KEY` retires the old
-    /// one) and returns `None`; otherwise returns a new key when `admin` was
-    /// just created.
-    pub async fn bootstrap_admin(
-        &self,
-        key: Option<&str>,
-    ) -> Result<Option<String>, PlatformError> {
-        let registry = &self.inner.registry;
-        let admin = AccountName::parse("admin").expect("`admin` is an account name");
-        let admin = &admin;
-        let created = match registry.account(admin).await? {
-            Some(_) => false,
-            None => {
-                registry.create_account(admin, AccountKind::User).await?;
-                true
-            }
-        };
-        if let Some(key) = key {
-            let installed = registry.set_key(admin, ADMIN_KEY_LABEL, key).await?;
-            for old in registry.list_keys(admin).await? {
-                if old.label == ADMIN_KEY_LABEL && old.id != installed.id {
-                    registry.revoke_key(admin, &old.id).await?;
-                    tracing::info!(
-                        key = %old.shown_prefix,
-                        "revoked the previous ALGOBOX_ADMIN_KEY"
-                    );
-                }
-            }
-            // Keys already authenticated stay trusted for the cache's life;
-            // a retired admin key must not.
-            self.inner.keys.lock().expect("key cache poisoned").clear();
-            return Ok(None);
-        }
-        if created {
-            let (_, key) = registry.create_key(admin, "created on first start").await?;
-            return Ok(Some(key));
-        }
-        Ok(None)
-    }
-
-    /// The caller a key authenticates.
-    pub async fn authenticate(&self, key: Option<&str>) -> Result<Caller, PlatformError> {
-        let key = key.ok_or(PlatformError::Unauthorized)?;
-        if let Some((caller, at)) = self.inner.keys.lock().expect("key cache poisoned").get(key)
-            && at.elapsed() < CACHE_TTL
-        {
-            return Ok(caller.clone());
-        }
-        let account = self.inner.registry.authenticate(key).await?;
-        let caller = Caller {
-            name: account.ok_or(PlatformError::Unauthorized)?.name,
-        };
-        self.inner
-            .keys
-            .lock()
-            .expect("key cache poisoned")
-            .insert(key.to_owned(), (caller.clone(), Instant::now()));
-        Ok(caller)
-    }
-
-    /// Whether `caller` manages `owner`'s algorithms: it is `owner`, or a
-    /// member of the organization `owner`.
-    pub async fn manages(
-        &self,
-        caller: &Caller,
-        owner: &AccountName,
-    ) -> Result<bool, PlatformError> {
-        if caller.name.matches(owner) {
-            return Ok(true);
-        }
-        Ok(self.inner.registry.is_member(owner, &caller.name).await?)
-    }
-
-    /// Fails with [`PlatformError::Forbidden`] unless `caller` manages
-    /// `owner`'s algorithms; the server asks before it reads an upload.
-    pub async fn require_manager(
-        &self,
-        caller: &Caller,
-        owner: &AccountName,
-    ) -> Result<(), PlatformError> {
-        if self.manages(caller, owner).await? {
-            Ok(())
-        } else {
-            Err(PlatformError::Forbidden(format!(
-                "{} may not manage the algorithms of {owner}; use a key of {owner} or of a member of that organization",
-                caller.name
-            )))
-        }
-    }
-
-    /// The algorithm, if `caller` manages it; builds are its managers' alone.
-    async fn managed(
-        &self,
-        caller: &Caller,
-        owner: &AccountName,
-        name: &AlgorithmName,
-    ) -> Result<AlgorithmRecord, PlatformError> {
-        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
-        if !manages {
-            return Err(PlatformError::Forbidden(format!(
-                "only the owner of {owner}/{name} may see its builds"
-            )));
-        }
-        Ok(algorithm)
-    }
-
-    /// Resolves `owner/name[/version]` for `caller` to a compiled algorithm.
-    /// A private algorithm of someone else does not exist to the caller.
-    pub async fn resolve(
-        &self,
-        caller: &Caller,
-        owner: &AccountName,
-        name: &AlgorithmName,
-        version: Option<&str>,
-    ) -> Result<Target, PlatformError> {
-        let spec = version
-            .filter(|text| !text.is_empty())
-            .map(VersionSpec::parse)
-            .transpose()
-            .map_err(|err| PlatformError::BadRequest(err.to_string()))?;
-        let not_found = || {
-            PlatformError::NotFound(format!(
-                "algorithm algo://{owner}/{name}{} not found",
-                version.map(|v| format!("/{v}")).unwrap_or_default()
-            ))
-        };
-        let listing = self.listing(owner, name).await?.ok_or_else(not_found)?;
-        let caller_is_owner = self.manages(caller, owner).await?;
-        let (hash, version) = match resolve(spec.as_ref(), &listing.versions, caller_is_owner) {
-            Some(version) => (version.commit_sha, Some(version.clone())),
-            // An owner may call a build that is not published yet by its hash.
-            None => match (&spec, caller_is_owner) {
-                (Some(VersionSpec::Hash(hash)), true) => {
-                    self.built(&listing.algorithm.id, hash)
-                        .await?
-                        .ok_or_else(not_found)?;
-                    (*hash, None)
-                }
-                _ => return Err(not_found()),
-            },
-        };
-        let algorithm = self.compiled(&hash).await?;
-        let settings = version.as_ref().map_or_else(
-            || listing.algorithm.settings.clone(),
-            |version| version.settings.clone(),
-        );
-        Ok(Target {
-            algorithm,
-            version,
-            caller_is_owner,
-            settings,
-        })
-    }
-
-    /// The algorithm and its versions, from the cache or the registry.
-    async fn listing(
-        &self,
-        owner: &AccountName,
-        name: &AlgorithmName,
-    ) -> Result<Option<Arc<Listing>>, PlatformError> {
-        let key = listing_key(owner, name);
-        if let Some((listing, at)) = self
-            .inner
-            .listings
-            .lock()
-            .expect("listing cache poisoned")
-            .get(&key)
-            && at.elapsed() < CACHE_TTL
-        {
-            return Ok(Some(Arc::clone(listing)));
-        }
-        let registry = &self.inner.registry;
-        let listing = match registry.algorithm(owner, name).await? {
-            Some(algorithm) => {
-                let versions = registry.all_versions(&algorithm.id).await?;
-                Some(Listing {
-                    algorithm,
-                    versions,
-                })
-            }
-            None => None,
-        };
-        Ok(listing.map(|listing| {
-            let listing = Arc::new(listing);
-            self.inner
-                .listings
-                .lock()
-                .expect("listing cache poisoned")
-                .insert(key, (Arc::clone(&listing), Instant::now()));
-            listing
-        }))
-    }
-
-    fn forget(&self, owner: &AccountName, name: &AlgorithmName) {
-        self.inner
-            .listings
-            .lock()
-            .expect("listing cache poisoned")
-            .remove(&listing_key(owner, name));
-    }
-
-    /// A succeeded build of `hash`, if the algorithm has one.
-    async fn built(
-        &self,
-        algorithm_id: &AlgorithmId,
-        hash: &ContentHash,
-    ) -> Result<Option<Build>, PlatformError> {
-        let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
-        loop {
-            let builds = self.inner.registry.builds(algorithm_id, &page).await?;
-            if let Some(build) = builds
-                .items
-                .iter()
-                .find(|build| build.commit_sha == *hash && build.status == BuildStatus::Succeeded)
-            {
-                return Ok(Some(build.clone()));
-            }
-            match builds.marker {
-                Some(marker) => page = PageRequest::after(PageRequest::MAX_LIMIT, marker),
-                None => return Ok(None),
-            }
-        }
-    }
-
-    /// The compiled module with this hash: already registered, or loaded
-    /// from the store (and the code cache) now.
-    async fn compiled(&self, hash: &ContentHash) -> Result<CompiledAlgorithm, PlatformError> {
-        if let Some(algorithm) = self.inner.runtime.lookup(hash) {
-            return Ok(algorithm);
-        }
-        let modules = Arc::clone(&self.inner.modules);
-        let wanted = *hash;
-        let bytes = blocking(move || modules.get(&wanted))
-            .await??
-            .ok_or_else(|| {
-                PlatformError::Internal(format!(
-                    "module {hash} is referenced by the registry but missing from the module store"
-                ))
-            })?;
-        Ok(self.inner.runtime.register(bytes).await?)
-    }
-}
-
-fn listing_key(owner: &AccountName, name: &AlgorithmName) -> String {
-    format!(
-        "{}/{}",
-        owner.as_str().to_ascii_lowercase(),
-        name.as_str().to_ascii_lowercase()
-    )
 }
 
 /// Runs blocking registry and store work off the async threads.
@@ -527,104 +272,4 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| PlatformError::Internal(format!("a blocking task failed: {err}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn builds_left_in_progress_by_a_dead_server_fail_saying_what_to_do() {
-        let folder = tempfile::tempdir().unwrap();
-        let platform = Platform::open(PlatformConfig::new(folder.path()))
-            .await
-            .unwrap();
-        let admin: AccountName = "admin".parse().unwrap();
-        platform.bootstrap_admin(None).await.unwrap();
-        let request = crate::registry::algorithm::NewAlgorithm {
-            name: "Hello".into(),
-            details: crate::registry::algorithm::Details {
-                label: "Hello".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let registry = Arc::clone(platform.registry());
-        let algorithm = registry.create_algorithm(&admin, &request).await.unwrap();
-        let hash = ContentHash::of(b"module");
-        let abandoned = registry.start_build(&algorithm.id, &hash).await.unwrap();
-        let finished = registry.start_build(&algorithm.id, &hash).await.unwrap();
-        registry
-            .finish_build(&finished.id, true, "ok")
-            .await
-            .unwrap();
-        drop((platform, registry));
-
-        // The server was killed mid-compile; a new one starts.
-        let platform = Platform::open(PlatformConfig::new(folder.path()))
-            .await
-            .unwrap();
-        let registry = platform.registry();
-        let build = registry
-            .build(&algorithm.id, &abandoned.id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(build.status, BuildStatus::Failed);
-        assert!(
-            build.logs.contains("compile the algorithm again"),
-            "{}",
-            build.logs
-        );
-        assert!(build.finished_at.is_some());
-        // A finished build is left as it was.
-        let build = registry
-            .build(&algorithm.id, &finished.id)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (build.status, build.logs.as_str()),
-            (BuildStatus::Succeeded, "ok")
-        );
-    }
-
-    #[tokio::test]
-    async fn a_new_admin_key_retires_the_previous_one_and_leaves_other_keys() {
-        let folder = tempfile::tempdir().unwrap();
-        let platform = Platform::open(PlatformConfig::new(folder.path()))
-            .await
-            .unwrap();
-        let generated = platform.bootstrap_admin(None).await.unwrap().unwrap();
-        let first = "operator-key-number-one-0123456789";
-        let second = "operator-key-number-two-0123456789";
-        assert_eq!(platform.bootstrap_admin(Some(first)).await.unwrap(), None);
-        assert_eq!(
-            platform.authenticate(Some(first)).await.unwrap().name,
-            "admin"
-        );
-
-        // The operator changes ALGOBOX_ADMIN_KEY and restarts.
-        assert_eq!(platform.bootstrap_admin(Some(second)).await.unwrap(), None);
-        assert!(matches!(
-            platform.authenticate(Some(first)).await,
-            Err(PlatformError::Unauthorized)
-        ));
-        assert_eq!(
-            platform.authenticate(Some(second)).await.unwrap().name,
-            "admin"
-        );
-        // The key made on first start is the admin's own, not the
-        // operator's: it stays.
-        assert_eq!(
-            platform.authenticate(Some(&generated)).await.unwrap().name,
-            "admin"
-        );
-        // The same key again changes nothing.
-        assert_eq!(platform.bootstrap_admin(Some(second)).await.unwrap(), None);
-        assert_eq!(
-            platform.authenticate(Some(second)).await.unwrap().name,
-            "admin"
-        );
-    }
 }
