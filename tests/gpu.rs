@@ -36,7 +36,7 @@ fn gpu_runtime() -> Runtime {
 
 /// Whether `runtime` has an adapter. Without one the test is skipped with
 /// a note, or fails when `ALGOBOX_REQUIRE_GPU=1`.
-async fn has_adapter(runtime: &Runtime) -> bool {
+pub(crate) async fn has_adapter(runtime: &Runtime) -> bool {
     match runtime.gpu_adapter().await {
         Ok(_) => true,
         Err(err) if std::env::var("ALGOBOX_REQUIRE_GPU").is_ok_and(|value| value == "1") => {
@@ -50,7 +50,7 @@ async fn has_adapter(runtime: &Runtime) -> bool {
 }
 
 /// Runs `guest` with JSON `input`, granted the GPU or not.
-async fn run(
+pub(crate) async fn run(
     runtime: &Runtime,
     guest: &str,
     input: Value,
@@ -65,7 +65,7 @@ async fn run(
     }
 }
 
-fn floats(value: &Value) -> Vec<f32> {
+pub(crate) fn floats(value: &Value) -> Vec<f32> {
     value
         .as_array()
         .unwrap()
@@ -75,7 +75,7 @@ fn floats(value: &Value) -> Vec<f32> {
 }
 
 /// Vectors whose sums are not round numbers.
-fn vectors(length: usize) -> (Vec<f32>, Vec<f32>) {
+pub(crate) fn vectors(length: usize) -> (Vec<f32>, Vec<f32>) {
     let a = (0..length).map(|i| i as f32 * 0.37 - 11.0).collect();
     let b = (0..length)
         .map(|i| ((i * 7919) % 1000) as f32 / 3.0)

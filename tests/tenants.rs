@@ -158,3 +158,50 @@ async fn large_files_are_streamed_whole_to_concurrent_readers() {
     assert_eq!(reply.content_type, "text/plain; charset=utf-8");
     assert_eq!(reply.text(), text);
 }
+
+#[tokio::test]
+async fn gpu_copies_count_against_the_host_call_budget() {
+    use algobox_runtime::Runtime;
+    use algobox_runtime::error::InvokeError;
+    use algobox_runtime::limits::Limits;
+
+    use crate::gpu::{floats, has_adapter, run, vectors, worker};
+
+    let runtime = Runtime::builder()
+        .limits(Limits {
+            host_call_bytes: 256 << 10,
+            ..crate::support::limits()
+        })
+        .gpu(worker())
+        .build()
+        .unwrap();
+    if !has_adapter(&runtime).await {
+        return;
+    }
+    // Two 100,003-float vectors are 800 KB of buffer writes: past the
+    // budget, the invocation ends, saying which budget.
+    let (a, b) = vectors(100_003);
+    let flood = run(
+        &runtime,
+        test_artifacts::VECTOR_ADD,
+        json!({"a": a, "b": b}),
+        true,
+    )
+    .await;
+    match flood {
+        Err(InvokeError::HostCallLimit(why)) => assert!(why.contains("bytes"), "{why}"),
+        other => panic!("expected the host-call budget to end it, got {other:?}"),
+    }
+    // A small job on the same runtime runs as ever.
+    let (a, b) = vectors(1000);
+    let output = run(
+        &runtime,
+        test_artifacts::VECTOR_ADD,
+        json!({"a": a, "b": b}),
+        true,
+    )
+    .await
+    .unwrap();
+    let expected: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
+    assert_eq!(floats(&output["sum"]), expected);
+}
