@@ -2,7 +2,7 @@
 //! outcome with `GET /v1/requests/:id` (beyond Algorithmia, which offers no
 //! way to learn what a void call did).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -55,10 +55,30 @@ pub struct CallRecord {
     finished: Option<Instant>,
 }
 
+/// The bytes of finished results one account's void calls may hold by
+/// default; past it, its oldest results are dropped.
+pub const DEFAULT_RESULT_BYTES_PER_ACCOUNT: usize = 64 << 20;
+
 /// The void calls of the last `retention`, by request id.
 pub struct AsyncCalls {
-    calls: Mutex<HashMap<String, CallRecord>>,
+    calls: Mutex<Table>,
     retention: Duration,
+    result_bytes_per_account: usize,
+}
+
+/// The calls, and each account's finished results in the order they
+/// finished, with their sizes.
+#[derive(Default)]
+struct Table {
+    records: HashMap<String, CallRecord>,
+    kept: HashMap<String, Kept>,
+}
+
+/// One account's finished results.
+#[derive(Default)]
+struct Kept {
+    order: VecDeque<(String, usize)>,
+    bytes: usize,
 }
 
 impl AsyncCalls {
@@ -67,15 +87,37 @@ impl AsyncCalls {
         Self {
             calls: Mutex::default(),
             retention,
+            result_bytes_per_account: DEFAULT_RESULT_BYTES_PER_ACCOUNT,
         }
+    }
+
+    /// Keeps at most `bytes` of finished results per account: an account's
+    /// flood of large results pushes out its own oldest, not anyone else's.
+    pub fn with_result_bytes_per_account(mut self, bytes: usize) -> Self {
+        self.result_bytes_per_account = bytes;
+        self
     }
 
     /// Records a new call by `caller`.
     pub fn insert(&self, request_id: &str, caller: &str) {
         let mut calls = self.lock();
         let now = Instant::now();
-        calls.retain(|_, call| call.finished.is_none_or(|at| now - at < self.retention));
-        calls.insert(
+        let retention = self.retention;
+        calls
+            .records
+            .retain(|_, call| call.finished.is_none_or(|at| now - at < retention));
+        let Table { records, kept } = &mut *calls;
+        kept.retain(|_, account| {
+            account.order.retain(|(id, size)| {
+                let live = records.contains_key(id);
+                if !live {
+                    account.bytes -= size;
+                }
+                live
+            });
+            !account.order.is_empty()
+        });
+        calls.records.insert(
             request_id.to_owned(),
             CallRecord {
                 request_id: request_id.to_owned(),
@@ -90,14 +132,14 @@ impl AsyncCalls {
 
     /// Marks the call running.
     pub fn running(&self, request_id: &str) {
-        if let Some(call) = self.lock().get_mut(request_id) {
+        if let Some(call) = self.lock().records.get_mut(request_id) {
             call.status = CallStatus::Running;
         }
     }
 
     /// Adds a progress report, keeping the latest [`MAX_PROGRESS`] of them.
     pub fn progress(&self, request_id: &str, progress: CallProgress) {
-        if let Some(call) = self.lock().get_mut(request_id) {
+        if let Some(call) = self.lock().records.get_mut(request_id) {
             if call.progress.len() >= MAX_PROGRESS {
                 call.progress.remove(0);
             }
@@ -107,14 +149,28 @@ impl AsyncCalls {
 
     /// Records the outcome.
     pub fn finish(&self, request_id: &str, outcome: Result<CallOutcome, CallFailure>) {
-        if let Some(call) = self.lock().get_mut(request_id) {
-            call.status = if outcome.is_ok() {
-                CallStatus::Succeeded
-            } else {
-                CallStatus::Failed
-            };
-            call.outcome = Some(outcome);
-            call.finished = Some(Instant::now());
+        let mut calls = self.lock();
+        let Table { records, kept } = &mut *calls;
+        let Some(call) = records.get_mut(request_id) else {
+            return;
+        };
+        call.status = if outcome.is_ok() {
+            CallStatus::Succeeded
+        } else {
+            CallStatus::Failed
+        };
+        let size = outcome_bytes(&outcome);
+        call.outcome = Some(outcome);
+        call.finished = Some(Instant::now());
+        let account = kept.entry(call.caller.clone()).or_default();
+        account.order.push_back((request_id.to_owned(), size));
+        account.bytes += size;
+        // The newest result stays even alone past the budget: the caller
+        // asked for it last.
+        while account.bytes > self.result_bytes_per_account && account.order.len() > 1 {
+            let (oldest, size) = account.order.pop_front().expect("not empty");
+            account.bytes -= size;
+            records.remove(&oldest);
         }
     }
 
@@ -122,15 +178,35 @@ impl AsyncCalls {
     /// it does not exist.
     pub fn get(&self, request_id: &str, caller: &str) -> Option<CallRecord> {
         let calls = self.lock();
-        let call = calls.get(request_id)?;
+        let call = calls.records.get(request_id)?;
         let expired = call
             .finished
             .is_some_and(|at| at.elapsed() >= self.retention);
         (call.caller == caller && !expired).then(|| call.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CallRecord>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         self.calls.lock().expect("async call table poisoned")
+    }
+}
+
+/// The bytes a finished call holds: its result and what it printed, or
+/// its error.
+fn outcome_bytes(outcome: &Result<CallOutcome, CallFailure>) -> usize {
+    match outcome {
+        Ok(outcome) => {
+            let payload = match &outcome.output.payload {
+                algobox_host_api::Payload::Text(text) | algobox_host_api::Payload::Json(text) => {
+                    text.len()
+                }
+                algobox_host_api::Payload::Binary(bytes) => bytes.len(),
+                algobox_host_api::Payload::Void => 0,
+            };
+            payload + outcome.output.stdout.len() + outcome.output.stderr.len()
+        }
+        Err(failure) => {
+            failure.error.message.len() + failure.error.details.as_ref().map_or(0, String::len)
+        }
     }
 }
 
@@ -187,5 +263,31 @@ mod tests {
         assert_eq!(call.progress.len(), MAX_PROGRESS);
         assert_eq!(call.progress[0].details.as_deref(), Some("step 900"));
         assert_eq!(call.progress[99].details.as_deref(), Some("step 999"));
+    }
+
+    #[test]
+    fn an_accounts_results_push_out_its_own_oldest_only() {
+        let calls = AsyncCalls::new(Duration::from_secs(60)).with_result_bytes_per_account(1000);
+        let failure = |bytes: usize| CallFailure {
+            error: algobox_host_api::AlgoError::new("x".repeat(bytes)),
+            elapsed: Duration::ZERO,
+        };
+        calls.insert("req-bob", "bob");
+        calls.finish("req-bob", Err(failure(400)));
+        for id in ["req-a1", "req-a2", "req-a3"] {
+            calls.insert(id, "alice");
+            calls.finish(id, Err(failure(400)));
+        }
+        // 1,200 bytes of alice's past 1,000: her oldest went.
+        assert!(calls.get("req-a1", "alice").is_none());
+        assert!(calls.get("req-a2", "alice").is_some());
+        assert!(calls.get("req-a3", "alice").is_some());
+        // Bob's result is his own budget's.
+        assert!(calls.get("req-bob", "bob").is_some());
+        // A result larger than the budget alone is still kept.
+        calls.insert("req-a4", "alice");
+        calls.finish("req-a4", Err(failure(5000)));
+        assert!(calls.get("req-a4", "alice").is_some());
+        assert!(calls.get("req-a3", "alice").is_none());
     }
 }

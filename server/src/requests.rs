@@ -22,7 +22,7 @@ pub(crate) async fn status(
         .ok_or_else(|| ApiError::NotFound {
             code: 1000,
             message: format!(
-                "no request {request_id}: it never existed, was made by someone else, or finished longer ago than results are kept"
+                "no request {request_id}: it never existed, was made by someone else, finished longer ago than results are kept, or your newer results (64 MiB of them are kept) pushed it out"
             ),
         })?;
     // The envelope the call would have answered with, once finished.
