@@ -205,3 +205,120 @@ async fn gpu_copies_count_against_the_host_call_budget() {
     let expected: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
     assert_eq!(floats(&output["sum"]), expected);
 }
+
+/// A server with `limits` on its connections; its address and data folder.
+async fn server_with(
+    limits: algobox_server::connection_limits::ConnectionLimits,
+) -> (std::net::SocketAddr, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let config = algobox_platform::PlatformConfig {
+        limits: crate::support::limits(),
+        ..algobox_platform::PlatformConfig::new(data.path())
+    };
+    let platform = algobox_platform::Platform::open(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(algobox_server::serve_with(
+        listener,
+        platform,
+        std::future::pending(),
+        limits,
+    ));
+    (address, data)
+}
+
+/// A connection to `server` from the local address `from`.
+async fn connect_from(from: &str, server: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(server).await.unwrap()
+}
+
+/// Sends `GET /healthz` and returns the status line.
+async fn healthz(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("no answer")
+        .unwrap();
+    String::from_utf8_lossy(&answer[..read])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Whether the server closed `stream` within `within`.
+async fn closed(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(within, stream.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_connection() {
+    use algobox_server::connection_limits::ConnectionLimits;
+
+    let (server, _data) = server_with(ConnectionLimits {
+        per_peer: 3,
+        header_timeout: Duration::from_secs(10),
+        ..ConnectionLimits::default()
+    })
+    .await;
+    // The attacker opens three connections and sends nothing...
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect_from("127.0.0.1", server).await);
+    }
+    // ...and its fourth is closed at once.
+    let mut fourth = connect_from("127.0.0.1", server).await;
+    assert!(
+        closed(&mut fourth, Duration::from_secs(2)).await,
+        "the fourth was kept"
+    );
+    // Another address is served.
+    let mut other = connect_from("127.0.0.2", server).await;
+    assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
+    // A connection given back is the attacker's to use again.
+    held.pop();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut again = connect_from("127.0.0.1", server).await;
+    assert_eq!(healthz(&mut again).await, "HTTP/1.1 200 OK");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use algobox_server::connection_limits::ConnectionLimits;
+    use tokio::io::AsyncWriteExt as _;
+
+    let (server, _data) = server_with(ConnectionLimits {
+        header_timeout: Duration::from_secs(1),
+        ..ConnectionLimits::default()
+    })
+    .await;
+    let mut slow = connect_from("127.0.0.1", server).await;
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: te")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    assert!(
+        closed(&mut slow, Duration::from_secs(5)).await,
+        "still open"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    // Everyone else is served meanwhile and after.
+    let mut other = connect_from("127.0.0.1", server).await;
+    assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
+}

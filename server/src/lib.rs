@@ -24,6 +24,7 @@ mod algorithms;
 mod auth;
 mod body;
 mod call;
+pub mod connection_limits;
 mod data;
 mod file_body;
 mod invoke;
@@ -51,14 +52,11 @@ use tower_http::propagate_header::PropagateHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
+use crate::connection_limits::{ConnectionLimits, Gate};
 use crate::request_id::RequestId;
 
 /// How long requests in flight may take to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(30);
-
-/// How long a client may take to send a request's headers. Without it, a
-/// client that opens connections and sends nothing holds them forever.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The API over `platform`: every route, request ids and tracing. Request
 /// bodies are bounded per route, by each handler (a call's input, a module
@@ -108,7 +106,18 @@ pub async fn serve(
     platform: Platform,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    serve_with(listener, platform, shutdown, ConnectionLimits::default()).await
+}
+
+/// [`serve`] with these connection limits.
+pub async fn serve_with(
+    listener: TcpListener,
+    platform: Platform,
+    shutdown: impl Future<Output = ()>,
+    limits: ConnectionLimits,
+) -> std::io::Result<()> {
     let router = router(platform);
+    let gate = Gate::new(limits);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {
@@ -124,11 +133,21 @@ pub async fn serve(
                         continue;
                     }
                 };
+                let admitted = match gate.admit(peer.ip()) {
+                    Ok(admitted) => admitted,
+                    Err(limit) => {
+                        // Closed at once: a client past its share waits
+                        // for none of the server's resources.
+                        tracing::debug!("closed a connection from {peer}: {limit}");
+                        drop(stream);
+                        continue;
+                    }
+                };
                 let _ = stream.set_nodelay(true);
                 let service = router.clone();
                 let connection = http1::Builder::new()
                     .timer(TokioTimer::new())
-                    .header_read_timeout(HEADER_TIMEOUT)
+                    .header_read_timeout(gate.limits().header_timeout)
                     .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
                 let connection = graceful.watch(connection);
                 // The peer is named once per connection, by the span every
@@ -139,6 +158,7 @@ pub async fn serve(
                         if let Err(err) = connection.await {
                             tracing::debug!("connection from {peer} ended: {err}");
                         }
+                        drop(admitted);
                     }
                     .instrument(span),
                 );

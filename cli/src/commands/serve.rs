@@ -8,6 +8,7 @@ use std::time::Duration;
 use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
 use algobox_runtime::gpu::GpuConfig;
+use algobox_server::connection_limits::ConnectionLimits;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
@@ -64,6 +65,23 @@ pub(crate) struct ServeCommand {
         value_name = "N"
     )]
     void_calls_per_account: u32,
+    /// Connections open at once; past it, new ones are closed at once.
+    #[arg(
+        long,
+        env = "ALGOBOX_MAX_CONNECTIONS",
+        default_value_t = 16_384,
+        value_name = "N"
+    )]
+    max_connections: usize,
+    /// Connections open at once from one client address (raise it to
+    /// --max-connections behind a load balancer).
+    #[arg(
+        long,
+        env = "ALGOBOX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 1_024,
+        value_name = "N"
+    )]
+    connections_per_address: usize,
 }
 
 impl ServeCommand {
@@ -125,7 +143,12 @@ impl ServeCommand {
         let address = listener.local_addr()?;
         tracing::info!(data_dir = %self.data_dir.display(), "listening on http://{address}");
         eprintln!("algobox listening on http://{address}");
-        algobox_server::serve(listener, platform, shutdown_signal()).await?;
+        let connections = ConnectionLimits {
+            max: self.max_connections,
+            per_peer: self.connections_per_address,
+            ..ConnectionLimits::default()
+        };
+        algobox_server::serve_with(listener, platform, shutdown_signal(), connections).await?;
         Ok(ExitCode::SUCCESS)
     }
 }
