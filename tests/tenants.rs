@@ -322,3 +322,53 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let mut other = connect_from("127.0.0.1", server).await;
     assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
 }
+
+#[tokio::test]
+async fn callers_holding_every_slot_get_a_capacity_error_not_a_deadlock() {
+    use crate::pipeline::deploy;
+
+    let server = TestServer::start_configured(tempfile::tempdir().unwrap(), |config| {
+        config.limits.concurrency = 1;
+    })
+    .await;
+    for (name, wasm, settings) in [
+        ("hello", test_artifacts::HELLO, json!({})),
+        (
+            "relay",
+            test_artifacts::CALLER,
+            json!({"pipeline_enabled": true}),
+        ),
+    ] {
+        deploy(&server, ADMIN_KEY, "admin", name, wasm, settings, "private").await;
+    }
+    // The relay holds the only slot while it calls `hello`, which would
+    // wait for that slot until the relay's timeout.
+    let started = Instant::now();
+    let relayed = server
+        .call_json(
+            ADMIN_KEY,
+            "/v1/algo/admin/relay/0.1.0",
+            json!({"call": "admin/hello/0.1.0", "input": "Neo"}),
+        )
+        .await;
+    assert_eq!(relayed["error"]["error_type"], "CapacityError", "{relayed}");
+    let message = relayed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no slot came free within 1s"), "{message}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the relay waited {:?}",
+        started.elapsed()
+    );
+    // The slot is free again for everyone.
+    let hello = server
+        .send(
+            "POST",
+            "/v1/algo/admin/hello/0.1.0",
+            Some(ADMIN_KEY),
+            Some("text/plain"),
+            "Neo",
+        )
+        .await
+        .json();
+    assert_eq!(hello["result"], "Hello Neo", "{hello}");
+}

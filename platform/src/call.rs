@@ -16,6 +16,12 @@ use crate::pipeline::PlatformPipeline;
 use crate::registry::settings::Environment;
 use crate::{Caller, Platform, Target};
 
+/// How long a call made by a running algorithm waits for a free slot. Its
+/// caller holds a slot meanwhile, so when callers hold them all, their
+/// callees fail after this wait (`CapacityError`) instead of every one
+/// waiting for the others until the timeouts.
+pub const NESTED_SLOT_WAIT: Duration = Duration::from_secs(1);
+
 /// One call of an algorithm.
 ///
 /// # Example
@@ -246,6 +252,9 @@ impl Platform {
         }
         if let Some(stop) = stop {
             invocation = invocation.stop_handle(stop);
+        }
+        if depth > 0 {
+            invocation = invocation.slot_wait(NESTED_SLOT_WAIT);
         }
         // Only the owner may see what the algorithm printed.
         let stdout_visible = stdout && target.caller_is_owner;

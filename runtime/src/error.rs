@@ -195,6 +195,16 @@ pub enum InvokeError {
     /// The input or the options cannot be used.
     #[error("invalid input: {0}")]
     InvalidInput(String),
+    /// No slot came free within the invocation's slot wait: every slot is
+    /// busy, possibly with callers waiting for their own callees.
+    #[error(
+        "no slot came free within {}s: the server is at capacity; call again later",
+        .waited.as_secs_f64()
+    )]
+    NoSlot {
+        /// How long it waited.
+        waited: Duration,
+    },
     /// The host failed; this is a bug in algobox or its environment.
     #[error("internal error: {0}")]
     Internal(String),
@@ -213,6 +223,7 @@ impl InvokeError {
                 "TooLargeError"
             }
             Self::InvalidInput(_) => "InputError",
+            Self::NoSlot { .. } => "CapacityError",
             Self::Internal(_) => "SystemError",
         }
     }

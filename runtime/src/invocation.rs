@@ -52,6 +52,7 @@ pub struct Invocation {
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
     pub(crate) data: Option<Arc<dyn DataAccess>>,
     pub(crate) gpu: bool,
+    pub(crate) slot_wait: Option<Duration>,
 }
 
 impl Invocation {
@@ -71,6 +72,16 @@ impl Invocation {
     /// Sets the wall-time limit (at most [`Limits::max_timeout`](crate::limits::Limits::max_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Waits at most `wait` for a free slot, then fails with
+    /// [`InvokeError::NoSlot`](crate::error::InvokeError::NoSlot), rather
+    /// than waiting as long as it takes. Calls made by a running algorithm
+    /// set it: the caller holds a slot while it waits for its callee, so
+    /// callers filling every slot would otherwise wait for each other.
+    pub fn slot_wait(mut self, wait: Duration) -> Self {
+        self.slot_wait = Some(wait);
         self
     }
 

@@ -289,12 +289,14 @@ impl Runtime {
                     .to_owned(),
             ));
         }
-        let _slot = self
-            .inner
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| InvokeError::Internal("the runtime is shutting down".to_owned()))?;
+        let shutting_down = |_| InvokeError::Internal("the runtime is shutting down".to_owned());
+        let _slot = match invocation.slot_wait {
+            None => self.inner.slots.acquire().await.map_err(shutting_down)?,
+            Some(waited) => tokio::time::timeout(waited, self.inner.slots.acquire())
+                .await
+                .map_err(|_| InvokeError::NoSlot { waited })?
+                .map_err(shutting_down)?,
+        };
         sandbox::invoke(
             &self.inner.engine,
             &algorithm.pre,

@@ -194,6 +194,8 @@ pub(crate) async fn invoke(
         pipeline,
         data,
         gpu: gpu_granted,
+        // Spent by `Runtime::invoke` before the sandbox starts.
+        slot_wait: _,
     } = invocation;
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
