@@ -65,6 +65,10 @@ const CACHE_TTL: Duration = Duration::from_secs(2);
 /// carries it.
 const ADMIN_KEY_LABEL: &str = "ALGOBOX_ADMIN_KEY";
 
+/// How many `output=void` calls one account may have accepted and
+/// unfinished by default.
+pub const DEFAULT_VOID_CALLS_PER_ACCOUNT: u32 = 100;
+
 /// Where a platform keeps its state, and its limits.
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
@@ -102,7 +106,7 @@ impl PlatformConfig {
             egress: EgressPolicy::default(),
             gpu: None,
             calls_per_account: None,
-            void_calls_per_account: 100,
+            void_calls_per_account: DEFAULT_VOID_CALLS_PER_ACCOUNT,
         }
     }
 }
@@ -213,7 +217,8 @@ impl Platform {
     }
 
     /// A platform over parts chosen by the embedder (another registry,
-    /// module store or data folder, say).
+    /// module store or data folder, say), with the default per-account
+    /// shares: half the call slots, and [`DEFAULT_VOID_CALLS_PER_ACCOUNT`].
     pub fn with_parts(
         runtime: Runtime,
         registry: Arc<dyn Registry>,
@@ -221,9 +226,8 @@ impl Platform {
         data: Arc<DataStore>,
         keep_results: Duration,
     ) -> Self {
-        let defaults = PlatformConfig::new("");
         let running = runtime.limits().concurrency / 2;
-        let slots = AccountSlots::new(running, defaults.void_calls_per_account);
+        let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT);
         Self::assemble(runtime, registry, modules, data, keep_results, slots)
     }
 
