@@ -448,3 +448,42 @@ fn call(server: &Server, name: &str, version: &str) -> String {
         .unwrap_or_else(|| panic!("{name}/{version} is published but fails: {reply}"))
         .to_owned()
 }
+
+/// `algobox serve` raises its soft open-file limit to the hard one, so a
+/// start at the common 1,024 does not cap its connections there.
+#[test]
+fn serve_raises_its_open_file_limit() {
+    let data = tempfile::tempdir().unwrap();
+    // The shell lowers the soft limit, then becomes the server.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -S -n 256 && exec "$0" serve --listen 127.0.0.1:0 --data-dir "$1""#)
+        .arg(env!("CARGO_BIN_EXE_algobox"))
+        .arg(data.path())
+        .env("ALGOBOX_ADMIN_KEY", KEY)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    loop {
+        let line = lines.next().expect("the server exited").unwrap();
+        if line.starts_with("algobox listening on") {
+            break;
+        }
+    }
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let files: Vec<&str> = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // "Max open files SOFT HARD files"
+    let (soft, hard) = (files[3], files[4]);
+    assert_eq!(soft, hard, "{limits}");
+    assert_ne!(soft, "256", "{limits}");
+}

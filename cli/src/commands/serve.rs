@@ -143,8 +143,20 @@ impl ServeCommand {
         let address = listener.local_addr()?;
         tracing::info!(data_dir = %self.data_dir.display(), "listening on http://{address}");
         eprintln!("algobox listening on http://{address}");
+        // Each connection is a file descriptor: past the open-file limit the
+        // server could accept nothing, not even `/healthz`.
+        let mut max = self.max_connections;
+        if let Some(files) = raise_open_files() {
+            let room = usize::try_from(files.saturating_sub(FILES_KEPT_FREE)).unwrap_or(usize::MAX);
+            if room < max {
+                tracing::warn!(
+                    "the open-file limit is {files}: at most {room} connections, not {max}; raise it (ulimit -n) for more"
+                );
+                max = room.max(1);
+            }
+        }
         let connections = ConnectionLimits {
-            max: self.max_connections,
+            max,
             per_peer: self.connections_per_address,
             ..ConnectionLimits::default()
         };
@@ -182,5 +194,27 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = interrupt => {}
         _ = terminate.recv() => {}
+    }
+}
+
+/// File descriptors kept for everything but connections: the registry,
+/// modules, Data API files, the GPU worker's pipes.
+const FILES_KEPT_FREE: u64 = 256;
+
+/// Raises the soft limit on open files to the hard one (many systems start
+/// processes at 1,024), and returns the soft limit now in force, if any.
+fn raise_open_files() -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let raised = Rlimit {
+        current: limit.maximum,
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => raised.current,
+        Err(err) => {
+            tracing::warn!("cannot raise the open-file limit: {err}");
+            limit.current
+        }
     }
 }
