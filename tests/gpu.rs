@@ -50,7 +50,7 @@ pub(crate) async fn has_adapter(runtime: &Runtime) -> bool {
 }
 
 /// Runs `guest` with JSON `input`, granted the GPU or not.
-pub(crate) async fn run(
+async fn run(
     runtime: &Runtime,
     guest: &str,
     input: Value,
@@ -65,7 +65,7 @@ pub(crate) async fn run(
     }
 }
 
-pub(crate) fn floats(value: &Value) -> Vec<f32> {
+fn floats(value: &Value) -> Vec<f32> {
     value
         .as_array()
         .unwrap()
@@ -75,7 +75,25 @@ pub(crate) fn floats(value: &Value) -> Vec<f32> {
 }
 
 /// Vectors whose sums are not round numbers.
-pub(crate) fn vectors(length: usize) -> (Vec<f32>, Vec<f32>) {
+/// Adds two vectors of `length` with the vector-add example on the GPU:
+/// the sum it returned and the sum expected.
+pub(crate) async fn vector_sum(
+    runtime: &Runtime,
+    length: usize,
+) -> Result<(Vec<f32>, Vec<f32>), InvokeError> {
+    let (a, b) = vectors(length);
+    let output = run(
+        runtime,
+        test_artifacts::VECTOR_ADD,
+        json!({"a": a, "b": b}),
+        true,
+    )
+    .await?;
+    let expected = a.iter().zip(&b).map(|(a, b)| a + b).collect();
+    Ok((floats(&output["sum"]), expected))
+}
+
+fn vectors(length: usize) -> (Vec<f32>, Vec<f32>) {
     let a = (0..length).map(|i| i as f32 * 0.37 - 11.0).collect();
     let b = (0..length)
         .map(|i| ((i * 7919) % 1000) as f32 / 3.0)
@@ -90,17 +108,7 @@ pub(crate) async fn vector_add() {
         return;
     }
     for length in [1, 1000, 100_003] {
-        let (a, b) = vectors(length);
-        let output = run(
-            &runtime,
-            test_artifacts::VECTOR_ADD,
-            json!({"a": a, "b": b}),
-            true,
-        )
-        .await
-        .unwrap();
-        let sum = floats(&output["sum"]);
-        let expected: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
+        let (sum, expected) = vector_sum(&runtime, length).await.unwrap();
         assert_eq!(sum, expected, "length {length}");
     }
 
@@ -295,17 +303,8 @@ async fn runaway_kernel_times_out_and_the_worker_restarts() {
         started.elapsed()
     );
 
-    let (a, b) = vectors(100);
-    let output = run(
-        &runtime,
-        test_artifacts::VECTOR_ADD,
-        json!({"a": a, "b": b}),
-        true,
-    )
-    .await
-    .unwrap();
-    let expected: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
-    assert_eq!(floats(&output["sum"]), expected);
+    let (sum, expected) = vector_sum(&runtime, 100).await.unwrap();
+    assert_eq!(sum, expected);
 }
 
 /// A host without an adapter: `gpu` calls fail with "no GPU adapter", and

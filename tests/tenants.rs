@@ -165,7 +165,7 @@ async fn gpu_copies_count_against_the_host_call_budget() {
     use algobox_runtime::error::InvokeError;
     use algobox_runtime::limits::Limits;
 
-    use crate::gpu::{floats, has_adapter, run, vectors, worker};
+    use crate::gpu::{has_adapter, vector_sum, worker};
 
     let runtime = Runtime::builder()
         .limits(Limits {
@@ -180,30 +180,13 @@ async fn gpu_copies_count_against_the_host_call_budget() {
     }
     // Two 100,003-float vectors are 800 KB of buffer writes: past the
     // budget, the invocation ends, saying which budget.
-    let (a, b) = vectors(100_003);
-    let flood = run(
-        &runtime,
-        test_artifacts::VECTOR_ADD,
-        json!({"a": a, "b": b}),
-        true,
-    )
-    .await;
-    match flood {
+    match vector_sum(&runtime, 100_003).await {
         Err(InvokeError::HostCallLimit(why)) => assert!(why.contains("bytes"), "{why}"),
         other => panic!("expected the host-call budget to end it, got {other:?}"),
     }
     // A small job on the same runtime runs as ever.
-    let (a, b) = vectors(1000);
-    let output = run(
-        &runtime,
-        test_artifacts::VECTOR_ADD,
-        json!({"a": a, "b": b}),
-        true,
-    )
-    .await
-    .unwrap();
-    let expected: Vec<f32> = a.iter().zip(&b).map(|(a, b)| a + b).collect();
-    assert_eq!(floats(&output["sum"]), expected);
+    let (sum, expected) = vector_sum(&runtime, 1000).await.unwrap();
+    assert_eq!(sum, expected);
 }
 
 /// A server with `limits` on its connections; its address and data folder.

@@ -24,9 +24,17 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_algobox"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data)
+            .arg(data);
+        Self::spawn(command)
+    }
+
+    /// Runs `command`, which starts a server with the test key, and waits
+    /// until it listens.
+    fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .env("ALGOBOX_ADMIN_KEY", KEY)
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())
@@ -455,27 +463,16 @@ fn call(server: &Server, name: &str, version: &str) -> String {
 fn serve_raises_its_open_file_limit() {
     let data = tempfile::tempdir().unwrap();
     // The shell lowers the soft limit, then becomes the server.
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(r#"ulimit -S -n 256 && exec "$0" serve --listen 127.0.0.1:0 --data-dir "$1""#)
         .arg(env!("CARGO_BIN_EXE_algobox"))
-        .arg(data.path())
-        .env("ALGOBOX_ADMIN_KEY", KEY)
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("the server exited").unwrap();
-        if line.starts_with("algobox listening on") {
-            break;
-        }
-    }
-    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+        .arg(data.path());
+    let server = Server::spawn(command);
+    let pid = server.child.lock().unwrap().id();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    server.kill();
     let files: Vec<&str> = limits
         .lines()
         .find(|line| line.starts_with("Max open files"))
