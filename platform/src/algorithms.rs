@@ -15,6 +15,20 @@ use crate::registry::version::{PublishRequest, Version};
 use crate::{Caller, Platform, blocking};
 
 impl Platform {
+    /// The algorithm as the registry has it now (not the short-lived
+    /// listing a call resolves through).
+    async fn registered(
+        &self,
+        owner: &AccountName,
+        name: &AlgorithmName,
+    ) -> Result<AlgorithmRecord, PlatformError> {
+        self.inner
+            .registry
+            .algorithm(owner, name)
+            .await?
+            .ok_or_else(|| PlatformError::no_algorithm(owner, name))
+    }
+
     /// Creates an algorithm owned by `owner`.
     pub async fn create_algorithm(
         &self,
@@ -39,10 +53,7 @@ impl Platform {
         name: &AlgorithmName,
     ) -> Result<(AlgorithmRecord, Vec<Version>, bool), PlatformError> {
         self.forget(owner, name);
-        let missing = || PlatformError::NoAlgorithm {
-            owner: owner.to_string(),
-            name: name.to_string(),
-        };
+        let missing = || PlatformError::no_algorithm(owner, name);
         let listing = self.listing(owner, name).await?.ok_or_else(missing)?;
         let manages = self.manages(caller, owner).await?;
         let versions: Vec<Version> = listing
@@ -88,10 +99,7 @@ impl Platform {
         if deleted {
             Ok(())
         } else {
-            Err(PlatformError::NoAlgorithm {
-                owner: owner.to_string(),
-                name: name.to_string(),
-            })
+            Err(PlatformError::no_algorithm(owner, name))
         }
     }
 
@@ -107,13 +115,8 @@ impl Platform {
     ) -> Result<(AlgorithmRecord, ContentHash), PlatformError> {
         self.require_manager(caller, owner).await?;
         self.inner.runtime.validate(&wasm)?;
+        self.registered(owner, name).await?;
         let registry = &self.inner.registry;
-        if registry.algorithm(owner, name).await?.is_none() {
-            return Err(PlatformError::NoAlgorithm {
-                owner: owner.to_string(),
-                name: name.to_string(),
-            });
-        }
         let modules = Arc::clone(&self.inner.modules);
         let hash = blocking(move || modules.put(&wasm)).await??;
         let algorithm = registry.set_source(owner, name, &hash).await?;
@@ -130,15 +133,8 @@ impl Platform {
         name: &AlgorithmName,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
+        let algorithm = self.registered(owner, name).await?;
         let registry = &self.inner.registry;
-        let algorithm =
-            registry
-                .algorithm(owner, name)
-                .await?
-                .ok_or_else(|| PlatformError::NoAlgorithm {
-                    owner: owner.to_string(),
-                    name: name.to_string(),
-                })?;
         let hash = algorithm.source.ok_or_else(|| {
             PlatformError::BadRequest(format!(
                 "{owner}/{name} has no module to compile; upload one first with PUT /v1/algorithms/{owner}/{name}/source"
@@ -178,15 +174,8 @@ impl Platform {
         request: impl FnOnce(&Build) -> PublishRequest + Send,
     ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
+        let algorithm = self.registered(owner, name).await?;
         let registry = &self.inner.registry;
-        let algorithm =
-            registry
-                .algorithm(owner, name)
-                .await?
-                .ok_or_else(|| PlatformError::NoAlgorithm {
-                    owner: owner.to_string(),
-                    name: name.to_string(),
-                })?;
         let latest = registry
             .builds(&algorithm.id, &PageRequest::first(1))
             .await?;

@@ -48,3 +48,16 @@ pub enum PlatformError {
     #[error("{0}")]
     Internal(String),
 }
+
+impl PlatformError {
+    /// [`PlatformError::NoAlgorithm`] for `owner/name`.
+    pub(crate) fn no_algorithm(
+        owner: &crate::identity::AccountName,
+        name: &crate::identity::AlgorithmName,
+    ) -> Self {
+        Self::NoAlgorithm {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
