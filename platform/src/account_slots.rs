@@ -3,6 +3,7 @@
 //! Without them one account's flood holds every slot, and everyone else's
 //! calls wait behind it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -44,10 +45,18 @@ impl AccountSlots {
     pub(crate) async fn run(&self, account: &AccountName) -> OwnedSemaphorePermit {
         let semaphore = {
             let mut accounts = self.lock();
-            let entry = accounts
-                .entry(key(account))
-                .or_insert_with(|| self.new_account());
-            Arc::clone(&entry.running)
+            // Looked up without allocating when the account has calls
+            // already, as it does under load.
+            let key = key(account);
+            match accounts.get(key.as_ref()) {
+                Some(entry) => Arc::clone(&entry.running),
+                None => {
+                    let entry = self.new_account();
+                    let running = Arc::clone(&entry.running);
+                    accounts.insert(key.into_owned(), entry);
+                    running
+                }
+            }
         };
         semaphore
             .acquire_owned()
@@ -59,7 +68,7 @@ impl AccountSlots {
     pub(crate) fn enqueue(self: &Arc<Self>, account: &AccountName) -> Result<QueuedCall, u32> {
         let mut accounts = self.lock();
         let entry = accounts
-            .entry(key(account))
+            .entry(key(account).into_owned())
             .or_insert_with(|| self.new_account());
         if entry.queued >= self.queued {
             return Err(self.queued);
@@ -67,7 +76,7 @@ impl AccountSlots {
         entry.queued += 1;
         Ok(QueuedCall {
             slots: Arc::clone(self),
-            account: key(account),
+            account: key(account).into_owned(),
         })
     }
 
@@ -99,9 +108,15 @@ impl Drop for QueuedCall {
     }
 }
 
-/// Accounts match without regard to case.
-fn key(account: &AccountName) -> String {
-    account.as_str().to_ascii_lowercase()
+/// Accounts match without regard to case; most names are lower case
+/// already and need no copy.
+fn key(account: &AccountName) -> Cow<'_, str> {
+    let name = account.as_str();
+    if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub(crate) async fn call(
     query: Option<&str>,
     body: Body,
     path: (&str, &str, Option<&str>),
-    request_id: RequestId,
+    request_id: &RequestId,
 ) -> Result<Response, ApiError> {
     let caller = platform.authenticate(auth::api_key(headers)).await?;
     let limits = platform.runtime().limits();

@@ -90,11 +90,15 @@ async fn call_version(
 
 async fn call(platform: &Platform, path: (&str, &str, Option<&str>), request: Request) -> Outcome {
     let (parts, body) = request.into_parts();
-    let id = parts
-        .extensions
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(RequestId::mint);
+    // `router` always mints one; a bare `routes()` would not.
+    let minted;
+    let id = match parts.extensions.get::<RequestId>() {
+        Some(id) => id,
+        None => {
+            minted = RequestId::mint();
+            &minted
+        }
+    };
     invoke::call(platform, &parts.headers, parts.uri.query(), body, path, id).await
 }
 

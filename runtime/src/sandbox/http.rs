@@ -35,13 +35,12 @@ type ResponseFuture = Box<
 impl WasiHttpHooks for HttpEgress {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         _response_errors: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
         let granted = self.network == NetworkAccess::Full;
         let egress = Arc::clone(&self.egress);
-        let mut request = request;
         Box::new(async move {
             if !granted {
                 return Err(Error::HttpRequestDenied);
