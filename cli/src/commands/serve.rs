@@ -86,6 +86,9 @@ pub(crate) struct ServeCommand {
 
 impl ServeCommand {
     pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
+        // First, so that everything the server opens counts against the
+        // raised limit, and the limit is in force once it says it listens.
+        let open_files = raise_open_files();
         let mut egress = EgressPolicy::default();
         for rule in self.egress_deny {
             egress.deny(rule);
@@ -146,7 +149,7 @@ impl ServeCommand {
         // Each connection is a file descriptor: past the open-file limit the
         // server could accept nothing, not even `/healthz`.
         let mut max = self.max_connections;
-        if let Some(files) = raise_open_files() {
+        if let Some(files) = open_files {
             let room = usize::try_from(files.saturating_sub(FILES_KEPT_FREE)).unwrap_or(usize::MAX);
             if room < max {
                 tracing::warn!(
