@@ -148,21 +148,14 @@ impl Platform {
         // A call from outside waits for one of its account's slots; a
         // nested call runs in the slot of the call that made it, which
         // would otherwise wait for itself.
-        let _slot = match outside {
-            true => Some(self.inner.slots.run(&caller.name).await),
-            false => None,
+        let _slot = if outside {
+            Some(self.inner.slots.run(&caller.name).await)
+        } else {
+            None
         };
-        let started = Instant::now();
-        match self.runtime().invoke(&target.algorithm, invocation).await {
-            Ok(output) => Ok(CallOutcome {
-                output,
-                stdout_visible,
-            }),
-            Err(err) => Err(CallError::Failed(CallFailure {
-                error: err.to_algo_error(),
-                elapsed: started.elapsed(),
-            })),
-        }
+        self.run(&target, invocation, stdout_visible)
+            .await
+            .map_err(CallError::Failed)
     }
 
     /// Resolves the call now, so that a refusal reaches the caller, then
@@ -174,16 +167,13 @@ impl Platform {
         request: CallRequest,
         request_id: &str,
     ) -> Result<(), PlatformError> {
-        let queued = match request.depth {
-            0 => Some(self.inner.slots.enqueue(&caller.name).map_err(|most| {
-                PlatformError::TooManyCalls(format!(
-                    "{} has {most} output=void calls waiting or running, the most one account may have; \
-                     wait for some to finish (GET /v1/requests/REQUEST_ID) and call again",
-                    caller.name
-                ))
-            })?),
-            _ => None,
-        };
+        let queued = self.inner.slots.enqueue(&caller.name).map_err(|most| {
+            PlatformError::TooManyCalls(format!(
+                "{} has {most} output=void calls waiting or running, the most one account may have; \
+                 wait for some to finish (GET /v1/requests/REQUEST_ID) and call again",
+                caller.name
+            ))
+        })?;
         let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
         self.calls().insert(request_id, caller.name.as_str());
         let platform = self.clone();
@@ -205,25 +195,33 @@ impl Platform {
             let _queued = queued;
             let _slot = platform.inner.slots.run(&account).await;
             platform.calls().running(&request_id);
-            let started = Instant::now();
-            let result = platform
-                .runtime()
-                .invoke(&target.algorithm, invocation)
-                .await;
-            let outcome = result
-                .map(|output| CallOutcome {
-                    output,
-                    stdout_visible,
-                })
-                .map_err(|err| CallFailure {
-                    error: err.to_algo_error(),
-                    elapsed: started.elapsed(),
-                });
+            let outcome = platform.run(&target, invocation, stdout_visible).await;
             let succeeded = outcome.is_ok();
             platform.calls().finish(&request_id, outcome);
             tracing::info!(%request_id, succeeded, "void call finished");
         });
         Ok(())
+    }
+
+    /// Runs a prepared call to its outcome.
+    async fn run(
+        &self,
+        target: &Target,
+        invocation: Invocation,
+        stdout_visible: bool,
+    ) -> Result<CallOutcome, CallFailure> {
+        let started = Instant::now();
+        self.runtime()
+            .invoke(&target.algorithm, invocation)
+            .await
+            .map(|output| CallOutcome {
+                output,
+                stdout_visible,
+            })
+            .map_err(|err| CallFailure {
+                error: err.to_algo_error(),
+                elapsed: started.elapsed(),
+            })
     }
 
     /// The resolved target, its invocation and whether stdout may be shown.
