@@ -1,6 +1,6 @@
 //! The module store: uploaded `.wasm` files, kept by content hash.
 //!
-//! [`ModuleStore`] is what the server uses; [`DirectoryStore`] keeps the
+//! [`ModuleStore`] is what the platform uses; [`DirectoryStore`](directory::DirectoryStore) keeps the
 //! files in a local folder. The interface is synchronous and object-safe,
 //! so an object store (S3) can implement it behind an
 //! `Arc<dyn ModuleStore>`.

@@ -1,13 +1,15 @@
 //! The registry: accounts, API keys, algorithms, builds and published
 //! versions.
 //!
-//! [`Registry`] is the interface the HTTP server uses; [`SqliteRegistry`]
-//! implements it in one SQLite file. The interface is synchronous (call it
-//! through `tokio::task::spawn_blocking`) and object-safe, so a PostgreSQL
-//! implementation can stand in behind an `Arc<dyn Registry>`.
+//! [`Registry`] is the interface the platform uses; [`SqliteRegistry`](sqlite::SqliteRegistry)
+//! implements it in one SQLite file, running each operation on tokio's
+//! blocking pool. The interface is async and object-safe, so a networked
+//! registry (PostgreSQL) can stand in behind an `Arc<dyn Registry>`.
 //!
 //! Validation lives in the request types ([`NewAlgorithm::validate`],
-//! [`SettingsUpdate::apply`], [`VersionBump`]'s parser), not in a backend,
+//! [`SettingsUpdate::apply`](settings::SettingsUpdate::apply),
+//! [`VersionBump`](version::VersionBump)'s parser) and in the
+//! identities ([`crate::identity`]), not in a backend,
 //! so every backend refuses the same input with the same message.
 
 pub mod account;

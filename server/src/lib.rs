@@ -62,7 +62,6 @@ const DRAIN: Duration = Duration::from_secs(30);
 /// bodies are bounded per route, by each handler (a call's input, a module
 /// upload, a Data API file and a JSON document have different limits), and
 /// there is no global timeout, since a call may run for 3,000 s.
-///
 pub fn router(platform: Platform) -> Router {
     routes::routes()
         .layer(
@@ -88,7 +87,7 @@ pub fn router(platform: Platform) -> Router {
                         id,
                         method = %request.method(),
                         path = %request.uri().path(),
-                            client_id,
+                        client_id,
                     )
                 }),
         )

@@ -1,4 +1,4 @@
-//! The guest side of the GPU benchmark (`runtime/benches/gpu.rs`), which
+//! The guest side of the GPU benchmark (`gpu-worker/benches/gpu.rs`), which
 //! runs the same kernels natively on the same adapter.
 //!
 //! Input `{"op": "matmul", "n": N}`: multiplies two N×N matrices made by
