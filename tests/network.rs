@@ -62,10 +62,22 @@ async fn probe(runtime: &Runtime, network: NetworkAccess, probe: serde_json::Val
     }
 }
 
+/// The default policy, with the loopback ranges the test servers listen on
+/// allowed by name, as an operator would allow a service on this host.
+fn loopback_allowed() -> EgressPolicy {
+    let mut policy = EgressPolicy::default();
+    policy.allow("127.0.0.0/8".parse::<EgressRule>().unwrap());
+    policy
+}
+
 #[tokio::test]
 pub(crate) async fn net_probe() {
     let (address, accepted) = pong();
-    let runtime = Runtime::builder().limits(limits()).build().unwrap();
+    let runtime = Runtime::builder()
+        .limits(limits())
+        .egress(loopback_allowed())
+        .build()
+        .unwrap();
     let connect = json!({"connect": address.to_string()});
     let lookup = json!({"lookup": "localhost"});
 
@@ -103,8 +115,18 @@ pub(crate) async fn net_probe() {
     );
     assert_eq!(served.load(Ordering::SeqCst), 1);
 
-    // The egress deny list wins over `full`.
-    let mut policy = EgressPolicy::default();
+    // By default this host is out of reach, even for `full`: a guest
+    // cannot reach a database or an admin port on loopback.
+    let default = Runtime::builder().limits(limits()).build().unwrap();
+    let denied = probe(&default, NetworkAccess::Full, connect.clone()).await;
+    assert_eq!(denied, "err: PermissionDenied");
+    let denied = probe(&default, NetworkAccess::Full, get.clone()).await;
+    assert_eq!(denied, "err: PermissionDenied");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+
+    // The egress deny list wins over `full` and over the allow list.
+    let mut policy = loopback_allowed();
     policy.deny("127.0.0.0/8".parse::<EgressRule>().unwrap());
     let guarded = Runtime::builder()
         .limits(limits())
@@ -120,7 +142,7 @@ pub(crate) async fn net_probe() {
 
     // A host name is denied by name for HTTP, and by its addresses for
     // sockets once resolved.
-    let mut policy = EgressPolicy::default();
+    let mut policy = loopback_allowed();
     policy.deny("localhost".parse::<EgressRule>().unwrap());
     let by_name = Runtime::builder()
         .limits(limits())
@@ -150,7 +172,10 @@ pub(crate) async fn net_probe() {
 #[tokio::test]
 async fn the_version_called_decides_network_access() {
     let (address, accepted) = pong();
-    let server = TestServer::start().await;
+    let server = TestServer::start_configured(tempfile::tempdir().unwrap(), |config| {
+        config.egress = loopback_allowed();
+    })
+    .await;
     let module = std::fs::read(test_artifacts::NET_PROBE).unwrap();
     for (name, network) in [("isolated_probe", "isolated"), ("full_probe", "full")] {
         let create = json!({"name": name, "details": {"label": name}, "settings": {"network_access": network}});

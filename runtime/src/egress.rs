@@ -41,6 +41,9 @@ use self::host_pattern::HostPattern;
 pub struct EgressPolicy {
     allow: Vec<Cidr>,
     deny: Vec<Cidr>,
+    /// Denied unless an allow entry names them: this host and the cloud
+    /// metadata services.
+    builtin_deny: Vec<Cidr>,
     allow_hosts: Vec<HostPattern>,
     deny_hosts: Vec<HostPattern>,
 }
@@ -48,7 +51,12 @@ pub struct EgressPolicy {
 impl Default for EgressPolicy {
     fn default() -> Self {
         Self {
-            deny: vec![
+            builtin_deny: vec![
+                // This host: a guest with `full` network access must not
+                // reach a database or admin port listening on loopback.
+                Cidr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), 8),
+                Cidr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
+                // Link-local, where cloud metadata answers.
                 Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
                 Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
                 // AWS's instance metadata service over IPv6.
@@ -68,13 +76,16 @@ impl EgressPolicy {
         Self {
             allow: Vec::new(),
             deny: Vec::new(),
+            builtin_deny: Vec::new(),
             allow_hosts: Vec::new(),
             deny_hosts: Vec::new(),
         }
     }
 
     /// Adds a range or host name to the allow list; once it is not empty,
-    /// only what it allows is reachable.
+    /// only what it allows is reachable. An entry also lifts the built-in
+    /// denial of what it names (loopback, link-local), which is how tests
+    /// and operators reach a service on this host on purpose.
     pub fn allow(&mut self, rule: impl Into<EgressRule>) -> &mut Self {
         match rule.into() {
             EgressRule::Range(range) => self.allow.push(range),
@@ -117,16 +128,20 @@ impl EgressPolicy {
 
     /// Whether a connection to `ip` is permitted. The unspecified
     /// addresses (`0.0.0.0`, `::`) reach this host when connected to, so
-    /// they are never a destination.
+    /// they are never a destination; loopback and link-local addresses are
+    /// denied unless an allow entry names them; the deny list wins over
+    /// everything.
     pub fn permits(&self, ip: IpAddr) -> bool {
-        !canonical(ip).is_unspecified() && !self.denies(ip) && self.allows(ip)
+        let ip = canonical(ip);
+        !ip.is_unspecified() && !self.denies(ip) && !self.denied_builtin(ip) && self.allows(ip)
     }
 
     /// Whether a guest granted the network may use a socket address this
     /// way: outbound traffic by the policy; on this host, binding to
     /// loopback, or to any interface on an ephemeral port (the implicit bind
-    /// before a connect), and listening and accepting on loopback only, so
-    /// no guest opens a port on the host's interfaces.
+    /// before a connect), and never listening or accepting: an algorithm is
+    /// called, it does not serve, and a port it opened would reach past its
+    /// sandbox to whoever can connect to the host.
     pub fn permits_socket(&self, address: SocketAddr, usage: SocketAddrUse) -> bool {
         let ip = canonical(address.ip());
         match usage {
@@ -134,7 +149,7 @@ impl EgressPolicy {
             SocketAddrUse::TcpBind | SocketAddrUse::UdpBind => {
                 ip.is_loopback() || (ip.is_unspecified() && address.port() == 0)
             }
-            SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => ip.is_loopback(),
+            SocketAddrUse::TcpListen | SocketAddrUse::TcpAccept => false,
             // The datagram's sender: answers to what the guest sent.
             SocketAddrUse::UdpReceive => ip.is_loopback() || self.permits(ip),
         }
@@ -146,17 +161,43 @@ impl EgressPolicy {
     pub fn permits_host(&self, host: &str, addresses: &[IpAddr]) -> bool {
         if addresses.is_empty()
             || self.deny_hosts.iter().any(|denied| denied.matches(host))
-            || addresses.iter().any(|ip| self.denies(*ip))
+            || addresses
+                .iter()
+                .any(|ip| canonical(*ip).is_unspecified() || self.denies(*ip))
         {
             return false;
         }
-        self.allow_hosts.iter().any(|allowed| allowed.matches(host))
-            || addresses.iter().all(|ip| self.allows(*ip))
+        match self
+            .allow_hosts
+            .iter()
+            .find(|allowed| allowed.matches(host))
+        {
+            // The operator named this host: its addresses are wanted, even
+            // on loopback.
+            Some(allowed) if allowed.exact_name().is_some() => true,
+            // A wildcard may cover a name whose owner points it at this host
+            // or at the metadata service: those stay denied.
+            Some(_) => addresses.iter().all(|ip| !self.denied_builtin(*ip)),
+            None => addresses.iter().all(|ip| self.permits(*ip)),
+        }
     }
 
     fn denies(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.deny.iter().any(|range| range.contains(ip))
+    }
+
+    /// Whether a built-in denial covers `ip` and no allow entry lifts it.
+    /// Only an entry at least as narrow as the denial lifts it:
+    /// `127.0.0.1/32` reaches loopback, `0.0.0.0/0` ("anywhere") does not.
+    fn denied_builtin(&self, ip: IpAddr) -> bool {
+        self.builtin_deny.iter().any(|denied| {
+            denied.contains(ip)
+                && !self
+                    .allow
+                    .iter()
+                    .any(|allowed| allowed.contains(ip) && allowed.prefix >= denied.prefix)
+        })
     }
 
     /// Whether the allow list admits `ip` (deny aside).
@@ -326,14 +367,16 @@ mod tests {
     }
 
     #[test]
-    fn guests_bind_and_listen_on_loopback_only() {
+    fn guests_bind_on_loopback_only_and_never_listen() {
         let policy = EgressPolicy::default();
         let at = |text: &str| -> SocketAddr { text.parse().unwrap() };
-        // The implicit bind before a connect, and loopback servers.
+        // The implicit bind before a connect, and loopback binds.
         assert!(policy.permits_socket(at("0.0.0.0:0"), SocketAddrUse::TcpBind));
         assert!(policy.permits_socket(at("[::]:0"), SocketAddrUse::UdpBind));
         assert!(policy.permits_socket(at("127.0.0.1:8080"), SocketAddrUse::TcpBind));
-        assert!(policy.permits_socket(at("127.0.0.1:8080"), SocketAddrUse::TcpListen));
+        // No server, not even on loopback.
+        assert!(!policy.permits_socket(at("127.0.0.1:8080"), SocketAddrUse::TcpListen));
+        assert!(!policy.permits_socket(at("127.0.0.1:8080"), SocketAddrUse::TcpAccept));
         // No port on the host's interfaces.
         assert!(!policy.permits_socket(at("0.0.0.0:8080"), SocketAddrUse::TcpBind));
         assert!(!policy.permits_socket(at("0.0.0.0:41234"), SocketAddrUse::TcpListen));
@@ -366,9 +409,40 @@ mod tests {
     }
 
     #[test]
+    fn this_host_and_metadata_are_denied_until_an_entry_names_them() {
+        let mut policy = EgressPolicy::default();
+        for here in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "::ffff:127.0.0.1",
+            "169.254.169.254",
+        ] {
+            assert!(!policy.permits(ip(here)), "{here}");
+        }
+        // "Anywhere" is not a reason to reach this host or the metadata.
+        policy.allow("0.0.0.0/0".parse::<Cidr>().unwrap());
+        assert!(!policy.permits(ip("127.0.0.1")));
+        assert!(!policy.permits(ip("169.254.169.254")));
+        assert!(policy.permits(ip("93.184.216.34")));
+        // An entry as narrow as the denial lifts it, for what it names.
+        policy.allow("127.0.0.1/32".parse::<Cidr>().unwrap());
+        assert!(policy.permits(ip("127.0.0.1")));
+        assert!(!policy.permits(ip("127.0.0.2")));
+        // Host names: an exact allowed name is wanted wherever it points, a
+        // wildcard is not.
+        let mut named = EgressPolicy::default();
+        named.allow("localhost".parse::<EgressRule>().unwrap());
+        named.allow("*.example.com".parse::<EgressRule>().unwrap());
+        assert!(named.permits_host("localhost", &[ip("127.0.0.1")]));
+        assert!(!named.permits_host("rebound.example.com", &[ip("127.0.0.1")]));
+        assert!(named.permits_host("www.example.com", &[ip("93.184.216.34")]));
+        assert!(!EgressPolicy::default().permits_host("example.com", &[ip("::1")]));
+    }
+
+    #[test]
     fn deny_wins_and_allow_restricts() {
         let mut policy = EgressPolicy::default();
-        assert!(policy.permits(ip("127.0.0.1")));
         assert!(!policy.permits(ip("169.254.169.254")));
         assert!(!policy.permits(ip("::ffff:169.254.169.254")));
         policy.allow("127.0.0.0/8".parse::<Cidr>().unwrap());
@@ -388,6 +462,7 @@ mod tests {
         assert!(!policy.permits_host("metadata.google.internal", &public));
         assert!(policy.permits_host("example.com", &public));
         assert!(!policy.permits_host("example.com", &[]));
+        policy.allow("127.0.0.0/8".parse::<EgressRule>().unwrap());
         assert!(policy.permits(ip("127.0.0.1")));
         policy.resolve_hosts();
         assert!(
