@@ -355,3 +355,55 @@ async fn callers_holding_every_slot_get_a_capacity_error_not_a_deadlock() {
         .json();
     assert_eq!(hello["result"], "Hello Neo", "{hello}");
 }
+
+#[tokio::test]
+async fn a_file_larger_than_the_call_may_copy_is_refused_before_it_is_read() {
+    let server = TestServer::start_configured(tempfile::tempdir().unwrap(), |config| {
+        config.limits.host_call_bytes = 1 << 20;
+    })
+    .await;
+    server
+        .deploy("archiver", test_artifacts::ARCHIVER, "public")
+        .await;
+    let bob = server.user("bob").await;
+    let created = server
+        .send(
+            "POST",
+            "/v1/data/.my",
+            Some(&bob),
+            Some("application/json"),
+            json!({"name": "col"}).to_string(),
+        )
+        .await;
+    assert!(created.status < 300, "{}", created.text());
+    for (name, bytes) in [("big", 2 << 20), ("small", 5)] {
+        let stored = server
+            .send(
+                "PUT",
+                &format!("/v1/data/bob/col/{name}"),
+                Some(&bob),
+                None,
+                "x".repeat(bytes),
+            )
+            .await;
+        assert_eq!(stored.status, 200, "{}", stored.text());
+    }
+    let read = |name: &'static str| {
+        server.call_json(
+            &bob,
+            "/v1/algo/admin/archiver/0.1.0",
+            json!({"read": format!("data://bob/col/{name}")}),
+        )
+    };
+    // The guest gets an error it can handle, naming the sizes.
+    let refused = read("big").await;
+    assert_eq!(refused["error"]["error_type"], "TooLargeError", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("data://bob/col/big is 2097152 bytes, more than the")
+            && message.contains("bytes this call may still read"),
+        "{message}"
+    );
+    // A file within the budget reads as before.
+    assert_eq!(read("small").await["result"], "xxxxx");
+}

@@ -12,11 +12,12 @@ use algobox_host_api::AlgoError;
 
 use crate::{Caller, Platform, blocking};
 
+use crate::data_store::DataStore;
 use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
+use crate::data_store::file_writer::FileWriter;
 use crate::data_store::listing::{FileEntry, FilePage};
 use crate::data_store::path::{CollectionPath, DataPath, FilePath};
-use crate::data_store::{DataStore, FileWriter};
 use crate::error::PlatformError;
 use crate::identity::AccountName;
 use algobox_runtime::data_access::{DataAccess, DataFuture};
@@ -78,15 +79,18 @@ impl Platform {
         Ok(blocking(move || work(&store)).await??)
     }
 
-    /// Reads a file.
+    /// Reads a file of at most `max_bytes`; a larger one is refused before
+    /// it is read.
     pub async fn read_file(
         &self,
         caller: &Caller,
         file: &FilePath,
+        max_bytes: u64,
     ) -> Result<Vec<u8>, PlatformError> {
         self.require(caller, &file.collection, Access::Read).await?;
         let file = file.clone();
-        self.data_blocking(move |store| store.read(&file)).await
+        self.data_blocking(move |store| store.read_at_most(&file, max_bytes))
+            .await
     }
 
     /// Opens a file to read it piece by piece, with its size.
@@ -295,6 +299,7 @@ fn algo_error(err: PlatformError) -> AlgoError {
             "PermissionDenied"
         }
         PlatformError::Data(DataError::TooLarge { .. }) => "InputError",
+        PlatformError::Data(DataError::TooLargeToRead { .. }) => "TooLargeError",
         _ => "DataError",
     };
     AlgoError::new(err.to_string()).with_code(code)
@@ -307,12 +312,12 @@ fn run<T: Send + 'static>(
 }
 
 impl DataAccess for PlatformData {
-    fn read(&self, uri: String) -> DataFuture<Vec<u8>> {
+    fn read(&self, uri: String, max_bytes: u64) -> DataFuture<Vec<u8>> {
         let (platform, caller, file) =
             (self.platform.clone(), self.caller.clone(), self.file(&uri));
         run(async move {
             platform
-                .read_file(&caller, &file?)
+                .read_file(&caller, &file?, max_bytes)
                 .await
                 .map_err(algo_error)
         })

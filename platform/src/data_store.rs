@@ -10,13 +10,14 @@
 
 pub mod acl;
 pub mod error;
+pub mod file_writer;
 pub mod listing;
 pub mod path;
 mod staging;
 #[cfg(test)]
 mod tests;
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
@@ -25,6 +26,7 @@ use cap_std::fs::{Dir, File, OpenOptions};
 
 use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
+use crate::data_store::file_writer::FileWriter;
 use crate::data_store::listing::{FileEntry, FilePage};
 use crate::data_store::path::{CollectionPath, FilePath};
 use crate::identity::AccountName;
@@ -255,11 +257,30 @@ impl DataStore {
 
     /// Reads a whole file.
     pub fn read(&self, file: &FilePath) -> Result<Vec<u8>, DataError> {
-        let mut opened = self.open_file(file)?;
-        let mut contents = Vec::new();
+        self.read_at_most(file, u64::MAX)
+    }
+
+    /// Reads a whole file of at most `limit` bytes; a larger one is refused
+    /// by its size, before any of it is read, and one that grows while it
+    /// is read is cut off at the limit and refused.
+    pub fn read_at_most(&self, file: &FilePath, limit: u64) -> Result<Vec<u8>, DataError> {
+        let (opened, size) = self.open_reader(file)?;
+        let too_large = |size| DataError::TooLargeToRead {
+            file: file.to_string(),
+            size,
+            limit,
+        };
+        if size > limit {
+            return Err(too_large(size));
+        }
+        let mut contents = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         opened
+            .take(limit.saturating_add(1))
             .read_to_end(&mut contents)
             .map_err(DataError::io(format!("read {file}")))?;
+        if contents.len() as u64 > limit {
+            return Err(too_large(contents.len() as u64));
+        }
         Ok(contents)
     }
 
@@ -374,54 +395,6 @@ impl DataStore {
             .map_err(DataError::io(action()))?;
         acls.rename(&staged, &acls, collection)
             .map_err(DataError::io(action()))
-    }
-}
-
-/// A file being written; see [`DataStore::writer`]. Dropped without
-/// [`commit`](Self::commit), it leaves no trace.
-#[derive(Debug)]
-pub struct FileWriter {
-    file: FilePath,
-    collection: Dir,
-    staging: Dir,
-    staged: String,
-    out: Option<File>,
-    written: u64,
-    limit: u64,
-}
-
-impl FileWriter {
-    /// Appends `bytes`; fails once the file passes the store's limit.
-    pub fn write(&mut self, bytes: &[u8]) -> Result<(), DataError> {
-        self.written += bytes.len() as u64;
-        if self.written > self.limit {
-            return Err(DataError::TooLarge { limit: self.limit });
-        }
-        let out = self.out.as_mut().expect("written after commit");
-        out.write_all(bytes)
-            .map_err(DataError::io(format!("write {}", self.file)))
-    }
-
-    /// Makes the file visible under its name, whole, replacing any older
-    /// one.
-    pub fn commit(mut self) -> Result<(), DataError> {
-        let action = || format!("write {}", self.file);
-        let out = self.out.take().expect("committed once");
-        out.sync_all().map_err(DataError::io(action()))?;
-        drop(out);
-        self.staging
-            .rename(&self.staged, &self.collection, &self.file.name)
-            .map_err(DataError::io(action()))?;
-        self.staged.clear();
-        Ok(())
-    }
-}
-
-impl Drop for FileWriter {
-    fn drop(&mut self) {
-        if !self.staged.is_empty() {
-            let _ = self.staging.remove_file(&self.staged);
-        }
     }
 }
 

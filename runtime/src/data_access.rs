@@ -14,8 +14,9 @@ pub type DataFuture<T> = Pin<Box<dyn Future<Output = Result<T, AlgoError>> + Sen
 /// [`Invocation::data`](crate::invocation::Invocation::data)) every operation fails
 /// with `PermissionDenied`.
 pub trait DataAccess: Send + Sync {
-    /// Reads a whole file.
-    fn read(&self, uri: String) -> DataFuture<Vec<u8>>;
+    /// Reads a whole file of at most `max_bytes` bytes. A larger one fails
+    /// with `TooLargeError` before any of it is read.
+    fn read(&self, uri: String, max_bytes: u64) -> DataFuture<Vec<u8>>;
     /// Writes a whole file.
     fn write(&self, uri: String, contents: Vec<u8>) -> DataFuture<()>;
     /// Whether a file exists.

@@ -35,6 +35,18 @@ pub enum DataError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// A file is larger than its reader may take.
+    #[error(
+        "{file} is {size} bytes, more than the {limit} bytes this call may still read; read a smaller file, or raise the server's host-call byte limit"
+    )]
+    TooLargeToRead {
+        /// The file.
+        file: String,
+        /// Its size.
+        size: u64,
+        /// What the reader may take.
+        limit: u64,
+    },
     /// The disk failed.
     #[error("cannot {action}: {source}")]
     Io {

@@ -173,3 +173,32 @@ fn planted_links_lead_nowhere() {
     assert_eq!(std::fs::read(secret.join("key")).unwrap(), b"bob's secret");
     assert_eq!(store.read(&file("data://.my/col/link")).unwrap(), b"mine");
 }
+
+#[test]
+fn a_read_with_a_limit_refuses_a_larger_file_by_its_size() {
+    let (_folder, store) = store();
+    store
+        .create_collection(&collection("data://.my/col"), Acl::private())
+        .unwrap();
+    let path = file("data://.my/col/f");
+    store.write(&path, &[7; 100]).unwrap();
+    assert_eq!(store.read_at_most(&path, 100).unwrap(), [7; 100]);
+    let refused = store.read_at_most(&path, 99).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            DataError::TooLargeToRead {
+                size: 100,
+                limit: 99,
+                ..
+            }
+        ),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .starts_with("data://alice/col/f is 100 bytes"),
+        "{refused}"
+    );
+}

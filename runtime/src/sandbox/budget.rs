@@ -37,6 +37,11 @@ impl HostCallBudget {
         Err(trap)
     }
 
+    /// Bytes the invocation may still copy.
+    pub(crate) fn bytes_left(&self) -> u64 {
+        self.max_bytes.saturating_sub(self.bytes)
+    }
+
     /// Why the budget ran out, if it did.
     pub(crate) fn exceeded(&self) -> Option<&str> {
         self.exceeded.as_deref()

@@ -30,7 +30,11 @@ impl types::Host for DataView<'_> {
 
 impl data::Host for DataView<'_> {
     async fn read(&mut self, uri: String) -> Result<Vec<u8>, HostError<AlgoError>> {
-        let contents = self.charged(&uri)?.read(uri).await?;
+        let access = self.charged(&uri)?;
+        // The file is refused before it is read when the budget could not
+        // take it: a 300 MB file must not pass through the host's memory
+        // on its way to a trap.
+        let contents = access.read(uri, self.budget.bytes_left()).await?;
         // What comes back is copied into the guest: it counts too.
         self.budget.charge(contents.len())?;
         Ok(contents)

@@ -1,0 +1,56 @@
+//! Writing a file: staged under a temporary name, renamed into place whole.
+
+use std::io::Write as _;
+
+use cap_std::fs::{Dir, File};
+
+use crate::data_store::error::DataError;
+use crate::data_store::path::FilePath;
+
+/// A file being written; see [`DataStore::writer`](super::DataStore::writer). Dropped without
+/// [`commit`](Self::commit), it leaves no trace.
+#[derive(Debug)]
+pub struct FileWriter {
+    pub(super) file: FilePath,
+    pub(super) collection: Dir,
+    pub(super) staging: Dir,
+    pub(super) staged: String,
+    pub(super) out: Option<File>,
+    pub(super) written: u64,
+    pub(super) limit: u64,
+}
+
+impl FileWriter {
+    /// Appends `bytes`; fails once the file passes the store's limit.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), DataError> {
+        self.written += bytes.len() as u64;
+        if self.written > self.limit {
+            return Err(DataError::TooLarge { limit: self.limit });
+        }
+        let out = self.out.as_mut().expect("written after commit");
+        out.write_all(bytes)
+            .map_err(DataError::io(format!("write {}", self.file)))
+    }
+
+    /// Makes the file visible under its name, whole, replacing any older
+    /// one.
+    pub fn commit(mut self) -> Result<(), DataError> {
+        let action = || format!("write {}", self.file);
+        let out = self.out.take().expect("committed once");
+        out.sync_all().map_err(DataError::io(action()))?;
+        drop(out);
+        self.staging
+            .rename(&self.staged, &self.collection, &self.file.name)
+            .map_err(DataError::io(action()))?;
+        self.staged.clear();
+        Ok(())
+    }
+}
+
+impl Drop for FileWriter {
+    fn drop(&mut self) {
+        if !self.staged.is_empty() {
+            let _ = self.staging.remove_file(&self.staged);
+        }
+    }
+}
