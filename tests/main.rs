@@ -4,6 +4,7 @@
 //! every guest must have a test here (see `every_guest_has_a_test`).
 
 mod api;
+mod compiles;
 mod data_api;
 mod examples;
 mod gpu;

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use algobox_platform::{Platform, PlatformConfig};
+use algobox_runtime::compiler::CompilerConfig;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
@@ -66,6 +67,10 @@ impl TestServer {
         let mut config = PlatformConfig {
             limits: limits(),
             gpu: Some(crate::gpu::worker()),
+            compiler: CompilerConfig {
+                worker: Some(crate::compiles::worker()),
+                ..CompilerConfig::default()
+            },
             ..PlatformConfig::new(data.path())
         };
         configure(&mut config);

@@ -38,6 +38,10 @@ pub(crate) enum Command {
     /// protocol on stdin and stdout, not for people.
     #[command(hide = true)]
     GpuWorker,
+    /// The compile worker process `algobox serve` starts for each compile;
+    /// reads a component on stdin and writes compiled code, not for people.
+    #[command(hide = true)]
+    CompileWorker,
 }
 
 impl Command {
@@ -50,6 +54,7 @@ impl Command {
             Self::Key(command) => command.run(),
             // `main` runs the worker before starting an async runtime.
             Self::GpuWorker => unreachable!("the GPU worker is started by `main`"),
+            Self::CompileWorker => unreachable!("the compile worker is started by `main`"),
         }
     }
 }

@@ -19,6 +19,10 @@ fn main() -> ExitCode {
         // answering on stdout, which must carry nothing but its frames.
         return gpu_worker();
     }
+    if matches!(cli.command, commands::Command::CompileWorker) {
+        // Likewise: stdout carries the compiled code and nothing else.
+        return algobox_runtime::compiler::worker::run();
+    }
     // A server logs its start and requests' warnings by default; one-shot
     // commands stay quiet unless asked.
     let serving = matches!(cli.command, commands::Command::Serve(_));

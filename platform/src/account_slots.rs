@@ -1,12 +1,13 @@
 //! Each account's share of the runtime: how many of its calls run at once,
-//! and how many `output=void` calls it may have accepted and unfinished.
-//! Without them one account's flood holds every slot, and everyone else's
-//! calls wait behind it.
+//! how many of those execute at any moment, and how many `output=void`
+//! calls it may have accepted and unfinished. Without them one account's
+//! flood holds every slot, or every core, and everyone else's calls wait
+//! behind it.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use algobox_runtime::cpu_share::CpuShare;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::identity::AccountName;
@@ -15,6 +16,7 @@ use crate::identity::AccountName;
 pub(crate) struct AccountSlots {
     running: u32,
     queued: u32,
+    runnable: usize,
     accounts: Mutex<HashMap<String, Account>>,
 }
 
@@ -22,6 +24,7 @@ pub(crate) struct AccountSlots {
 struct Account {
     running: Arc<Semaphore>,
     queued: u32,
+    cpu: CpuShare,
 }
 
 /// An accepted void call, counted against its account until dropped.
@@ -31,12 +34,14 @@ pub(crate) struct QueuedCall {
 }
 
 impl AccountSlots {
-    /// At most `running` calls per account run at once, and at most
-    /// `queued` of its void calls are accepted and unfinished.
-    pub(crate) fn new(running: u32, queued: u32) -> Self {
+    /// At most `running` calls per account run at once, `runnable` of them
+    /// execute at any moment, and at most `queued` of its void calls are
+    /// accepted and unfinished.
+    pub(crate) fn new(running: u32, queued: u32, runnable: usize) -> Self {
         Self {
             running: running.max(1),
             queued: queued.max(1),
+            runnable: runnable.max(1),
             accounts: Mutex::default(),
         }
     }
@@ -47,7 +52,7 @@ impl AccountSlots {
             let mut accounts = self.lock();
             // Looked up without allocating when the account has calls
             // already, as it does under load.
-            let key = key(account);
+            let key = account.folded();
             match accounts.get(key.as_ref()) {
                 Some(entry) => Arc::clone(&entry.running),
                 None => {
@@ -64,11 +69,24 @@ impl AccountSlots {
             .expect("account semaphores are never closed")
     }
 
+    /// The CPU share all of `account`'s guests execute in.
+    pub(crate) fn cpu_share(&self, account: &AccountName) -> CpuShare {
+        let mut accounts = self.lock();
+        let key = account.folded();
+        if let Some(entry) = accounts.get(key.as_ref()) {
+            return entry.cpu.clone();
+        }
+        let entry = self.new_account();
+        let cpu = entry.cpu.clone();
+        accounts.insert(key.into_owned(), entry);
+        cpu
+    }
+
     /// Counts a void call of `account`, or says how many it already has.
     pub(crate) fn enqueue(self: &Arc<Self>, account: &AccountName) -> Result<QueuedCall, u32> {
         let mut accounts = self.lock();
         let entry = accounts
-            .entry(key(account).into_owned())
+            .entry(account.folded().into_owned())
             .or_insert_with(|| self.new_account());
         if entry.queued >= self.queued {
             return Err(self.queued);
@@ -76,7 +94,7 @@ impl AccountSlots {
         entry.queued += 1;
         Ok(QueuedCall {
             slots: Arc::clone(self),
-            account: key(account).into_owned(),
+            account: account.folded().into_owned(),
         })
     }
 
@@ -84,6 +102,7 @@ impl AccountSlots {
         Account {
             running: Arc::new(Semaphore::new(self.running as usize)),
             queued: 0,
+            cpu: CpuShare::new(self.runnable),
         }
     }
 
@@ -108,17 +127,6 @@ impl Drop for QueuedCall {
     }
 }
 
-/// Accounts match without regard to case; most names are lower case
-/// already and need no copy.
-fn key(account: &AccountName) -> Cow<'_, str> {
-    let name = account.as_str();
-    if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
-        Cow::Owned(name.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(name)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -131,7 +139,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_account_waits_for_its_own_slots_only() {
-        let slots = AccountSlots::new(2, 10);
+        let slots = AccountSlots::new(2, 10, 2);
         let (alice, bob) = (account("alice"), account("bob"));
         let first = slots.run(&alice).await;
         let _second = slots.run(&account("ALICE")).await;
@@ -148,7 +156,7 @@ mod tests {
 
     #[test]
     fn void_calls_past_the_bound_are_refused_and_counted_back() {
-        let slots = Arc::new(AccountSlots::new(1, 2));
+        let slots = Arc::new(AccountSlots::new(1, 2, 2));
         let alice = account("alice");
         let first = slots.enqueue(&alice).unwrap();
         let _second = slots.enqueue(&alice).unwrap();

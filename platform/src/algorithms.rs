@@ -140,6 +140,9 @@ impl Platform {
                 "{owner}/{name} has no module to compile; upload one first with PUT /v1/algorithms/{owner}/{name}/source"
             ))
         })?;
+        // One compile per account at a time; the build starts once it is
+        // this compile's turn, so a waiting one is not "in progress".
+        let _turn = self.inner.compiles.turn(owner).await?;
         let build = registry.start_build(&algorithm.id, &hash).await?;
         let started = Instant::now();
         let outcome = self.compiled(&build.commit_sha).await;

@@ -234,6 +234,7 @@ mod tests {
         );
         let failure = CallFailure {
             error: algobox_host_api::AlgoError::new("no"),
+            at_capacity: false,
             elapsed: Duration::from_millis(3),
         };
         calls.finish("req-1", Err(failure.clone()));
@@ -270,6 +271,7 @@ mod tests {
         let calls = AsyncCalls::new(Duration::from_secs(60)).with_result_bytes_per_account(1000);
         let failure = |bytes: usize| CallFailure {
             error: algobox_host_api::AlgoError::new("x".repeat(bytes)),
+            at_capacity: false,
             elapsed: Duration::ZERO,
         };
         calls.insert("req-bob", "bob");

@@ -119,6 +119,9 @@ pub struct CallFailure {
     /// [`InvokeError::to_algo_error`](algobox_runtime::error::InvokeError::to_algo_error)
     /// gives it.
     pub error: AlgoError,
+    /// Whether the server was at capacity, rather than the call at fault:
+    /// try again later.
+    pub at_capacity: bool,
     /// How long the call ran.
     pub elapsed: Duration,
 }
@@ -220,6 +223,7 @@ impl Platform {
             })
             .map_err(|err| CallFailure {
                 error: err.to_algo_error(),
+                at_capacity: err.is_capacity(),
                 elapsed: started.elapsed(),
             })
     }
@@ -276,7 +280,8 @@ impl Platform {
                 platform: self.clone(),
                 caller: caller.clone(),
             }))
-            .gpu(target.settings.environment == Environment::Gpu);
+            .gpu(target.settings.environment == Environment::Gpu)
+            .cpu_share(self.inner.slots.cpu_share(&caller.name));
         if target.settings.pipeline_enabled {
             invocation = invocation.pipeline(Arc::new(PlatformPipeline {
                 platform: self.clone(),

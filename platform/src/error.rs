@@ -41,7 +41,8 @@ pub enum PlatformError {
     /// The module is not an algorithm algobox can run.
     #[error(transparent)]
     Register(#[from] RegisterError),
-    /// The caller has as many calls in flight as one account may have.
+    /// The caller has as many calls, or compiles, in flight as one account
+    /// may have.
     #[error("{0}")]
     TooManyCalls(String),
     /// The platform failed.

@@ -171,6 +171,16 @@ impl AccountName {
     pub fn matches(&self, other: &AccountName) -> bool {
         self.0.eq_ignore_ascii_case(&other.0)
     }
+
+    /// The name in lower case, the form that keys per-account state
+    /// (borrowed, without allocating, when it is lower case already).
+    pub(crate) fn folded(&self) -> std::borrow::Cow<'_, str> {
+        if self.0.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(self.0.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(&self.0)
+        }
+    }
 }
 
 #[cfg(test)]

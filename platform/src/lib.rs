@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+mod account_compiles;
 mod account_slots;
 mod accounts;
 mod algorithms;
@@ -39,10 +40,12 @@ use std::time::{Duration, Instant};
 
 use algobox_runtime::Runtime;
 use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
+use algobox_runtime::compiler::CompilerConfig;
 use algobox_runtime::egress::EgressPolicy;
 use algobox_runtime::gpu::GpuConfig;
 use algobox_runtime::limits::Limits;
 
+use crate::account_compiles::AccountCompiles;
 use crate::account_slots::AccountSlots;
 use crate::async_calls::AsyncCalls;
 use crate::data_store::DataStore;
@@ -93,6 +96,15 @@ pub struct PlatformConfig {
     /// How many `output=void` calls one account may have accepted and
     /// unfinished; past it, calls are refused (HTTP 429) until some finish.
     pub void_calls_per_account: u32,
+    /// How many of one account's running calls execute guest code at any
+    /// moment; the others wait, parked, between 5 ms time slices, so a
+    /// flood of CPU-bound guests leaves the cores to other accounts too.
+    /// `None`: the number of cores.
+    pub runnable_per_account: Option<usize>,
+    /// How uploads are compiled: the compile worker, its caps, the queue and
+    /// the caps on a component's structure. Each account compiles one
+    /// module at a time.
+    pub compiler: CompilerConfig,
 }
 
 impl PlatformConfig {
@@ -107,6 +119,8 @@ impl PlatformConfig {
             gpu: None,
             calls_per_account: None,
             void_calls_per_account: DEFAULT_VOID_CALLS_PER_ACCOUNT,
+            compiler: CompilerConfig::default(),
+            runnable_per_account: None,
         }
     }
 }
@@ -161,6 +175,7 @@ struct Inner {
     keys: Mutex<HashMap<String, (Caller, Instant)>>,
     listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
     slots: Arc<AccountSlots>,
+    compiles: AccountCompiles,
 }
 
 /// An algorithm and its published versions, as resolution needs them.
@@ -198,6 +213,7 @@ impl Platform {
         let mut runtime = Runtime::builder()
             .limits(config.limits)
             .cache_dir(config.data_dir.join("compiled"))
+            .compiler(config.compiler)
             .egress(config.egress);
         if let Some(gpu) = config.gpu {
             runtime = runtime.gpu(gpu);
@@ -205,7 +221,8 @@ impl Platform {
         let runtime = runtime
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
-        let slots = AccountSlots::new(running, config.void_calls_per_account);
+        let runnable = config.runnable_per_account.unwrap_or_else(cores);
+        let slots = AccountSlots::new(running, config.void_calls_per_account, runnable);
         Ok(Self::assemble(
             runtime,
             Arc::new(registry),
@@ -227,7 +244,7 @@ impl Platform {
         keep_results: Duration,
     ) -> Self {
         let running = runtime.limits().concurrency / 2;
-        let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT);
+        let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT, cores());
         Self::assemble(runtime, registry, modules, data, keep_results, slots)
     }
 
@@ -249,6 +266,7 @@ impl Platform {
                 keys: Mutex::default(),
                 listings: Mutex::default(),
                 slots: Arc::new(slots),
+                compiles: AccountCompiles::default(),
             }),
         }
     }
@@ -267,6 +285,12 @@ impl Platform {
     pub fn calls(&self) -> &AsyncCalls {
         &self.inner.calls
     }
+}
+
+/// The cores this process may use: each account's guests execute on at
+/// most this many at once.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// Runs blocking registry and store work off the async threads.

@@ -15,6 +15,9 @@ pub(crate) struct CodeCache {
     dir: PathBuf,
 }
 
+/// The longest failure message kept.
+const MAX_FAILURE_BYTES: usize = 4096;
+
 /// Distinguishes temporary files of concurrent writers in one process.
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
@@ -48,9 +51,10 @@ impl CodeCache {
             }
         };
         #[expect(unsafe_code, reason = "loading precompiled code is unsafe in wasmtime")]
-        // SAFETY: the bytes were written by `store` below from
+        // SAFETY: the bytes were written by `store_compiled` below, from
         // `Component::serialize` of an engine with the same compatibility
-        // hash (the folder's name), into a folder only this runtime writes,
+        // hash (the folder's name) or `Engine::precompile_component` of the
+        // compile worker's engine, which compiles for it, into a folder only this runtime writes,
         // and renamed into place whole, so they are never partial. Wasmtime
         // still checks their header and rejects code from another version or
         // configuration; that error is handled by recompiling.
@@ -68,20 +72,50 @@ impl CodeCache {
     /// Writes the compiled form of `component`. A failure only costs a
     /// recompile later, so it is logged rather than returned.
     pub(crate) fn store(&self, hash: &ContentHash, component: &Component) {
-        let result = component
-            .serialize()
-            .map_err(|err| std::io::Error::other(format!("{err:#}")))
-            .and_then(|bytes| {
-                let temp = self.dir.join(format!(
-                    ".{hash}.{}.{}.tmp",
-                    std::process::id(),
-                    NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
-                ));
-                std::fs::write(&temp, bytes)?;
-                std::fs::rename(&temp, self.path(hash))
-            });
-        if let Err(err) = result {
+        match component.serialize() {
+            Ok(bytes) => self.store_compiled(hash, &bytes),
+            Err(err) => {
+                tracing::warn!(dir = %self.dir.display(), "cannot serialize compiled code: {err:#}")
+            }
+        }
+    }
+
+    /// Writes compiled code as `Component::serialize` or
+    /// `Engine::precompile_component` made it.
+    pub(crate) fn store_compiled(&self, hash: &ContentHash, bytes: &[u8]) {
+        if let Err(err) = self.write(&self.path(hash), bytes) {
             tracing::warn!(dir = %self.dir.display(), "cannot cache compiled code: {err}");
         }
+    }
+
+    fn failure_path(&self, hash: &ContentHash, limits: u64) -> PathBuf {
+        self.dir.join(format!("{hash}.{limits:016x}.failed"))
+    }
+
+    /// Why `hash` failed to compile under the limits fingerprinted `limits`,
+    /// if it did.
+    pub(crate) fn load_failure(&self, hash: &ContentHash, limits: u64) -> Option<String> {
+        let mut message = std::fs::read(self.failure_path(hash, limits)).ok()?;
+        message.truncate(MAX_FAILURE_BYTES);
+        Some(String::from_utf8_lossy(&message).into_owned())
+    }
+
+    /// Records why `hash` failed to compile; a failure to write is logged.
+    pub(crate) fn store_failure(&self, hash: &ContentHash, limits: u64, message: &str) {
+        let message = &message.as_bytes()[..message.len().min(MAX_FAILURE_BYTES)];
+        if let Err(err) = self.write(&self.failure_path(hash, limits), message) {
+            tracing::warn!(dir = %self.dir.display(), "cannot record a failed compile: {err}");
+        }
+    }
+
+    /// Writes `bytes` to `path` whole or not at all.
+    fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        let temp = self.dir.join(format!(
+            ".{}.{}.tmp",
+            std::process::id(),
+            NEXT_TEMP.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&temp, bytes)?;
+        std::fs::rename(&temp, path)
     }
 }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Config, Enabled, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::component_limits::ComponentLimits;
 use crate::deadline::Deadlines;
 use crate::error::Error;
 use crate::limits::Limits;
@@ -29,16 +30,20 @@ pub(crate) struct Engine {
 impl Engine {
     /// Builds the engine for these limits and starts its ticker thread,
     /// which ends when the last clone of the engine is dropped.
-    pub(crate) fn new(limits: &Limits) -> Result<Self, Error> {
+    ///
+    /// The pool holds, per slot, what the largest component `component`
+    /// admits may need, so a call that has a slot never finds the pool
+    /// exhausted, and no component can take more than one slot's share.
+    pub(crate) fn new(limits: &Limits, component: &ComponentLimits) -> Result<Self, Error> {
         let instances = limits.concurrency;
         let mut pool = PoolingAllocationConfig::default();
-        // A Rust `wasm32-wasip2` component has one memory and a few small
-        // core instances (the program and wit-component's shims); the
-        // multipliers leave room for components built by other toolchains.
         pool.total_component_instances(instances)
-            .total_core_instances(instances.saturating_mul(8))
-            .total_memories(instances.saturating_mul(2))
-            .total_tables(instances.saturating_mul(4))
+            .total_core_instances(instances.saturating_mul(component.core_instances))
+            .total_memories(instances.saturating_mul(component.memories))
+            .total_tables(instances.saturating_mul(component.tables))
+            .max_core_instances_per_component(component.core_instances)
+            .max_memories_per_component(component.memories)
+            .max_tables_per_component(component.tables)
             .total_stacks(instances)
             .max_memory_size(limits.memory)
             .linear_memory_keep_resident(KEEP_RESIDENT)
@@ -49,17 +54,8 @@ impl Engine {
             // `hello` held 1.3 GiB; elsewhere wasmtime falls back to memset.
             .pagemap_scan(Enabled::Auto);
 
-        let mut config = Config::new();
-        config
-            .wasm_component_model(true)
-            // Deadlines and fair scheduling come from epochs: fuel would
-            // count instructions, not time, and cost twice as much.
-            .epoch_interruption(true)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
-            // Deep recursion must end in a stack-overflow trap, well inside
-            // the fiber stack an async call runs on.
-            .max_wasm_stack(1 << 20)
-            .async_stack_size(2 << 20);
+        let mut config = compile_config();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let wasmtime =
             wasmtime::Engine::new(&config).map_err(|err| Error::Engine(format!("{err:#}")))?;
 
@@ -81,5 +77,64 @@ impl Engine {
             wasmtime,
             deadlines,
         })
+    }
+}
+
+/// The settings that shape compiled code, shared by the serving engine and
+/// the compile worker's, so code compiled by either runs on the other.
+fn compile_config() -> Config {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        // Deadlines and fair scheduling come from epochs: fuel would
+        // count instructions, not time, and cost twice as much.
+        .epoch_interruption(true)
+        // Deep recursion must end in a stack-overflow trap, well inside
+        // the fiber stack an async call runs on.
+        .max_wasm_stack(1 << 20)
+        .async_stack_size(2 << 20);
+    config
+}
+
+/// The compile worker's engine: the serving engine's code settings, with
+/// on-demand allocation (no pool reserving address space, so the worker's
+/// memory cap applies to the compiler alone) and one compiling thread (one
+/// compile takes one core, leaving the others to calls).
+pub(crate) fn worker_config() -> Config {
+    let mut config = compile_config();
+    config
+        .allocation_strategy(InstanceAllocationStrategy::OnDemand)
+        .parallel_compilation(false);
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+
+    use super::*;
+
+    fn compatibility(engine: &wasmtime::Engine) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        hasher.finish()
+    }
+
+    #[test]
+    fn the_compile_workers_code_runs_on_the_serving_engine() {
+        let serving = Engine::new(
+            &Limits {
+                concurrency: 4,
+                ..Limits::default()
+            },
+            &ComponentLimits::default(),
+        )
+        .unwrap();
+        let worker = wasmtime::Engine::new(&worker_config()).unwrap();
+        assert_eq!(
+            compatibility(&serving.wasmtime),
+            compatibility(&worker),
+            "code compiled by the worker would be refused by the server"
+        );
     }
 }

@@ -69,6 +69,55 @@ pub enum RegisterError {
     /// Wasmtime could not compile or link the component.
     #[error("the component cannot be compiled: {0}")]
     Compile(String),
+    /// The component's structure exceeds a [`ComponentLimits`] cap, found
+    /// before compiling it.
+    ///
+    /// [`ComponentLimits`]: crate::component_limits::ComponentLimits
+    #[error(
+        "the component has {found} {what}, more than the {limit} algobox compiles; make the algorithm smaller (build it in release mode, split large functions, drop unused dependencies)"
+    )]
+    TooComplex {
+        /// What was counted.
+        what: &'static str,
+        /// How many the component has (counting stopped at the first over).
+        found: u32,
+        /// The cap.
+        limit: u32,
+    },
+    /// Compiling took more memory than the compiler's cap.
+    #[error(
+        "compiling the component took more than the compiler's memory cap of {} MiB; make the algorithm smaller, or ask the operator to raise the cap (`--compile-memory`)",
+        limit >> 20
+    )]
+    CompileMemory {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// Compiling took longer than the compiler's time cap.
+    #[error(
+        "compiling the component took longer than the compiler's time cap of {}s; compile again when the server is less busy, make the algorithm smaller, or ask the operator to raise the cap (`--compile-timeout`)",
+        limit.as_secs_f64()
+    )]
+    CompileTimeout {
+        /// The cap.
+        limit: Duration,
+    },
+    /// Too many compiles are waiting already.
+    #[error("the compiler is busy ({queued} compiles are waiting); compile again in a minute")]
+    CompilerBusy {
+        /// Compiles waiting when this one was refused.
+        queued: usize,
+    },
+    /// The compile worker could not be run, or failed for a reason that is
+    /// not the component's.
+    #[error("the compiler failed: {0}; compile again, and tell the operator if it persists")]
+    Compiler(String),
+    /// These bytes failed in the same way before, under the same limits, and
+    /// were not compiled again.
+    #[error(
+        "{0} (this module failed before under the same limits and was not compiled again; upload a changed module)"
+    )]
+    FailedBefore(String),
     /// The component's imports do not match what algobox provides (for
     /// example an `algobox:algorithm` interface of another version).
     #[error("the component cannot be linked: {0}")]
@@ -205,6 +254,11 @@ pub enum InvokeError {
         /// How long it waited.
         waited: Duration,
     },
+    /// The instance pool had no room for the algorithm. Each slot holds
+    /// what the largest admitted component needs, so this is a bug or a
+    /// pool resized under load, never the algorithm's fault.
+    #[error("the server is at capacity ({0}); call again later")]
+    Capacity(String),
     /// The host failed; this is a bug in algobox or its environment.
     #[error("internal error: {0}")]
     Internal(String),
@@ -223,9 +277,15 @@ impl InvokeError {
                 "TooLargeError"
             }
             Self::InvalidInput(_) => "InputError",
-            Self::NoSlot { .. } => "CapacityError",
+            Self::NoSlot { .. } | Self::Capacity(_) => "CapacityError",
             Self::Internal(_) => "SystemError",
         }
+    }
+
+    /// Whether the server, not the call, was the problem: no slot or no
+    /// pool room. A server answers these with 503 and `Retry-After`.
+    pub fn is_capacity(&self) -> bool {
+        matches!(self, Self::NoSlot { .. } | Self::Capacity(_))
     }
 
     /// The error as the guest contract carries it: what a pipeline caller

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use algobox_host_api::Payload;
 
+use crate::cpu_share::CpuShare;
 use crate::data_access::DataAccess;
 use crate::network::NetworkAccess;
 use crate::pipeline::Pipeline;
@@ -53,6 +54,7 @@ pub struct Invocation {
     pub(crate) data: Option<Arc<dyn DataAccess>>,
     pub(crate) gpu: bool,
     pub(crate) slot_wait: Option<Duration>,
+    pub(crate) cpu_share: Option<CpuShare>,
 }
 
 impl Invocation {
@@ -72,6 +74,15 @@ impl Invocation {
     /// Sets the wall-time limit (at most [`Limits::max_timeout`](crate::limits::Limits::max_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Runs the guest in `share`'s group: at most its number of the group's
+    /// guests execute at once, the others wait parked between time slices.
+    /// A server gives each account one share, sized to the cores, so one
+    /// account's CPU-bound flood cannot keep others' calls from running.
+    pub fn cpu_share(mut self, share: CpuShare) -> Self {
+        self.cpu_share = Some(share);
         self
     }
 

@@ -47,7 +47,10 @@
 
 mod cache;
 pub mod compiled_algorithm;
+pub mod compiler;
+pub mod component_limits;
 pub mod content_hash;
+pub mod cpu_share;
 pub mod data_access;
 mod deadline;
 pub mod egress;
@@ -66,10 +69,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::Linker;
 
 use crate::cache::CodeCache;
 use crate::compiled_algorithm::CompiledAlgorithm;
+use crate::compiler::{Compiler, CompilerConfig};
 use crate::content_hash::ContentHash;
 use crate::egress::EgressPolicy;
 use crate::engine::Engine;
@@ -110,6 +114,7 @@ struct Inner {
     engine: Engine,
     linker: Linker<SandboxState>,
     cache: Option<CodeCache>,
+    compiler: Compiler,
     limits: Limits,
     egress: Arc<EgressPolicy>,
     /// One permit per pool slot: invocations past the pool's size wait here
@@ -126,6 +131,7 @@ struct Inner {
 pub struct RuntimeBuilder {
     limits: Limits,
     cache_dir: Option<PathBuf>,
+    compiler: CompilerConfig,
     egress: EgressPolicy,
     gpu: Option<GpuConfig>,
 }
@@ -141,6 +147,13 @@ impl RuntimeBuilder {
     /// after a restart too, loads it instead of compiling.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets how components are compiled: in a worker process with memory
+    /// and time caps, and the caps on their structure.
+    pub fn compiler(mut self, config: CompilerConfig) -> Self {
+        self.compiler = config;
         self
     }
 
@@ -162,7 +175,7 @@ impl RuntimeBuilder {
     /// Builds the runtime and starts its epoch ticker.
     pub fn build(self) -> Result<Runtime, Error> {
         self.limits.validate().map_err(Error::InvalidLimits)?;
-        let engine = Engine::new(&self.limits)?;
+        let engine = Engine::new(&self.limits, &self.compiler.component)?;
         let linker = sandbox::linker(&engine.wasmtime)
             .map_err(|err| Error::Engine(format!("cannot link the host interfaces: {err:#}")))?;
         let cache = self
@@ -178,6 +191,7 @@ impl RuntimeBuilder {
                 engine,
                 linker,
                 cache,
+                compiler: Compiler::new(self.compiler),
                 limits: self.limits,
                 egress: Arc::new(self.egress),
                 slots,
@@ -227,38 +241,59 @@ impl Runtime {
 
     /// Compiles, checks and links an algorithm from its `.wasm` bytes.
     ///
-    /// The same bytes registered twice give the same [`Algorithm`] without
-    /// a second compile; with a [cache folder](RuntimeBuilder::cache_dir)
-    /// that holds across restarts too. Compiling runs on a blocking thread.
+    /// The same bytes registered twice give the same [`CompiledAlgorithm`]
+    /// without a second compile; with a [cache folder](RuntimeBuilder::cache_dir)
+    /// that holds across restarts too. Compiles run one at a time by
+    /// default, in the [compile worker](RuntimeBuilder::compiler) when one
+    /// is configured, else on a blocking thread. Bytes that failed to
+    /// compile fail again at once, without compiling, while the limits stay
+    /// the same.
     pub async fn register(
         &self,
         wasm: impl Into<Vec<u8>>,
     ) -> Result<CompiledAlgorithm, RegisterError> {
         let wasm = wasm.into();
-        self.validate(&wasm)?;
+        compiled_algorithm::check_header(&wasm)?;
         let hash = ContentHash::of(&wasm);
         if let Some(found) = self.lookup(&hash) {
             return Ok(found);
         }
-        let inner = Arc::clone(&self.inner);
-        let algorithm = tokio::task::spawn_blocking(move || inner.compile(hash, &wasm))
-            .await
-            .map_err(|err| {
-                RegisterError::Compile(format!("the compiler thread failed: {err}"))
-            })??;
-        let mut algorithms = self
-            .inner
-            .algorithms
-            .lock()
-            .expect("algorithm table poisoned");
+        let inner = &self.inner;
+        let cache = inner.cache.as_ref();
+        if let Some(err) = inner.compiler.failed_before(cache, &hash) {
+            return Err(err);
+        }
+        let engine = &inner.engine.wasmtime;
+        let cached = cache.and_then(|cache| cache.load(engine, &hash));
+        let fresh = cached.is_none();
+        let component = match cached {
+            Some(component) => component,
+            None => {
+                let started = std::time::Instant::now();
+                let compiled = inner.compiler.compile(engine, wasm).await;
+                tracing::debug!(%hash, elapsed = ?started.elapsed(), ok = compiled.is_ok(), "compiled");
+                compiled.map_err(|err| inner.compiler.remember(cache, &hash, err))?
+            }
+        };
+        let algorithm = CompiledAlgorithm::link(hash, &component, &inner.linker)
+            .map_err(|err| inner.compiler.remember(cache, &hash, err))?;
+        // Cached only once checked, so a rejected component is not kept.
+        if let (true, Some(cache)) = (fresh, cache) {
+            cache.store(&hash, &component);
+        }
+        let mut algorithms = inner.algorithms.lock().expect("algorithm table poisoned");
         Ok(algorithms.entry(hash).or_insert(algorithm).clone())
     }
 
-    /// Checks uploaded bytes cheaply, without compiling them: whether they
-    /// are a component at all. Servers call it before storing an upload,
-    /// so a wrong file is refused with a message that says what to build.
+    /// Checks uploaded bytes cheaply, without compiling them: that they are
+    /// a component, and that its structure is within the
+    /// [compiler's limits](compiler::CompilerConfig::component). Servers
+    /// call it before storing an upload, so a wrong file or a compile bomb
+    /// is refused with a message that says what to change.
     pub fn validate(&self, wasm: &[u8]) -> Result<(), RegisterError> {
-        compiled_algorithm::check_header(wasm)
+        compiled_algorithm::check_header(wasm)?;
+        self.inner.compiler.config().component.check(wasm)?;
+        Ok(())
     }
 
     /// The registered algorithm with this hash, if any.
@@ -334,31 +369,5 @@ impl Runtime {
             )));
         }
         Ok(())
-    }
-}
-
-impl Inner {
-    fn compile(&self, hash: ContentHash, wasm: &[u8]) -> Result<CompiledAlgorithm, RegisterError> {
-        let engine = &self.engine.wasmtime;
-        let cached = self
-            .cache
-            .as_ref()
-            .and_then(|cache| cache.load(engine, &hash));
-        let component = match cached {
-            Some(component) => component,
-            None => {
-                let started = std::time::Instant::now();
-                let component = Component::new(engine, wasm)
-                    .map_err(|err| RegisterError::Compile(format!("{err:#}")))?;
-                tracing::debug!(%hash, elapsed = ?started.elapsed(), "compiled");
-                // Check before caching, so a rejected component is not kept.
-                let algorithm = CompiledAlgorithm::link(hash, &component, &self.linker)?;
-                if let Some(cache) = &self.cache {
-                    cache.store(&hash, &component);
-                }
-                return Ok(algorithm);
-            }
-        };
-        CompiledAlgorithm::link(hash, &component, &self.linker)
     }
 }

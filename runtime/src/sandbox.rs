@@ -32,6 +32,7 @@ use self::log_line::LogQuota;
 use self::memory_limiter::MemoryLimiter;
 use self::output::CapturedOutput;
 use self::pipeline::{PipelineState, PipelineView};
+use crate::cpu_share::{self, CpuTurn};
 use crate::data_access::DataAccess;
 use crate::egress::EgressPolicy;
 use crate::engine::Engine;
@@ -196,6 +197,7 @@ pub(crate) async fn invoke(
         gpu: gpu_granted,
         // Spent by `Runtime::invoke` before the sandbox starts.
         slot_wait: _,
+        cpu_share,
     } = invocation;
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
@@ -262,11 +264,18 @@ pub(crate) async fn invoke(
     // The deadline must be set before instantiation: the default of zero
     // would interrupt the guest's first instruction. Each tick the guest
     // yields, which is when the deadline below is checked.
+    // In a CPU share, each slice also waits for one of the group's turns.
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+    let turn = cpu_share.map(CpuTurn::new);
+    match turn.clone() {
+        Some(turn) => store.epoch_deadline_callback(move |_| {
+            Ok(UpdateDeadline::YieldCustom(1, turn.next_slice()))
+        }),
+        None => store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1))),
+    }
 
     let inputs: Vec<bindings::Payload> = inputs.into_iter().map(Into::into).collect();
-    let lifecycle = run_lifecycle(&mut store, pre, &inputs, stop.as_ref());
+    let lifecycle = cpu_share::gated(turn, run_lifecycle(&mut store, pre, &inputs, stop.as_ref()));
     let outcome = engine
         .deadlines
         .run(
@@ -354,6 +363,11 @@ async fn run_lifecycle(
 /// Maps a failed call to its cause, from what the store recorded first and
 /// the trap code second: never by parsing a message.
 fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> InvokeError {
+    // Checked first: the pool running out is the server's state, never the
+    // guest's crash.
+    if let Some(exhausted) = err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
+        return InvokeError::Capacity(exhausted.to_string());
+    }
     if state.memory.exceeded() {
         return InvokeError::MemoryLimit {
             limit: limits.memory,

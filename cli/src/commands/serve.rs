@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
 use algobox_platform::{Platform, PlatformConfig};
+use algobox_runtime::compiler::{CompileWorker, CompilerConfig};
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
 use algobox_runtime::gpu::GpuConfig;
 use algobox_server::connection_limits::ConnectionLimits;
@@ -65,6 +67,11 @@ pub(crate) struct ServeCommand {
         value_name = "N"
     )]
     void_calls_per_account: u32,
+    /// How many of one account's calls execute guest code at any moment
+    /// (the rest wait between 5 ms time slices). Default: the number of
+    /// cores.
+    #[arg(long, env = "ALGOBOX_RUNNABLE_PER_ACCOUNT", value_name = "N")]
+    runnable_per_account: Option<usize>,
     /// Connections open at once; past it, new ones are closed at once.
     #[arg(
         long,
@@ -82,6 +89,24 @@ pub(crate) struct ServeCommand {
         value_name = "N"
     )]
     connections_per_address: usize,
+    /// Memory one compile may use, in MiB; a module that needs more is a
+    /// failed build.
+    #[arg(
+        long,
+        env = "ALGOBOX_COMPILE_MEMORY",
+        default_value_t = 2048,
+        value_name = "MIB"
+    )]
+    compile_memory: u64,
+    /// Seconds one compile may take; a module that takes longer is a
+    /// failed build.
+    #[arg(
+        long,
+        env = "ALGOBOX_COMPILE_TIMEOUT",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    compile_timeout: u64,
 }
 
 impl ServeCommand {
@@ -103,18 +128,34 @@ impl ServeCommand {
         })
         .await?;
         let worker = std::env::current_exe()
-            .context("cannot find the algobox binary to start its GPU worker from")?;
+            .context("cannot find the algobox binary to start its GPU and compile workers from")?;
+        let compiler = CompilerConfig {
+            worker: Some(CompileWorker::new(&worker).arg("compile-worker")),
+            memory: self.compile_memory << 20,
+            timeout: Duration::from_secs(self.compile_timeout),
+            ..CompilerConfig::default()
+        };
         let config = PlatformConfig {
             keep_results: Duration::from_secs(self.keep_results),
             egress,
             gpu: Some(GpuConfig::new(worker).arg("gpu-worker")),
             calls_per_account: self.calls_per_account,
             void_calls_per_account: self.void_calls_per_account,
+            runnable_per_account: self.runnable_per_account,
+            compiler,
             ..PlatformConfig::new(&self.data_dir)
         };
         let platform = Platform::open(config)
             .await
             .with_context(|| format!("cannot open the data folder {}", self.data_dir.display()))?;
+        if let Some(chosen) = &self.admin_key
+            && chosen.chars().count() < MIN_CHOSEN_KEY_LEN
+        {
+            tracing::warn!(
+                "ALGOBOX_ADMIN_KEY has {} characters, fewer than {MIN_CHOSEN_KEY_LEN}: it can be guessed; use a long random key (`openssl rand -base64 32`) anywhere but a private test",
+                chosen.chars().count()
+            );
+        }
         if let Some(key) = platform.bootstrap_admin(self.admin_key.as_deref()).await? {
             let path = self.data_dir.join("admin.key");
             write_secret(&path, &key)?;
