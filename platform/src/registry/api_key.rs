@@ -16,7 +16,7 @@ const RANDOM_CHARS: usize = 40;
 /// [`Registry::set_key`](super::Registry::set_key). Shorter keys are
 /// accepted (scripts and tests use one-letter keys on loopback), and
 /// `algobox serve` warns about them.
-pub const MIN_CHOSEN_KEY_LEN: usize = 16;
+pub const MIN_CHOSEN_KEY_LEN: usize = 20;
 
 /// How many leading characters of a key are kept in the clear, so a person
 /// can tell keys apart in a listing without the registry holding the secret.
@@ -69,9 +69,11 @@ pub(crate) fn hash(plaintext: &str) -> [u8; 32] {
     Sha256::digest(plaintext.as_bytes()).into()
 }
 
-/// The characters of `plaintext` kept in the clear.
+/// The characters of `plaintext` kept in the clear: at most a third of it,
+/// so a listing never shows the whole of a short key an operator chose.
 pub(crate) fn shown_prefix(plaintext: &str) -> String {
-    plaintext.chars().take(SHOWN_CHARS).collect()
+    let shown = SHOWN_CHARS.min(plaintext.chars().count() / 3);
+    plaintext.chars().take(shown).collect()
 }
 
 /// Checks a key an operator chose (for example `ALGOBOX_ADMIN_KEY`): long
@@ -116,7 +118,10 @@ mod tests {
             [0xba, 0x78, 0x16, 0xbf],
             "SHA-256 of `abc` starts ba7816bf"
         );
-        assert_eq!(shown_prefix("simABCDEFGH"), "simABCD");
+        assert_eq!(shown_prefix("simABCDEFGHIJKLMNOPQRSTU"), "simABCD");
+        // A short chosen key is never shown whole, nor most of it.
+        assert_eq!(shown_prefix("secret"), "se");
+        assert_eq!(shown_prefix("k"), "");
     }
 
     #[test]
