@@ -19,6 +19,10 @@ async fn void_countdown(server: &TestServer, key: &str, steps: u32) -> (u16, ser
             json!({"steps": steps, "step_ms": 100}).to_string(),
         )
         .await;
+    if reply.status == 429 {
+        // Clients that honour it wait a second before trying again.
+        assert_eq!(reply.headers["retry-after"], "1");
+    }
     (reply.status, reply.json())
 }
 

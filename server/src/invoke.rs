@@ -50,6 +50,20 @@ pub(crate) async fn call(
         Err(CallError::Failed(failure)) => Err(failure),
         Err(CallError::Refused(err)) => return Err(err.into()),
     };
+    if let Err(failure) = &result
+        && failure.at_capacity
+    {
+        // Not the algorithm's failure: the caller should retry, and clients
+        // and load balancers know 503 with `Retry-After` as "try again".
+        let mut response = response::json_text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            envelope::of_outcome(&result),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+        return Ok(response);
+    }
     Ok(match options.output {
         OutputMode::Raw => raw(result),
         // An algorithm's failure is a 200: the official clients throw away

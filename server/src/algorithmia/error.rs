@@ -126,7 +126,16 @@ impl IntoResponse for ApiError {
         if let Self::NotEmpty(_) = self {
             body["error"]["deleted"] = 0.into();
         }
-        response::json(self.status(), &body)
+        let mut response = response::json(self.status(), &body);
+        if let Self::TooManyRequests(_) = self {
+            // The account's own calls or compiles free the room; a second is
+            // a fair first wait, and the message says what to wait for.
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 
