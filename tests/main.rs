@@ -5,6 +5,7 @@
 
 mod api;
 mod compiles;
+mod cpu_share;
 mod data_api;
 mod examples;
 mod gpu;
