@@ -107,6 +107,8 @@ async fn an_upload_to_someone_elses_algorithm_is_refused_before_its_body_is_read
         answer.contains("mallory may not manage the algorithms of admin"),
         "{answer}"
     );
+    // The server will not read the rest, and says so.
+    assert!(answer.contains("connection: close"), "{answer}");
 
     // The owner's algorithm is untouched and still answers.
     let reply = server
@@ -203,6 +205,7 @@ async fn server_with(
         ..algobox_platform::PlatformConfig::new(data.path())
     };
     let platform = algobox_platform::Platform::open(config).await.unwrap();
+    platform.bootstrap_admin(Some(ADMIN_KEY)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(algobox_server::serve_with(
@@ -306,6 +309,46 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
         started.elapsed()
     );
     // Everyone else is served meanwhile and after.
+    let mut other = connect_from("127.0.0.1", server).await;
+    assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_body_gets_a_400() {
+    use algobox_server::connection_limits::ConnectionLimits;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let (server, _data) = server_with(ConnectionLimits {
+        body_grace: Duration::from_secs(1),
+        min_body_rate: 1000,
+        ..ConnectionLimits::default()
+    })
+    .await;
+    // Headers in full, then 10 of the 100,000 bytes announced.
+    let mut slow = connect_from("127.0.0.1", server).await;
+    let head = format!(
+        "POST /v1/algo/admin/anything HTTP/1.1\r\nhost: test\r\nauthorization: Simple {ADMIN_KEY}\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n0123456789"
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer))
+        .await
+        .expect("the trickling client was kept")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("the request body arrived slower than 1000 bytes per second"),
+        "{answer}"
+    );
+    // After the grace and the 10 bytes' allowance, not before.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    // Everyone else is served.
     let mut other = connect_from("127.0.0.1", server).await;
     assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
 }

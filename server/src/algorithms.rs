@@ -105,11 +105,19 @@ pub(crate) async fn upload(
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let caller = auth::caller(platform, headers).await?;
-    let (owner, name) = &names::algorithm(owner, name)?;
     // Refuse before reading: another account's upload is not read into
     // memory only to be refused.
-    platform.require_manager(&caller, owner).await?;
+    let allowed = async {
+        let caller = auth::caller(platform, headers).await?;
+        let (owner, name) = names::algorithm(owner, name)?;
+        platform.require_manager(&caller, &owner).await?;
+        Ok::<_, ApiError>((caller, owner, name))
+    };
+    let (caller, owner, name) = match allowed.await {
+        Ok(allowed) => allowed,
+        Err(err) => return Ok(body::refuse_unread(body, err).await),
+    };
+    let (owner, name) = (&owner, &name);
     let wasm = body::read(body, MODULE_LIMIT).await?;
     let size = wasm.len();
     let (algorithm, hash) = platform.upload(&caller, owner, name, wasm).await?;

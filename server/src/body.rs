@@ -1,11 +1,13 @@
 //! Request bodies, bounded before they are buffered.
 
 use axum::body::Body;
+use axum::response::IntoResponse as _;
 use http_body::Body as _;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
 use crate::algorithmia::error::ApiError;
+use crate::response::Response;
 
 /// Reads the whole body, refusing one over `limit` bytes: by its declared
 /// length before reading anything, and while reading otherwise, so an
@@ -24,6 +26,34 @@ pub(crate) async fn read(body: Body, limit: usize) -> Result<Vec<u8>, ApiError> 
             "cannot read the request body: {err}"
         ))),
     }
+}
+
+/// What a refusal reads of a body it will not use, at most: enough that
+/// the client, still sending, reads the answer rather than a reset.
+const DRAINED: usize = 64 << 10;
+
+/// How long a refusal waits for those bytes.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Answers `err` to a request whose body will not be read: reads (and
+/// drops) at most a little of the body, so a client still sending sees the
+/// answer, and closes the connection after it rather than read the rest.
+pub(crate) async fn refuse_unread(mut body: Body, err: ApiError) -> Response {
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        let mut drained = 0;
+        while drained < DRAINED
+            && let Some(Ok(frame)) = body.frame().await
+        {
+            drained += frame.data_ref().map_or(0, bytes::Bytes::len);
+        }
+    })
+    .await;
+    let mut response = err.into_response();
+    response.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 /// JSON request bodies (management, Data API) are small documents.

@@ -18,6 +18,13 @@ pub struct ConnectionLimits {
     /// How long a client may take to send a request's headers, also while
     /// a kept-alive connection waits for its next request.
     pub header_timeout: Duration,
+    /// How long a request body may take before [`min_body_rate`](Self::min_body_rate)
+    /// applies.
+    pub body_grace: Duration,
+    /// Bytes per second a request body must average, after its grace; a
+    /// slower one fails with 400, so a client cannot hold a request open
+    /// by trickling its body.
+    pub min_body_rate: u64,
 }
 
 impl Default for ConnectionLimits {
@@ -26,6 +33,8 @@ impl Default for ConnectionLimits {
             max: 16_384,
             per_peer: 1_024,
             header_timeout: Duration::from_secs(30),
+            body_grace: Duration::from_secs(10),
+            min_body_rate: 16 << 10,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod algorithmia;
 mod algorithms;
 mod auth;
 mod body;
+mod body_rate;
 mod call;
 pub mod connection_limits;
 mod data;
@@ -42,16 +43,19 @@ use std::time::Duration;
 use algobox_platform::Platform;
 use axum::Router;
 use axum::extract::Request;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 use tower::util::MapRequestLayer;
 use tower_http::propagate_header::PropagateHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
+use crate::body_rate::{BodyRate, MinRate};
 use crate::connection_limits::{ConnectionLimits, Gate};
 use crate::request_id::RequestId;
 
@@ -115,10 +119,19 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()>,
     limits: ConnectionLimits,
 ) -> std::io::Result<()> {
-    let router = router(platform);
+    let rate = BodyRate {
+        grace: limits.body_grace,
+        bytes_per_second: limits.min_body_rate,
+    };
+    // Every request body must keep up a minimum rate; wrapping it here
+    // costs no allocation, since the router boxes each body once anyway.
+    let router = router(platform).map_request(move |request: http::Request<Incoming>| {
+        request.map(|body| axum::body::Body::new(MinRate::new(body, rate)))
+    });
     let gate = Gate::new(limits);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
+    let mut accept_errors = AcceptErrors::default();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -126,8 +139,9 @@ pub async fn serve_with(
                     Ok(accepted) => accepted,
                     Err(err) => {
                         // Out of file descriptors, usually; back off briefly
-                        // rather than spin.
-                        tracing::warn!("cannot accept a connection: {err}");
+                        // rather than spin, and say so once a second, not
+                        // a hundred times.
+                        accept_errors.log(&err);
                         tokio::time::sleep(Duration::from_millis(10)).await;
                         continue;
                     }
@@ -174,4 +188,30 @@ pub async fn serve_with(
         tracing::warn!("requests still in flight after {DRAIN:?}; closing them");
     }
     Ok(())
+}
+
+/// Failed accepts, logged at most once a second with how many there were.
+#[derive(Default)]
+struct AcceptErrors {
+    last_logged: Option<std::time::Instant>,
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    fn log(&mut self, err: &std::io::Error) {
+        self.unlogged += 1;
+        let now = std::time::Instant::now();
+        if self
+            .last_logged
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
+        {
+            return;
+        }
+        tracing::warn!(
+            failed = self.unlogged,
+            "cannot accept connections: {err}; raise the open-file limit (ulimit -n) or lower --max-connections"
+        );
+        self.last_logged = Some(now);
+        self.unlogged = 0;
+    }
 }

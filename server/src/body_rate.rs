@@ -1,0 +1,110 @@
+//! A minimum rate for request bodies. The header timeout ends a client that
+//! never finishes its headers; this ends one that finishes them and then
+//! sends its body a byte at a time, holding a connection, a task and a
+//! partly filled buffer for as long as it likes.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use tokio::time::{Instant, Sleep};
+
+/// How fast a request body must arrive: after a grace period, at least
+/// `bytes_per_second` on average since the body began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BodyRate {
+    pub(crate) grace: Duration,
+    pub(crate) bytes_per_second: u64,
+}
+
+/// A body that fails once it falls behind its [`BodyRate`].
+pub(crate) struct MinRate<B> {
+    inner: B,
+    rate: BodyRate,
+    started: Instant,
+    received: u64,
+    /// Set the first time the body waits: most bodies arrive with their
+    /// headers and never need one.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<B> MinRate<B> {
+    pub(crate) fn new(inner: B, rate: BodyRate) -> Self {
+        Self {
+            inner,
+            rate,
+            started: Instant::now(),
+            received: 0,
+            timer: None,
+        }
+    }
+
+    /// When the next bytes must have arrived: the body may be `grace` plus
+    /// what it sent divided by the rate old.
+    fn deadline(&self) -> Instant {
+        let allowed = self.received as f64 / self.rate.bytes_per_second.max(1) as f64;
+        self.started + self.rate.grace + Duration::from_secs_f64(allowed)
+    }
+}
+
+/// The body fell behind the minimum rate.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the request body arrived slower than {bytes_per_second} bytes per second after a {grace:?} grace; send it at once, or from a faster connection"
+)]
+pub(crate) struct TooSlow {
+    bytes_per_second: u64,
+    grace: Duration,
+}
+
+impl<B> Body for MinRate<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.received += data.len() as u64;
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => {
+                let deadline = self.deadline();
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if timer.deadline() != deadline {
+                    timer.as_mut().reset(deadline);
+                }
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(TooSlow {
+                        bytes_per_second: self.rate.bytes_per_second,
+                        grace: self.rate.grace,
+                    }
+                    .into()))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
