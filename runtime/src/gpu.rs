@@ -28,6 +28,8 @@ mod frame;
 #[cfg(feature = "gpu")]
 #[doc(hidden)]
 pub mod protocol;
+#[cfg(feature = "gpu")]
+mod queue_budget;
 pub mod quota;
 #[cfg(feature = "gpu")]
 mod session;

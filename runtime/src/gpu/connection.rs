@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 
 use super::error::GpuError;
 use super::protocol::{self, Reply, Request};
+use super::queue_budget::QueueBudget;
 use super::{AdapterInfo, GpuConfig, GpuUsage};
 
 /// How long a worker may take to find its adapter and open a device
@@ -111,6 +112,8 @@ pub(crate) struct WorkerProcess {
 struct Shared {
     child: Mutex<Child>,
     waiting: Mutex<Waiting>,
+    /// Bytes queued for the writer thread and not yet written.
+    queued: QueueBudget,
 }
 
 #[derive(Default)]
@@ -173,6 +176,7 @@ impl WorkerProcess {
         let shared = Arc::new(Shared {
             child: Mutex::new(child),
             waiting: Mutex::default(),
+            queued: QueueBudget::new(config.limits.max_queued_bytes),
         });
         let (ready_tx, ready_rx) = mpsc::channel();
         let reader = Arc::clone(&shared);
@@ -242,7 +246,10 @@ impl WorkerProcess {
         };
         let mut frame = Vec::new();
         build(id).encode(&mut frame);
-        let _ = self.frames.send(frame);
+        if let Err(err) = self.enqueue(frame) {
+            self.shared.waiting().replies.remove(&id);
+            return Err(err);
+        }
         Ok(reply_rx)
     }
 
@@ -277,6 +284,14 @@ impl WorkerProcess {
         }
         let mut frame = Vec::new();
         request.encode(&mut frame);
+        self.enqueue(frame)
+    }
+
+    /// Queues `frame` for the writer thread, unless the queue is full: a
+    /// burst of writes from many invocations must not pile up in memory
+    /// faster than the worker takes them.
+    fn enqueue(&self, frame: Vec<u8>) -> Result<(), GpuError> {
+        self.shared.queued.reserve(frame.len() as u64)?;
         // A closed channel means the writer ended with the worker: the
         // next call reports the worker's fate.
         let _ = self.frames.send(frame);
@@ -432,7 +447,9 @@ impl Shared {
         let mut stdin = BufWriter::with_capacity(64 << 10, stdin);
         while let Ok(mut frame) = frames.recv() {
             loop {
-                if stdin.write_all(&frame).is_err() {
+                let written = stdin.write_all(&frame);
+                self.queued.release(frame.len() as u64);
+                if written.is_err() {
                     // The worker is gone; the reader reports how.
                     self.kill();
                     return;

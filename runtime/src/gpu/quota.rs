@@ -45,6 +45,10 @@ pub struct GpuLimits {
     /// The invocations of one workgroup (WebGPU's default of 256); the
     /// device enforces it when a kernel is compiled.
     pub max_invocations_per_workgroup: u32,
+    /// Bytes of requests (buffer writes, mostly) queued for the worker and
+    /// not yet written to it, all invocations together; past it, a request
+    /// fails with `quota-exceeded` instead of growing the queue.
+    pub max_queued_bytes: u64,
 }
 
 impl Default for GpuLimits {
@@ -60,6 +64,7 @@ impl Default for GpuLimits {
             max_workgroups_per_dimension: 65_535,
             max_bindings: 8,
             max_invocations_per_workgroup: 256,
+            max_queued_bytes: 256 << 20,
         }
     }
 }
@@ -78,6 +83,7 @@ impl GpuLimits {
             max_workgroups_per_dimension: 0,
             max_bindings: 0,
             max_invocations_per_workgroup: 0,
+            max_queued_bytes: 0,
         }
     }
 }
