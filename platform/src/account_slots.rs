@@ -17,6 +17,8 @@ pub(crate) struct AccountSlots {
     running: u32,
     queued: u32,
     runnable: usize,
+    /// All accounts' guests together execute on at most this share's turns.
+    everyone: CpuShare,
     accounts: Mutex<HashMap<String, Account>>,
 }
 
@@ -35,13 +37,14 @@ pub(crate) struct QueuedCall {
 
 impl AccountSlots {
     /// At most `running` calls per account run at once, `runnable` of them
-    /// execute at any moment, and at most `queued` of its void calls are
-    /// accepted and unfinished.
+    /// (and of all accounts' together) execute at any moment, and at most
+    /// `queued` of its void calls are accepted and unfinished.
     pub(crate) fn new(running: u32, queued: u32, runnable: usize) -> Self {
         Self {
             running: running.max(1),
             queued: queued.max(1),
             runnable: runnable.max(1),
+            everyone: CpuShare::new(runnable),
             accounts: Mutex::default(),
         }
     }
@@ -102,7 +105,7 @@ impl AccountSlots {
         Account {
             running: Arc::new(Semaphore::new(self.running as usize)),
             queued: 0,
-            cpu: CpuShare::new(self.runnable),
+            cpu: CpuShare::within(self.runnable, &self.everyone),
         }
     }
 

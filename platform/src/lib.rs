@@ -96,11 +96,12 @@ pub struct PlatformConfig {
     /// How many `output=void` calls one account may have accepted and
     /// unfinished; past it, calls are refused (HTTP 429) until some finish.
     pub void_calls_per_account: u32,
-    /// How many of one account's running calls execute guest code at any
-    /// moment; the others wait, parked, between 5 ms time slices, so a
-    /// flood of CPU-bound guests leaves the cores to other accounts too.
-    /// `None`: the number of cores.
-    pub runnable_per_account: Option<usize>,
+    /// How many running calls execute guest code at any moment, of one
+    /// account and of all accounts together; the others wait, parked,
+    /// between 5 ms time slices, so CPU-bound floods leave a core to
+    /// everyone else's requests. `None`: one fewer than the cores (at
+    /// least one).
+    pub runnable: Option<usize>,
     /// How uploads are compiled: the compile worker, its caps, the queue and
     /// the caps on a component's structure. Each account compiles one
     /// module at a time.
@@ -120,7 +121,7 @@ impl PlatformConfig {
             calls_per_account: None,
             void_calls_per_account: DEFAULT_VOID_CALLS_PER_ACCOUNT,
             compiler: CompilerConfig::default(),
-            runnable_per_account: None,
+            runnable: None,
         }
     }
 }
@@ -221,7 +222,7 @@ impl Platform {
         let runtime = runtime
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
-        let runnable = config.runnable_per_account.unwrap_or_else(cores);
+        let runnable = config.runnable.unwrap_or_else(default_runnable);
         let slots = AccountSlots::new(running, config.void_calls_per_account, runnable);
         Ok(Self::assemble(
             runtime,
@@ -244,7 +245,7 @@ impl Platform {
         keep_results: Duration,
     ) -> Self {
         let running = runtime.limits().concurrency / 2;
-        let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT, cores());
+        let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT, default_runnable());
         Self::assemble(runtime, registry, modules, data, keep_results, slots)
     }
 
@@ -287,10 +288,13 @@ impl Platform {
     }
 }
 
-/// The cores this process may use: each account's guests execute on at
-/// most this many at once.
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+/// How many guests execute at once by default: one fewer than the cores,
+/// so that however many CPU-bound guests run, a core is left for requests.
+/// (On two cores, 200 CPU-bound calls kept another account's `hello` at a
+/// 675 ms median with two; with one, 0.28 ms: `server/benches/flood.sh`.)
+fn default_runnable() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    cores.saturating_sub(1).max(1)
 }
 
 /// Runs blocking registry and store work off the async threads.

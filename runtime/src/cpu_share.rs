@@ -1,14 +1,17 @@
-//! A bound on how many guests of one group (an account, to the platform)
-//! execute at once, so that a flood of CPU-bound guests from one account
-//! leaves the executor's threads to everyone else.
+//! A bound on how many guests execute at once, per group (an account, to
+//! the platform) and in all, so that floods of CPU-bound guests leave the
+//! executor's threads to everyone else.
 //!
-//! A guest runs a time slice of one epoch tick; at the end of each slice it
-//! must take one of its group's turns to run the next, and it gives its
-//! turn back when the slice ends or when it waits in a host call (a sleep,
-//! an HTTP request). Guests beyond the bound wait parked, not runnable, so
-//! the executor's threads serve other accounts' guests between ticks. A
-//! guest that sleeps holds no turn, so an account's waiting calls do not
-//! keep its computing ones from running.
+//! A guest needs a turn of its group to run its first time slice (up to the
+//! next epoch tick, 5 ms) and each next one; from its second slice on, it
+//! also needs a turn of the group's parent, if it has one (all accounts
+//! together, to the platform). It gives its turns back when its slice ends
+//! or when it waits in a host call (a sleep, an HTTP request). Guests
+//! without a turn wait parked, not runnable, so the executor's threads stay
+//! free for requests. A short call, which ends within its first slice,
+//! never waits for the parent's turn, so other groups' long calls do not
+//! delay it; a guest that sleeps holds no turn, so its group's waiting
+//! calls do not keep its computing ones from running.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,13 +30,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// use algobox_runtime::cpu_share::CpuShare;
 /// use algobox_runtime::invocation::Invocation;
 ///
-/// // Each account's invocations share one `CpuShare`, sized to the cores.
-/// let account = CpuShare::new(2);
+/// // On four cores: three guests execute at once in all, two of each account.
+/// let everyone = CpuShare::new(3);
+/// let account = CpuShare::within(2, &everyone);
 /// let invocation = Invocation::new(Payload::text("Neo")).cpu_share(account.clone());
 /// ```
 #[derive(Debug, Clone)]
 pub struct CpuShare {
     turns: Arc<Semaphore>,
+    /// A group this one is part of, whose turn a guest needs as well.
+    parent: Option<Arc<Semaphore>>,
 }
 
 impl CpuShare {
@@ -42,6 +48,16 @@ impl CpuShare {
     pub fn new(runnable: usize) -> Self {
         Self {
             turns: Arc::new(Semaphore::new(runnable.max(1))),
+            parent: None,
+        }
+    }
+
+    /// A group of at most `runnable` inside `parent`: its guests need a
+    /// turn of both, so groups together execute at most `parent`'s number.
+    pub fn within(runnable: usize, parent: &CpuShare) -> Self {
+        Self {
+            turns: Arc::new(Semaphore::new(runnable.max(1))),
+            parent: Some(Arc::clone(&parent.turns)),
         }
     }
 }
@@ -50,7 +66,8 @@ impl CpuShare {
 #[derive(Clone)]
 pub(crate) struct CpuTurn {
     share: CpuShare,
-    held: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+    /// The group's turn and, inside a parent, the parent's.
+    held: Arc<Mutex<Option<(OwnedSemaphorePermit, Option<OwnedSemaphorePermit>)>>>,
 }
 
 impl CpuTurn {
@@ -69,29 +86,47 @@ impl CpuTurn {
             .take();
     }
 
+    /// Waits for a turn and holds it: the group's, and for a slice after
+    /// the first, its parent's too (always in that order, so no two guests
+    /// wait for each other). A first slice needs no parent's turn, so a
+    /// short call, which ends within it, never waits behind the long calls
+    /// of other groups.
+    async fn take(&self, first: bool) {
+        // The semaphores are never closed, so turns always come.
+        let Ok(own) = Arc::clone(&self.share.turns).acquire_owned().await else {
+            return;
+        };
+        let parent = match &self.share.parent {
+            Some(parent) if !first => Arc::clone(parent).acquire_owned().await.ok(),
+            _ => None,
+        };
+        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = Some((own, parent));
+    }
+
     /// Ends a time slice: gives the turn back, and returns the wait for the
     /// next one (first in, first out among the group's guests).
     pub(crate) fn next_slice(&self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         self.release();
-        let turns = Arc::clone(&self.share.turns);
-        let held = Arc::clone(&self.held);
+        let turn = self.clone();
         Box::pin(async move {
             // Yield first, holding nothing: every slice ends with one trip
             // through the executor, as `UpdateDeadline::Yield` does, so the
             // guests of other groups run in between.
             tokio::task::yield_now().await;
-            // The semaphore is never closed, so a turn always comes.
-            if let Ok(permit) = turns.acquire_owned().await {
-                *held.lock().unwrap_or_else(PoisonError::into_inner) = Some(permit);
-            }
+            turn.take(false).await;
         })
     }
 }
 
-/// Runs `work` (a guest), giving `turn` back whenever it waits; without a
-/// turn, runs it as it is.
-pub(crate) fn gated<F: Future>(turn: Option<CpuTurn>, work: F) -> Gated<F> {
-    Gated { turn, work }
+/// Runs `work` (a guest) in `turn`'s group: it starts once it has a turn
+/// (its first slice counts, or a flood of new calls would execute their
+/// first slices all at once), and gives the turn back whenever it waits.
+/// Without a turn, runs it as it is.
+pub(crate) async fn gated<F: Future>(turn: Option<CpuTurn>, work: F) -> F::Output {
+    if let Some(turn) = &turn {
+        turn.take(true).await;
+    }
+    Gated { turn, work }.await
 }
 
 pin_project_lite::pin_project! {

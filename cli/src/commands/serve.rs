@@ -67,11 +67,11 @@ pub(crate) struct ServeCommand {
         value_name = "N"
     )]
     void_calls_per_account: u32,
-    /// How many of one account's calls execute guest code at any moment
-    /// (the rest wait between 5 ms time slices). Default: the number of
-    /// cores.
-    #[arg(long, env = "ALGOBOX_RUNNABLE_PER_ACCOUNT", value_name = "N")]
-    runnable_per_account: Option<usize>,
+    /// How many calls execute guest code at any moment, of one account and
+    /// of all together (the rest wait between 5 ms time slices). Default:
+    /// one fewer than the cores, so a core is always left for requests.
+    #[arg(long, env = "ALGOBOX_RUNNABLE", value_name = "N")]
+    runnable: Option<usize>,
     /// Connections open at once; past it, new ones are closed at once.
     #[arg(
         long,
@@ -141,7 +141,7 @@ impl ServeCommand {
             gpu: Some(GpuConfig::new(worker).arg("gpu-worker")),
             calls_per_account: self.calls_per_account,
             void_calls_per_account: self.void_calls_per_account,
-            runnable_per_account: self.runnable_per_account,
+            runnable: self.runnable,
             compiler,
             ..PlatformConfig::new(&self.data_dir)
         };
