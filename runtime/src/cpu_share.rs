@@ -2,16 +2,15 @@
 //! the platform) and in all, so that floods of CPU-bound guests leave the
 //! executor's threads to everyone else.
 //!
-//! A guest needs a turn of its group to run its first time slice (up to the
-//! next epoch tick, 5 ms) and each next one; from its second slice on, it
-//! also needs a turn of the group's parent, if it has one (all accounts
-//! together, to the platform). It gives its turns back when its slice ends
-//! or when it waits in a host call (a sleep, an HTTP request). Guests
-//! without a turn wait parked, not runnable, so the executor's threads stay
-//! free for requests. A short call, which ends within its first slice,
-//! never waits for the parent's turn, so other groups' long calls do not
-//! delay it; a guest that sleeps holds no turn, so its group's waiting
-//! calls do not keep its computing ones from running.
+//! A guest runs its first time slice (up to the next epoch tick, at most
+//! 5 ms) at once; each next slice needs a turn of its group and of the
+//! group's parent, if it has one (all accounts together, to the platform).
+//! It gives its turns back when its slice ends or when it waits in a host
+//! call (a sleep, an HTTP request). Guests without a turn wait parked, not
+//! runnable, so the executor's threads stay free for requests. A short
+//! call, which ends within its first slice, never waits; a guest that
+//! sleeps holds no turn, so its group's waiting calls do not keep its
+//! computing ones from running.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -86,19 +85,17 @@ impl CpuTurn {
             .take();
     }
 
-    /// Waits for a turn and holds it: the group's, and for a slice after
-    /// the first, its parent's too (always in that order, so no two guests
-    /// wait for each other). A first slice needs no parent's turn, so a
-    /// short call, which ends within it, never waits behind the long calls
-    /// of other groups.
-    async fn take(&self, first: bool) {
+    /// Waits for a turn of the group, and of its parent if it has one
+    /// (always in that order, so no two guests wait for each other), and
+    /// holds them.
+    async fn take(&self) {
         // The semaphores are never closed, so turns always come.
         let Ok(own) = Arc::clone(&self.share.turns).acquire_owned().await else {
             return;
         };
         let parent = match &self.share.parent {
-            Some(parent) if !first => Arc::clone(parent).acquire_owned().await.ok(),
-            _ => None,
+            Some(parent) => Arc::clone(parent).acquire_owned().await.ok(),
+            None => None,
         };
         *self.held.lock().unwrap_or_else(PoisonError::into_inner) = Some((own, parent));
     }
@@ -113,20 +110,18 @@ impl CpuTurn {
             // through the executor, as `UpdateDeadline::Yield` does, so the
             // guests of other groups run in between.
             tokio::task::yield_now().await;
-            turn.take(false).await;
+            turn.take().await;
         })
     }
 }
 
-/// Runs `work` (a guest) in `turn`'s group: it starts once it has a turn
-/// (its first slice counts, or a flood of new calls would execute their
-/// first slices all at once), and gives the turn back whenever it waits.
-/// Without a turn, runs it as it is.
-pub(crate) async fn gated<F: Future>(turn: Option<CpuTurn>, work: F) -> F::Output {
-    if let Some(turn) = &turn {
-        turn.take(true).await;
-    }
-    Gated { turn, work }.await
+/// Runs `work` (a guest) in `turn`'s group, giving the turn back whenever
+/// it waits. Its first slice needs no turn: a short call, which ends within
+/// it, runs at once however busy its group is (gating it halved the
+/// throughput of one account's `hello` calls on two cores). Without a turn,
+/// runs it as it is.
+pub(crate) fn gated<F: Future>(turn: Option<CpuTurn>, work: F) -> Gated<F> {
+    Gated { turn, work }
 }
 
 pin_project_lite::pin_project! {
