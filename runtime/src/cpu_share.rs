@@ -61,12 +61,15 @@ impl CpuShare {
     }
 }
 
+/// The turns a guest holds: its group's and, inside a parent, the
+/// parent's.
+type Turns = (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>);
+
 /// One invocation's place in its group: the turn it holds, if any.
 #[derive(Clone)]
 pub(crate) struct CpuTurn {
     share: CpuShare,
-    /// The group's turn and, inside a parent, the parent's.
-    held: Arc<Mutex<Option<(OwnedSemaphorePermit, Option<OwnedSemaphorePermit>)>>>,
+    held: Arc<Mutex<Option<Turns>>>,
 }
 
 impl CpuTurn {
