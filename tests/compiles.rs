@@ -180,28 +180,29 @@ async fn a_nesting_bomb_is_refused_at_upload_while_others_deploy() {
 /// Additions in the memory bomb: under the body-size limit, over the cap.
 const BOMB_ADDITIONS: u32 = 320_000;
 
+/// Mallory uploads the big function as `mallory/bomb` and compiles it while
+/// bob deploys and calls `hello`: mallory's key and the bomb's
+/// `compilation`.
+async fn bomb_beside_bob(server: &TestServer) -> (String, Value) {
+    let mallory = server.user("mallory").await;
+    let bob = server.user("bob").await;
+    let bomb = big_function(BOMB_ADDITIONS);
+    let uploaded = upload(server, &mallory, "mallory", "bomb", bomb).await;
+    assert_eq!(uploaded.status, 200, "{}", uploaded.text());
+    let (compilation, ()) = tokio::join!(
+        compile(server, &mallory, "mallory", "bomb"),
+        bob_deploys_and_calls_hello(server, &bob),
+    );
+    (mallory, compilation)
+}
+
 #[tokio::test]
 async fn a_compile_over_the_memory_cap_fails_its_build_once_and_for_all() {
     let server = TestServer::start_configured(tempfile::tempdir().unwrap(), |config| {
         config.compiler.memory = 160 << 20;
     })
     .await;
-    let mallory = server.user("mallory").await;
-    let bob = server.user("bob").await;
-    let uploaded = upload(
-        &server,
-        &mallory,
-        "mallory",
-        "bomb",
-        big_function(BOMB_ADDITIONS),
-    )
-    .await;
-    assert_eq!(uploaded.status, 200, "{}", uploaded.text());
-
-    let (compilation, ()) = tokio::join!(
-        compile(&server, &mallory, "mallory", "bomb"),
-        bob_deploys_and_calls_hello(&server, &bob),
-    );
+    let (mallory, compilation) = bomb_beside_bob(&server).await;
     assert_eq!(compilation["successful"], false, "{compilation}");
     let output = compilation["output"].as_str().unwrap();
     assert!(output.contains("memory cap of 160 MiB"), "{output}");
@@ -223,27 +224,13 @@ async fn a_compile_over_the_time_cap_fails_and_may_be_tried_again() {
         config.compiler.concurrency = 2;
     })
     .await;
-    let mallory = server.user("mallory").await;
-    let bob = server.user("bob").await;
-    let uploaded = upload(
-        &server,
-        &mallory,
-        "mallory",
-        "slow",
-        big_function(BOMB_ADDITIONS),
-    )
-    .await;
-    assert_eq!(uploaded.status, 200, "{}", uploaded.text());
-
-    let (compilation, ()) = tokio::join!(
-        compile(&server, &mallory, "mallory", "slow"),
-        bob_deploys_and_calls_hello(&server, &bob),
-    );
+    let (mallory, compilation) = bomb_beside_bob(&server).await;
+    assert_eq!(compilation["successful"], false, "{compilation}");
     let output = compilation["output"].as_str().unwrap();
     assert!(output.contains("time cap of 1.5s"), "{output}");
     // A time cap may be hit because the server was busy, so it is not
     // remembered: the next compile runs (and here hits the cap again).
-    let again = compile(&server, &mallory, "mallory", "slow").await;
+    let again = compile(&server, &mallory, "mallory", "bomb").await;
     let output = again["output"].as_str().unwrap();
     assert!(
         output.contains("time cap of 1.5s") && !output.contains("was not compiled again"),

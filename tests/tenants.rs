@@ -253,6 +253,19 @@ async fn closed(stream: &mut tokio::net::TcpStream, within: Duration) -> bool {
     )
 }
 
+/// Both halves of a slow client's test: it was cut off no sooner than its
+/// allowance of about a second after `started`, and another connection is
+/// served.
+async fn cut_off_in_time_while_others_are_served(started: Instant, server: std::net::SocketAddr) {
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut other = connect_from("127.0.0.1", server).await;
+    assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
+}
+
 #[tokio::test]
 async fn one_address_cannot_hold_every_connection() {
     use algobox_server::connection_limits::ConnectionLimits;
@@ -303,14 +316,7 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
         closed(&mut slow, Duration::from_secs(5)).await,
         "still open"
     );
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
-    // Everyone else is served meanwhile and after.
-    let mut other = connect_from("127.0.0.1", server).await;
-    assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
+    cut_off_in_time_while_others_are_served(started, server).await;
 }
 
 #[tokio::test]
@@ -343,14 +349,7 @@ async fn a_client_that_trickles_its_body_gets_a_400() {
         "{answer}"
     );
     // After the grace and the 10 bytes' allowance, not before.
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
-    // Everyone else is served.
-    let mut other = connect_from("127.0.0.1", server).await;
-    assert_eq!(healthz(&mut other).await, "HTTP/1.1 200 OK");
+    cut_off_in_time_while_others_are_served(started, server).await;
 }
 
 #[tokio::test]
