@@ -56,7 +56,7 @@ impl fmt::Debug for CompiledAlgorithm {
 /// Import namespaces an algorithm may use: ours, and the WASI 0.2
 /// interfaces wasmtime-wasi links (which grant nothing unless the store's
 /// `WasiCtx` does).
-const SUPPORTED_IMPORTS: &[&str] = &[
+pub(crate) const SUPPORTED_IMPORTS: &[&str] = &[
     "algobox:algorithm/",
     "wasi:cli/",
     "wasi:clocks/",

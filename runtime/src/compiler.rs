@@ -116,10 +116,17 @@ pub(crate) struct Compiler {
 
 impl Compiler {
     pub(crate) fn new(config: CompilerConfig) -> Self {
-        // Failures are remembered under the limits that caused them, so
-        // raising a limit lets the same bytes be tried again.
+        // Failures are remembered under the limits that caused them and the
+        // contract they were checked against, so raising a limit, or a
+        // runtime that links more, lets the same bytes be tried again.
         let mut hasher = DefaultHasher::new();
         (config.component, config.memory).hash(&mut hasher);
+        (
+            env!("CARGO_PKG_VERSION"),
+            algobox_host_api::LIFECYCLE_EXPORT,
+            crate::compiled_algorithm::SUPPORTED_IMPORTS,
+        )
+            .hash(&mut hasher);
         Self {
             running: Semaphore::new(config.concurrency.max(1)),
             waiting: AtomicUsize::new(0),
