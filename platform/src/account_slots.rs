@@ -51,21 +51,7 @@ impl AccountSlots {
 
     /// Waits for one of `account`'s running slots.
     pub(crate) async fn run(&self, account: &AccountName) -> OwnedSemaphorePermit {
-        let semaphore = {
-            let mut accounts = self.lock();
-            // Looked up without allocating when the account has calls
-            // already, as it does under load.
-            let key = account.folded();
-            match accounts.get(key.as_ref()) {
-                Some(entry) => Arc::clone(&entry.running),
-                None => {
-                    let entry = self.new_account();
-                    let running = Arc::clone(&entry.running);
-                    accounts.insert(key.into_owned(), entry);
-                    running
-                }
-            }
-        };
+        let semaphore = Arc::clone(&self.entry(&mut self.lock(), account).running);
         semaphore
             .acquire_owned()
             .await
@@ -74,23 +60,13 @@ impl AccountSlots {
 
     /// The CPU share all of `account`'s guests execute in.
     pub(crate) fn cpu_share(&self, account: &AccountName) -> CpuShare {
-        let mut accounts = self.lock();
-        let key = account.folded();
-        if let Some(entry) = accounts.get(key.as_ref()) {
-            return entry.cpu.clone();
-        }
-        let entry = self.new_account();
-        let cpu = entry.cpu.clone();
-        accounts.insert(key.into_owned(), entry);
-        cpu
+        self.entry(&mut self.lock(), account).cpu.clone()
     }
 
     /// Counts a void call of `account`, or says how many it already has.
     pub(crate) fn enqueue(self: &Arc<Self>, account: &AccountName) -> Result<QueuedCall, u32> {
         let mut accounts = self.lock();
-        let entry = accounts
-            .entry(account.folded().into_owned())
-            .or_insert_with(|| self.new_account());
+        let entry = self.entry(&mut accounts, account);
         if entry.queued >= self.queued {
             return Err(self.queued);
         }
@@ -99,6 +75,20 @@ impl AccountSlots {
             slots: Arc::clone(self),
             account: account.folded().into_owned(),
         })
+    }
+
+    /// `account`'s entry, made if it has none. Looked up without allocating
+    /// when it exists, as it does under load.
+    fn entry<'a>(
+        &self,
+        accounts: &'a mut HashMap<String, Account>,
+        account: &AccountName,
+    ) -> &'a mut Account {
+        let key = account.folded();
+        if !accounts.contains_key(key.as_ref()) {
+            accounts.insert(key.clone().into_owned(), self.new_account());
+        }
+        accounts.get_mut(key.as_ref()).expect("inserted above")
     }
 
     fn new_account(&self) -> Account {
