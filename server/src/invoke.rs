@@ -55,14 +55,10 @@ pub(crate) async fn call(
     {
         // Not the algorithm's failure: the caller should retry, and clients
         // and load balancers know 503 with `Retry-After` as "try again".
-        let mut response = response::json_text(
+        return Ok(response::retry_after(response::json_text(
             StatusCode::SERVICE_UNAVAILABLE,
             envelope::of_outcome(&result),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, http::HeaderValue::from_static("1"));
-        return Ok(response);
+        )));
     }
     Ok(match options.output {
         OutputMode::Raw => raw(result),

@@ -46,3 +46,12 @@ pub(crate) fn empty(status: StatusCode) -> Response {
     *response.status_mut() = status;
     response
 }
+
+/// Adds `Retry-After: 1`: the refusal is for now, not for good, and a
+/// second is a fair first wait (the message says what to wait for).
+pub(crate) fn retry_after(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}

@@ -126,16 +126,12 @@ impl IntoResponse for ApiError {
         if let Self::NotEmpty(_) = self {
             body["error"]["deleted"] = 0.into();
         }
-        let mut response = response::json(self.status(), &body);
-        if let Self::TooManyRequests(_) = self {
-            // The account's own calls or compiles free the room; a second is
-            // a fair first wait, and the message says what to wait for.
-            response.headers_mut().insert(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from_static("1"),
-            );
+        let response = response::json(self.status(), &body);
+        match self {
+            // The account's own calls or compiles free the room.
+            Self::TooManyRequests(_) => response::retry_after(response),
+            _ => response,
         }
-        response
     }
 }
 
