@@ -173,7 +173,8 @@ pub trait Registry: Send + Sync + 'static {
     /// numbers it from the highest published version, snapshots the
     /// algorithm's settings, and sets the algorithm's callability to the
     /// version's. Fails with [`RegistryError::AlreadyPublished`] if the
-    /// build, or another build of the same module, is published already.
+    /// build is published already; a new build of a module an earlier
+    /// version has (a rollback) publishes as a new version.
     async fn publish(
         &self,
         algorithm_id: &AlgorithmId,
@@ -190,7 +191,8 @@ pub trait Registry: Send + Sync + 'static {
         public_only: bool,
     ) -> Result<Page<Version>, RegistryError>;
 
-    /// The published version built from `hash`, if any.
+    /// The newest published version built from `hash`, if any (several
+    /// share a module after a rollback).
     async fn version_by_hash(
         &self,
         algorithm_id: &AlgorithmId,

@@ -125,10 +125,13 @@ pub fn resolve<'a>(
             versions.iter().max_by(|a, b| a.version.cmp(&b.version))
         }
         VersionSpec::LatestPrivate => None,
+        // Several versions share a module after a rollback: the newest the
+        // caller may call (numbers only grow, so the highest is the newest).
         VersionSpec::Hash(hash) => versions
             .iter()
             .filter(visible)
-            .find(|v| v.commit_sha == *hash),
+            .filter(|v| v.commit_sha == *hash)
+            .max_by(|a, b| a.version.cmp(&b.version)),
     }
 }
 
@@ -207,6 +210,25 @@ mod tests {
             );
         }
         assert_eq!(pick(&hash_124, true).as_deref(), Some("1.2.4"));
+    }
+
+    #[test]
+    fn a_shared_hash_names_the_newest_version_the_caller_may_call() {
+        // A rollback: 0.1.0 and 0.3.0 (private) and 0.2.0 share module A.
+        let shared = |text, callability| Version {
+            commit_sha: ContentHash::of(b"A"),
+            ..version(text, callability)
+        };
+        let versions = [
+            shared("0.1.0", Callability::Public),
+            shared("0.3.0", Callability::Private),
+            shared("0.2.0", Callability::Public),
+            version("0.4.0", Callability::Public),
+        ];
+        let spec = VersionSpec::Hash(ContentHash::of(b"A"));
+        let pick = |owner| resolve(Some(&spec), &versions, owner).map(|v| v.version.to_string());
+        assert_eq!(pick(true).as_deref(), Some("0.3.0"));
+        assert_eq!(pick(false).as_deref(), Some("0.2.0"));
     }
 
     #[test]

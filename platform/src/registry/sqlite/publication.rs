@@ -30,13 +30,12 @@ pub(super) fn publish(
             status: build.status.as_str(),
         });
     }
-    // Refusing the same module under another build too keeps "the version
-    // built from this hash" unambiguous.
+    // A build publishes once; the same module under a new build (a
+    // rollback) is a new version.
     let published: Option<String> = tx
         .query_row(
-            "SELECT version FROM versions
-             WHERE algorithm_id = ?1 AND (build_id = ?2 OR commit_sha = ?3)",
-            params![algorithm_id, build.id, build.commit_sha.to_string()],
+            "SELECT version FROM versions WHERE build_id = ?1",
+            params![build.id],
             |row| row.get(0),
         )
         .optional()?;
@@ -141,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn a_published_build_cannot_be_published_again() {
+    fn a_build_publishes_once_and_a_rollback_is_a_new_version() {
         let (registry, algorithm) = registry();
         let id = build(&registry, &algorithm, "a", true);
         registry
@@ -168,19 +167,23 @@ mod tests {
             "{err}"
         );
 
-        // A new build of the same module names the same code: refused too.
+        // A new build of the same module is a rollback: a new version.
         let same_code = build(&registry, &algorithm, "a", true);
-        let err = registry
+        let rollback = registry
             .publish(
                 &algorithm,
                 &request(&same_code, VersionBump::Patch, Callability::Public),
             )
-            .unwrap_err();
-        assert!(
-            matches!(err, RegistryError::AlreadyPublished { .. }),
-            "{err}"
-        );
-        assert_eq!(registry.all_versions(&algorithm).unwrap().len(), 1);
+            .unwrap();
+        assert_eq!(rollback.version, semver::Version::new(0, 1, 1));
+        assert_eq!(rollback.commit_sha, ContentHash::of(b"a"));
+        assert_eq!(registry.all_versions(&algorithm).unwrap().len(), 2);
+        // The hash now names the newest version built from it.
+        let by_hash = registry
+            .version_by_hash(&algorithm, &ContentHash::of(b"a"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_hash.version, semver::Version::new(0, 1, 1));
     }
 
     #[test]

@@ -93,6 +93,38 @@ const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'published versions never change');
     END;
     ",
+    // 2: a module may be published again (a rollback to known-good code is
+    // a new version of an earlier module, built anew). SQLite cannot drop a
+    // constraint, so `versions` is rebuilt without `UNIQUE (algorithm_id,
+    // commit_sha)`; `build_id` stays unique: each build publishes once.
+    r"
+    CREATE TABLE versions_v2 (
+        seq            INTEGER PRIMARY KEY,
+        algorithm_id   TEXT NOT NULL REFERENCES algorithms (id) ON DELETE CASCADE,
+        version        TEXT NOT NULL,
+        version_uuid   TEXT NOT NULL UNIQUE,
+        build_id       TEXT NOT NULL UNIQUE REFERENCES builds (id) ON DELETE CASCADE,
+        commit_sha     TEXT NOT NULL,
+        release_notes  TEXT NOT NULL,
+        sample_input   TEXT NOT NULL,
+        sample_output  TEXT NOT NULL,
+        callability    TEXT NOT NULL CHECK (callability IN ('public', 'private')),
+        settings       TEXT NOT NULL,
+        published_at   INTEGER NOT NULL,
+        UNIQUE (algorithm_id, version)
+    );
+    INSERT INTO versions_v2 SELECT * FROM versions;
+    DROP TABLE versions;
+    ALTER TABLE versions_v2 RENAME TO versions;
+    CREATE INDEX versions_by_algorithm ON versions (algorithm_id, seq);
+    CREATE INDEX versions_by_hash ON versions (algorithm_id, commit_sha, seq);
+
+    -- Published versions never change; deleting the algorithm removes them.
+    CREATE TRIGGER versions_are_immutable BEFORE UPDATE ON versions
+    BEGIN
+        SELECT RAISE(ABORT, 'published versions never change');
+    END;
+    ",
 ];
 
 /// Applies the migrations `conn` has not run yet, each in its own
@@ -133,5 +165,54 @@ mod tests {
         conn.pragma_update(None, "user_version", 99).unwrap();
         let err = migrate(&mut conn).unwrap_err();
         assert!(err.to_string().contains("upgrade algobox"), "{err}");
+    }
+
+    #[test]
+    fn rebuilding_versions_keeps_what_was_published_and_immutable() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, name, kind, created_at) VALUES (1, 'demo', 'user', 0);
+             INSERT INTO algorithms (id, owner_id, name, label, summary, tagline, settings,
+                created_at, updated_at) VALUES ('a', 1, 'Hello', 'Hello', '', '', '{}', 0, 0);
+             INSERT INTO builds (id, algorithm_id, commit_sha, status, started_at, logs)
+                VALUES ('b1', 'a', 'h', 'succeeded', 0, ''), ('b2', 'a', 'h', 'succeeded', 0, '');
+             INSERT INTO versions (algorithm_id, version, version_uuid, build_id, commit_sha,
+                release_notes, sample_input, sample_output, callability, settings, published_at)
+                VALUES ('a', '0.1.0', 'u1', 'b1', 'h', 'first', '', '', 'public', '{}', 0);",
+        )
+        .unwrap();
+
+        migrate(&mut conn).unwrap();
+
+        let notes: String = conn
+            .query_row(
+                "SELECT release_notes FROM versions WHERE build_id = 'b1'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(notes, "first");
+        // The same module under another build now publishes...
+        conn.execute(
+            "INSERT INTO versions (algorithm_id, version, version_uuid, build_id, commit_sha,
+                release_notes, sample_input, sample_output, callability, settings, published_at)
+                VALUES ('a', '0.1.1', 'u2', 'b2', 'h', 'rollback', '', '', 'public', '{}', 0)",
+            [],
+        )
+        .unwrap();
+        // ...while a build still publishes once, and versions stay immutable.
+        let twice = conn.execute(
+            "INSERT INTO versions (algorithm_id, version, version_uuid, build_id, commit_sha,
+                release_notes, sample_input, sample_output, callability, settings, published_at)
+                VALUES ('a', '0.2.0', 'u3', 'b2', 'h', '', '', '', 'public', '{}', 0)",
+            [],
+        );
+        assert!(twice.is_err());
+        let edited = conn
+            .execute("UPDATE versions SET release_notes = 'edited'", [])
+            .unwrap_err();
+        assert!(edited.to_string().contains("never change"), "{edited}");
     }
 }

@@ -61,7 +61,9 @@ pub(super) fn by_hash(
     algorithm_id: &str,
     hash: &ContentHash,
 ) -> Result<Option<Version>, RegistryError> {
-    let sql = format!("{SELECT} WHERE algorithm_id = ?1 AND commit_sha = ?2");
+    // Several versions may share a module (a rollback); the newest wins.
+    let sql =
+        format!("{SELECT} WHERE algorithm_id = ?1 AND commit_sha = ?2 ORDER BY seq DESC LIMIT 1");
     let found = conn
         .query_row(&sql, params![algorithm_id, hash.to_string()], from_row)
         .optional()?;
