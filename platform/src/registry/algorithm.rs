@@ -98,7 +98,8 @@ pub struct NewAlgorithm {
     pub name: String,
     /// The description; the label is required.
     pub details: Details,
-    /// Settings that differ from [`Settings::default`].
+    /// The settings; Algorithmia's required ones must be there (see
+    /// [`SettingsUpdate::require_complete`]).
     pub settings: SettingsUpdate,
 }
 
@@ -109,6 +110,7 @@ impl NewAlgorithm {
         AlgorithmName::parse(&self.name)
             .map_err(|err| RegistryError::invalid("name", err.to_string()))?;
         self.details.validate()?;
+        self.settings.require_complete()?;
         self.settings.apply(&Settings::default())
     }
 }
@@ -152,13 +154,79 @@ mod tests {
                 label: "Greeting".into(),
                 ..Details::default()
             },
-            settings: SettingsUpdate::default(),
+            settings: SettingsUpdate {
+                language: Some("rust".into()),
+                environment: Some("cpu".into()),
+                license: Some("apl".into()),
+                network_access: Some("isolated".into()),
+                pipeline_enabled: Some(false),
+                source_visibility: Some("closed".into()),
+                ..SettingsUpdate::default()
+            },
         }
     }
 
     #[test]
-    fn a_valid_request_gets_default_settings() {
-        assert_eq!(valid().validate(), Ok(Settings::default()));
+    fn a_valid_request_gets_the_settings_it_names() {
+        assert_eq!(
+            valid().validate(),
+            Ok(Settings {
+                language: Some("rust".into()),
+                ..Settings::default()
+            })
+        );
+    }
+
+    #[test]
+    fn create_names_every_missing_required_setting() {
+        let mut bare = valid();
+        bare.settings = SettingsUpdate::default();
+        let err = bare.validate().unwrap_err();
+        assert_eq!(
+            err,
+            RegistryError::MissingFields {
+                fields: vec![
+                    "settings.license",
+                    "settings.network_access",
+                    "settings.pipeline_enabled",
+                    "settings.source_visibility",
+                    "settings.language",
+                ]
+            }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("missing required fields: settings.license, settings.network_access"),
+            "{err}"
+        );
+
+        // A language needs its environment...
+        let mut no_environment = valid();
+        no_environment.settings.environment = None;
+        assert_eq!(
+            no_environment.validate(),
+            Err(RegistryError::MissingFields {
+                fields: vec!["settings.environment"]
+            })
+        );
+        // ...a package set stands instead of both, and excludes them...
+        let mut packaged = valid();
+        packaged.settings.language = None;
+        packaged.settings.environment = None;
+        packaged.settings.package_set = Some("python39".into());
+        assert_eq!(
+            packaged.validate().unwrap().package_set.as_deref(),
+            Some("python39")
+        );
+        let mut both = valid();
+        both.settings.package_set = Some("python39".into());
+        assert_eq!(field_of(both.validate()), "settings.package_set");
+        packaged.settings.environment = Some("gpu".into());
+        assert_eq!(field_of(packaged.validate()), "settings.environment");
+        // ...and a language must be one algobox knows.
+        let mut cobol = valid();
+        cobol.settings.language = Some("cobol".into());
+        assert_eq!(field_of(cobol.validate()), "settings.language");
     }
 
     #[test]

@@ -13,6 +13,16 @@ pub enum RegistryError {
         /// What is wrong and what is accepted.
         reason: String,
     },
+    /// Required request fields are missing.
+    #[error(
+        "missing required {}: {}; set each (for example `\"license\": \"apl\"`, `\"network_access\": \"isolated\"`, `\"pipeline_enabled\": false`, `\"source_visibility\": \"closed\"`, `\"language\": \"rust\"` with `\"environment\": \"cpu\"`)",
+        if fields.len() == 1 { "field" } else { "fields" },
+        fields.join(", ")
+    )]
+    MissingFields {
+        /// The fields, as the HTTP API names them.
+        fields: Vec<&'static str>,
+    },
     /// No account has that name.
     #[error("no account named `{name}`; create the account first")]
     NoSuchAccount {
@@ -68,12 +78,12 @@ pub enum RegistryError {
         /// The build.
         build_id: String,
     },
-    /// The build, or another build of the same code, is published already.
+    /// The build is published already.
     #[error(
-        "version already published: this code is version {version}; please compile your algorithm again after changing it to publish a new version"
+        "version already published: this build is version {version}; please compile your algorithm again to publish a new version"
     )]
     AlreadyPublished {
-        /// The version that holds this code.
+        /// The version that holds this build.
         version: semver::Version,
     },
     /// The pagination marker is not one the registry handed out.

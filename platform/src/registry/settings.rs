@@ -11,6 +11,25 @@ use crate::registry::error::RegistryError;
 /// The licenses Algorithmia offers; only `apl` allows closed source.
 pub const LICENSES: [&str; 4] = ["apl", "apache2", "gpl3", "mit"];
 
+/// The languages an algorithm may name: Algorithmia's documented list,
+/// then what algobox adds for WebAssembly (`python` and `wasm`, and C and
+/// C++ as plain WASI programs). The language is informational: every
+/// algorithm is WebAssembly.
+pub const LANGUAGES: [&str; 12] = [
+    "java",
+    "javascript",
+    "python2-lackpack",
+    "python3-1",
+    "r",
+    "ruby",
+    "rust",
+    "scala",
+    "python",
+    "wasm",
+    "c",
+    "cpp",
+];
+
 /// An algorithm's settings, in Algorithmia's field names.
 ///
 /// Missing fields deserialize to their defaults, so settings stored before
@@ -22,7 +41,9 @@ pub struct Settings {
     pub algorithm_callability: Callability,
     /// `open` or `closed`; `closed` needs the `apl` license.
     pub source_visibility: String,
-    /// The language it is written in (informational for WebAssembly).
+    /// The language it is written in (informational for WebAssembly); one
+    /// of [`LANGUAGES`]. Absent when `package_set` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The hardware it runs on.
     pub environment: Environment,
@@ -32,8 +53,14 @@ pub struct Settings {
     pub network_access: NetworkAccess,
     /// Whether it may call other algorithms.
     pub pipeline_enabled: bool,
-    /// Algorithmia's package set (informational).
+    /// Algorithmia's package set (informational); absent when `language`
+    /// is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub package_set: Option<String>,
+    /// Algorithmia's algorithm environment id (informational), which its
+    /// own tools send in place of `language` and `environment`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm_environment: Option<String>,
     /// What each call costs callers beyond compute, in millionths of a credit.
     pub royalty_microcredits: u64,
     /// Whether it reports Algorithmia Insights.
@@ -53,6 +80,7 @@ impl Default for Settings {
             network_access: NetworkAccess::Isolated,
             pipeline_enabled: false,
             package_set: None,
+            algorithm_environment: None,
             royalty_microcredits: 0,
             insights_enabled: false,
         }
@@ -60,9 +88,27 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Checks the rules that span fields: a known license, and closed
-    /// source only under `apl`.
+    /// Checks the rules that span fields: a known license and language,
+    /// closed source only under `apl`, and a package set only instead of a
+    /// language.
     pub fn validate(&self) -> Result<(), RegistryError> {
+        if let Some(language) = &self.language
+            && !LANGUAGES.contains(&language.as_str())
+        {
+            return Err(RegistryError::invalid(
+                "settings.language",
+                format!(
+                    "`{language}` is not a language algobox knows; use one of {}",
+                    LANGUAGES.join(", ")
+                ),
+            ));
+        }
+        if self.language.is_some() && self.package_set.is_some() {
+            return Err(RegistryError::invalid(
+                "settings.package_set",
+                "an algorithm has a language or a package set, not both; remove one of them",
+            ));
+        }
         if !LICENSES.contains(&self.license.as_str()) {
             return Err(RegistryError::invalid(
                 "settings.license",
@@ -112,6 +158,8 @@ pub struct SettingsUpdate {
     pub pipeline_enabled: Option<bool>,
     /// The package set.
     pub package_set: Option<String>,
+    /// The algorithm environment id.
+    pub algorithm_environment: Option<String>,
     /// The royalty in microcredits.
     pub royalty_microcredits: Option<u64>,
     /// Whether Insights are on.
@@ -148,6 +196,9 @@ impl SettingsUpdate {
         if let Some(text) = &self.package_set {
             settings.package_set = Some(text.clone());
         }
+        if let Some(text) = &self.algorithm_environment {
+            settings.algorithm_environment = Some(text.clone());
+        }
         if let Some(value) = self.royalty_microcredits {
             settings.royalty_microcredits = value;
         }
@@ -156,6 +207,56 @@ impl SettingsUpdate {
         }
         settings.validate()?;
         Ok(settings)
+    }
+}
+
+impl SettingsUpdate {
+    /// Checks what Algorithmia's create requires beyond [`apply`](Self::apply):
+    /// `license`, `network_access`, `pipeline_enabled` and
+    /// `source_visibility`; a `language` with its `environment`, or a
+    /// `package_set` (or an `algorithm_environment`) instead. The error
+    /// names every missing field at once.
+    pub fn require_complete(&self) -> Result<(), RegistryError> {
+        // Contradictions first: adding a missing field would not fix them.
+        if self.package_set.is_some() && self.language.is_some() {
+            return Err(RegistryError::invalid(
+                "settings.package_set",
+                "an algorithm has a language or a package set, not both; remove one of them",
+            ));
+        }
+        if self.package_set.is_some() && self.environment.is_some() {
+            return Err(RegistryError::invalid(
+                "settings.environment",
+                "a package set decides the environment; leave out `environment` (or the package set)",
+            ));
+        }
+        let mut missing = Vec::new();
+        for (field, present) in [
+            ("settings.license", self.license.is_some()),
+            ("settings.network_access", self.network_access.is_some()),
+            ("settings.pipeline_enabled", self.pipeline_enabled.is_some()),
+            (
+                "settings.source_visibility",
+                self.source_visibility.is_some(),
+            ),
+        ] {
+            if !present {
+                missing.push(field);
+            }
+        }
+        let packaged = self.package_set.is_some() || self.algorithm_environment.is_some();
+        match (&self.language, packaged) {
+            (Some(_), _) if self.environment.is_none() && self.algorithm_environment.is_none() => {
+                missing.push("settings.environment");
+            }
+            (None, false) => missing.push("settings.language"),
+            _ => {}
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(RegistryError::MissingFields { fields: missing })
+        }
     }
 }
 

@@ -205,7 +205,7 @@ mod tests {
                 summary: "Says hello".into(),
                 tagline: String::new(),
             },
-            settings: SettingsUpdate::default(),
+            settings: crate::registry::sqlite::fixture::required_settings(),
         }
     }
 
@@ -225,7 +225,13 @@ mod tests {
         assert_eq!(created.owner, "demo");
         assert_eq!(created.name, "Hello");
         assert_eq!(created.details.summary, "Says hello");
-        assert_eq!(created.settings, Settings::default());
+        assert_eq!(
+            created.settings,
+            Settings {
+                language: Some("rust".into()),
+                ..Settings::default()
+            }
+        );
         assert_eq!(created.source, None);
 
         assert_eq!(

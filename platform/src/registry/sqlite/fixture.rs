@@ -3,7 +3,7 @@
 use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId};
 use crate::registry::account::AccountKind;
 use crate::registry::algorithm::{Details, NewAlgorithm};
-use crate::registry::settings::Callability;
+use crate::registry::settings::{Callability, SettingsUpdate};
 use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::version::{PublishRequest, VersionBump};
 use algobox_runtime::content_hash::ContentHash;
@@ -23,6 +23,20 @@ pub(crate) fn unknown_id() -> AlgorithmId {
     AlgorithmId::parse("00000000-0000-4000-8000-000000000000").unwrap()
 }
 
+/// The settings Algorithmia requires at create: Rust on CPU, private,
+/// closed, isolated, no pipelines.
+pub(crate) fn required_settings() -> SettingsUpdate {
+    SettingsUpdate {
+        language: Some("rust".into()),
+        environment: Some("cpu".into()),
+        license: Some("apl".into()),
+        network_access: Some("isolated".into()),
+        pipeline_enabled: Some(false),
+        source_visibility: Some("closed".into()),
+        ..SettingsUpdate::default()
+    }
+}
+
 /// A registry with the algorithm `demo/Hello`, and its id.
 pub(crate) fn registry() -> (SqliteRegistry, AlgorithmId) {
     let registry = SqliteRegistry::in_memory().unwrap();
@@ -35,7 +49,7 @@ pub(crate) fn registry() -> (SqliteRegistry, AlgorithmId) {
             label: "Hello".into(),
             ..Details::default()
         },
-        ..NewAlgorithm::default()
+        settings: required_settings(),
     };
     let id = registry
         .create_algorithm(&acct("demo"), &request)

@@ -23,7 +23,7 @@ fn data_survives_reopening_the_file() {
                 label: "Hello".into(),
                 ..Details::default()
             },
-            ..NewAlgorithm::default()
+            settings: crate::registry::sqlite::fixture::required_settings(),
         };
         registry.create_algorithm(&acct("demo"), &request).unwrap();
         let algorithm = registry
