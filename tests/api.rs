@@ -2,9 +2,9 @@
 //! publishing (invocation is in `invoke`).
 
 use algobox_runtime::content_hash::ContentHash;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::server::{ADMIN_KEY, TestServer};
+use crate::server::{ADMIN_KEY, TestServer, settings};
 
 #[tokio::test]
 async fn keys_are_required_and_accepted_in_every_client_form() {
@@ -46,11 +46,11 @@ async fn management_validates_and_names_the_field() {
         (json!({"name": "1bad", "details": {"label": "x"}}), "name"),
         (json!({"name": "ok", "details": {}}), "details.label"),
         (
-            json!({"name": "ok", "details": {"label": "x"}, "settings": {"license": "mit", "source_visibility": "closed"}}),
+            json!({"name": "ok", "details": {"label": "x"}, "settings": settings(json!({"license": "mit", "source_visibility": "closed"}))}),
             "source_visibility",
         ),
         (
-            json!({"name": "ok", "details": {"label": "x"}, "settings": {"network_access": "some"}}),
+            json!({"name": "ok", "details": {"label": "x"}, "settings": settings(json!({"network_access": "some"}))}),
             "network_access",
         ),
     ] {
@@ -64,7 +64,8 @@ async fn management_validates_and_names_the_field() {
             .to_owned();
         assert!(message.contains(field), "{field}: {message}");
     }
-    let body = json!({"name": "dup", "details": {"label": "Dup"}});
+    let body =
+        json!({"name": "dup", "details": {"label": "Dup"}, "settings": settings(Value::Null)});
     let created = server
         .admin_json("POST", "/v1/algorithms/admin", body.clone())
         .await;
@@ -128,7 +129,7 @@ async fn upload_compile_publish_and_list() {
         .admin_json(
             "POST",
             "/v1/algorithms/admin",
-            json!({"name": "hello", "details": {"label": "Hello"}}),
+            json!({"name": "hello", "details": {"label": "Hello"}, "settings": settings(Value::Null)}),
         )
         .await;
 
@@ -269,7 +270,7 @@ async fn a_module_that_is_no_algorithm_is_a_failed_build_saying_why() {
         .admin_json(
             "POST",
             "/v1/algorithms/admin",
-            json!({"name": "cmd", "details": {"label": "Cmd"}}),
+            json!({"name": "cmd", "details": {"label": "Cmd"}, "settings": settings(Value::Null)}),
         )
         .await;
     let module = std::fs::read(test_artifacts::COMMAND).unwrap();

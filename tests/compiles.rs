@@ -89,7 +89,7 @@ async fn upload(server: &TestServer, key: &str, owner: &str, name: &str, wasm: V
             &format!("/v1/algorithms/{owner}"),
             Some(key),
             Some("application/json"),
-            json!({"name": name, "details": {"label": name}, "settings": {}}).to_string(),
+            json!({"name": name, "details": {"label": name}, "settings": crate::server::settings(Value::Null)}).to_string(),
         )
         .await;
     assert_eq!(created.status, 200, "{}", created.text());

@@ -88,6 +88,44 @@ async fn payloads_round_trip_by_content_type() {
 }
 
 #[tokio::test]
+async fn an_input_array_gives_initialize_positional_inputs() {
+    let server = TestServer::start().await;
+    server.deploy("echo", test_artifacts::ECHO, "private").await;
+    let path = "/v1/algo/admin/echo/0.1.0?inputs=array";
+    let call = |body: &'static str| {
+        server.send(
+            "POST",
+            path,
+            Some(ADMIN_KEY),
+            Some("application/json"),
+            body,
+        )
+    };
+    // The echo guest describes several inputs by their content types.
+    let several = call(r#"["Neo", {"a": 1}, 2]"#).await.json();
+    assert_eq!(
+        several["result"],
+        json!(["text", "json", "json"]),
+        "{several}"
+    );
+    let one = call(r#"["Neo"]"#).await.json();
+    assert_eq!(one["result"], "Neo", "{one}");
+
+    // Not an array: refused with what to send, and the same algorithm
+    // still answers a plain call.
+    let refused = call(r#"{"a": 1}"#).await;
+    assert_eq!(
+        (refused.status, refused.json()["error"]["code"].clone()),
+        (400, json!(2013))
+    );
+    assert!(refused.text().contains("JSON array"), "{}", refused.text());
+    let plain = server
+        .call_json(ADMIN_KEY, "/v1/algo/admin/echo/0.1.0", json!(["Neo"]))
+        .await;
+    assert_eq!(plain["result"], json!(["Neo"]));
+}
+
+#[tokio::test]
 async fn options_errors_and_limits() {
     let server = TestServer::start().await;
     server

@@ -10,6 +10,7 @@ mod data_api;
 mod examples;
 mod gpu;
 mod invoke;
+mod management;
 mod network;
 mod pipeline;
 mod python_client;

@@ -178,7 +178,7 @@ async fn the_version_called_decides_network_access() {
     .await;
     let module = std::fs::read(test_artifacts::NET_PROBE).unwrap();
     for (name, network) in [("isolated_probe", "isolated"), ("full_probe", "full")] {
-        let create = json!({"name": name, "details": {"label": name}, "settings": {"network_access": network}});
+        let create = json!({"name": name, "details": {"label": name}, "settings": crate::server::settings(json!({"network_access": network}))});
         assert_eq!(
             server
                 .admin_json("POST", "/v1/algorithms/admin", create)

@@ -22,7 +22,7 @@ pub(crate) async fn deploy(
     settings: Value,
     callability: &str,
 ) {
-    let create = json!({"name": name, "details": {"label": name}, "settings": settings});
+    let create = json!({"name": name, "details": {"label": name}, "settings": crate::server::settings(settings)});
     let send = |method: &'static str, path: String, body: Value| async move {
         server
             .send(
@@ -224,7 +224,7 @@ async fn a_stop_reaches_the_callee() {
     let request = json!({"call": "admin/countdown/0.1.0", "input": {"steps": 1000, "step_ms": 10}});
     let stop = StopHandle::new();
     let invocation = platform
-        .invocation(&admin, &target, Payload::json(&request).unwrap(), 0)
+        .invocation(&admin, &target, vec![Payload::json(&request).unwrap()], 0)
         .stop_handle(stop.clone());
     let started = Instant::now();
     let stopper = async {

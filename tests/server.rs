@@ -192,7 +192,7 @@ impl TestServer {
             .admin_json(
                 "POST",
                 "/v1/algorithms/admin",
-                serde_json::json!({"name": name, "details": {"label": name}, "settings": {}}),
+                serde_json::json!({"name": name, "details": {"label": name}, "settings": settings(Value::Null)}),
             )
             .await;
         assert_eq!(created.status, 200, "{}", created.text());
@@ -233,6 +233,26 @@ impl TestServer {
         assert_eq!(published.status, 200, "{}", published.text());
         published.json()
     }
+}
+
+/// The settings Algorithmia requires at create (private, closed, isolated,
+/// no pipelines, Rust on CPU), with the fields of `overrides` (an object,
+/// or null for none) in their place.
+pub(crate) fn settings(overrides: Value) -> Value {
+    let mut settings = serde_json::json!({
+        "language": "rust",
+        "environment": "cpu",
+        "license": "apl",
+        "source_visibility": "closed",
+        "network_access": "isolated",
+        "pipeline_enabled": false,
+    });
+    if let Value::Object(overrides) = overrides {
+        for (field, value) in overrides {
+            settings[field] = value;
+        }
+    }
+    settings
 }
 
 impl Drop for TestServer {

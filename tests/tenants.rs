@@ -213,6 +213,7 @@ async fn server_with(
         platform,
         std::future::pending(),
         limits,
+        None,
     ));
     (address, data)
 }

@@ -125,7 +125,10 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 /// Creates, uploads, compiles and publishes; stops at the first failure
 /// (the server being killed).
 fn deploy(server: &Server, name: &str, wasm: &[u8]) -> Option<(String, String)> {
-    let create = json!({"name": name, "details": {"label": name}});
+    let create = json!({"name": name, "details": {"label": name}, "settings": {
+        "language": "rust", "environment": "cpu", "license": "apl", "source_visibility": "closed",
+        "network_access": "isolated", "pipeline_enabled": false,
+    }});
     server.json("POST", "/v1/algorithms/admin", &create)?;
     let (status, _) = server.send(
         "PUT",

@@ -59,6 +59,29 @@ impl Payload {
         Ok(Self::Json(text))
     }
 
+    /// Positional inputs from a JSON array, one per element: a string is a
+    /// text input, any other value a JSON input. This is how an HTTP call
+    /// (`?inputs=array`) and `algobox run --inputs` pass Hkube's several
+    /// inputs to `initialize`.
+    ///
+    /// ```
+    /// use algobox_host_api::Payload;
+    ///
+    /// let inputs = Payload::positional(r#"["Neo", {"a": 1}]"#).unwrap();
+    /// assert_eq!(inputs, [Payload::text("Neo"), Payload::Json(r#"{"a":1}"#.into())]);
+    /// assert!(Payload::positional(r#"{"a": 1}"#).is_err());
+    /// ```
+    pub fn positional(json_array: &str) -> Result<Vec<Self>, serde_json::Error> {
+        let elements: Vec<serde_json::Value> = serde_json::from_str(json_array)?;
+        Ok(elements
+            .into_iter()
+            .map(|element| match element {
+                serde_json::Value::String(text) => Self::Text(text),
+                other => Self::Json(other.to_string()),
+            })
+            .collect())
+    }
+
     /// A binary payload.
     pub fn binary(bytes: impl Into<Vec<u8>>) -> Self {
         Self::Binary(bytes.into())

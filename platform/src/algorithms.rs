@@ -168,25 +168,41 @@ impl Platform {
         Ok((algorithm, build))
     }
 
-    /// Publishes the latest build as a new version.
+    /// Publishes a build as a new version: the one named by `build_id`, or
+    /// else the latest. Naming the build is what makes concurrent deploys
+    /// safe: each publishes the build it compiled, not whichever came last.
     pub async fn publish(
         &self,
         caller: &Caller,
         owner: &AccountName,
         name: &AlgorithmName,
+        build_id: Option<&BuildId>,
         request: impl FnOnce(&Build) -> PublishRequest + Send,
     ) -> Result<(AlgorithmRecord, Version, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
         let algorithm = self.registered(owner, name).await?;
         let registry = &self.inner.registry;
-        let latest = registry
-            .builds(&algorithm.id, &PageRequest::first(1))
-            .await?;
-        let build = latest.items.into_iter().next().ok_or_else(|| {
-            PlatformError::BadRequest(format!(
-                "{owner}/{name} has no build to publish; upload a module and compile it first"
-            ))
-        })?;
+        let build = match build_id {
+            Some(build_id) => registry
+                .build(&algorithm.id, build_id)
+                .await?
+                .ok_or_else(|| {
+                    PlatformError::BadRequest(format!(
+                        "{owner}/{name} has no build {build_id}; list its builds with GET /v1/algorithms/{owner}/{name}/builds"
+                    ))
+                })?,
+            None => registry
+                .builds(&algorithm.id, &PageRequest::first(1))
+                .await?
+                .items
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    PlatformError::BadRequest(format!(
+                        "{owner}/{name} has no build to publish; upload a module and compile it first"
+                    ))
+                })?,
+        };
         let version = registry.publish(&algorithm.id, &request(&build)).await?;
         let algorithm = registry.algorithm(owner, name).await?.unwrap_or(algorithm);
         self.forget(owner, name);
@@ -201,20 +217,20 @@ impl Platform {
         name: &AlgorithmName,
         page: PageRequest,
     ) -> Result<(AlgorithmRecord, Page<Build>), PlatformError> {
-        let algorithm = self.managed(caller, owner, name).await?;
+        let (algorithm, _) = self.managed(caller, owner, name).await?;
         let page = self.inner.registry.builds(&algorithm.id, &page).await?;
         Ok((algorithm, page))
     }
 
-    /// One build (managers only).
+    /// One build (managers only), with the version it was published as.
     pub async fn build(
         &self,
         caller: &Caller,
         owner: &AccountName,
         name: &AlgorithmName,
         build_id: &BuildId,
-    ) -> Result<(AlgorithmRecord, Build), PlatformError> {
-        let algorithm = self.managed(caller, owner, name).await?;
+    ) -> Result<(AlgorithmRecord, Build, Option<Version>), PlatformError> {
+        let (algorithm, versions) = self.managed(caller, owner, name).await?;
         let build = self
             .inner
             .registry
@@ -225,7 +241,10 @@ impl Platform {
                     "no such build; list the algorithm's builds for valid ids".to_owned(),
                 )
             })?;
-        Ok((algorithm, build))
+        let version = versions
+            .into_iter()
+            .find(|version| version.build_id == build.id);
+        Ok((algorithm, build, version))
     }
 
     /// A page of published versions the caller may see.
@@ -254,9 +273,11 @@ impl Platform {
         hash: &ContentHash,
     ) -> Result<(AlgorithmRecord, Option<Version>, Build), PlatformError> {
         let (algorithm, versions, manages) = self.algorithm(caller, owner, name).await?;
+        // After a rollback several versions share the module: the newest.
         let version = versions
             .into_iter()
-            .find(|version| version.commit_sha == *hash);
+            .filter(|version| version.commit_sha == *hash)
+            .max_by(|a, b| a.version.cmp(&b.version));
         let not_found =
             || PlatformError::NotFound(format!("{owner}/{name} has no version built from {hash}"));
         let build_id = match (&version, manages) {

@@ -50,8 +50,9 @@ pub struct CallRequest {
     /// A version, a version range or a build's hash; `None` (or empty) for
     /// the latest public version.
     pub version: Option<String>,
-    /// The input.
-    pub input: Payload,
+    /// The inputs, in order: one for an Algorithmia call, any number for
+    /// Hkube's positional inputs (the guest's `initialize` gets them all).
+    pub inputs: Vec<Payload>,
     /// A shorter timeout than the runtime's default, if any.
     pub timeout: Option<Duration>,
     /// Whether the caller asks for what the algorithm printed (shown only
@@ -94,7 +95,7 @@ impl CallRequest {
             owner: owner.clone(),
             name: name.clone(),
             version: version.map(str::to_owned),
-            input,
+            inputs: vec![input],
             timeout: None,
             stdout: false,
             depth: 0,
@@ -206,7 +207,9 @@ impl Platform {
         Ok(())
     }
 
-    /// Runs a prepared call to its outcome.
+    /// Runs a prepared call to its outcome. A failure's stack trace is
+    /// shown only to callers who may see the source (see
+    /// [`Target::source_visible`]): it can quote the code.
     async fn run(
         &self,
         target: &Target,
@@ -221,10 +224,16 @@ impl Platform {
                 output,
                 stdout_visible,
             })
-            .map_err(|err| CallFailure {
-                error: err.to_algo_error(),
-                at_capacity: err.is_capacity(),
-                elapsed: started.elapsed(),
+            .map_err(|err| {
+                let mut error = err.to_algo_error();
+                if !target.source_visible() {
+                    error.details = None;
+                }
+                CallFailure {
+                    error,
+                    at_capacity: err.is_capacity(),
+                    elapsed: started.elapsed(),
+                }
             })
     }
 
@@ -238,7 +247,7 @@ impl Platform {
             owner,
             name,
             version,
-            input,
+            inputs,
             timeout,
             stdout,
             depth,
@@ -248,7 +257,7 @@ impl Platform {
             .resolve(caller, &owner, &name, version.as_deref())
             .await?;
         // The version's own settings decide what it may reach.
-        let mut invocation = self.invocation(caller, &target, input, depth);
+        let mut invocation = self.invocation(caller, &target, inputs, depth);
         if let Some(timeout) = timeout {
             invocation = invocation.timeout(timeout);
         }
@@ -271,10 +280,10 @@ impl Platform {
         &self,
         caller: &Caller,
         target: &Target,
-        input: Payload,
+        inputs: Vec<Payload>,
         depth: u32,
     ) -> Invocation {
-        let mut invocation = Invocation::new(input)
+        let mut invocation = Invocation::positional(inputs)
             .network(target.settings.network_access)
             .data(Arc::new(crate::data::PlatformData {
                 platform: self.clone(),

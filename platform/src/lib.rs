@@ -149,6 +149,15 @@ pub struct Target {
     pub settings: Settings,
 }
 
+impl Target {
+    /// Whether the caller may see the algorithm's source, and so its stack
+    /// traces: its owner (or the owning organization's members) always,
+    /// anyone when the version's `source_visibility` is `open`.
+    pub fn source_visible(&self) -> bool {
+        self.caller_is_owner || self.settings.source_visibility == "open"
+    }
+}
+
 /// The algobox platform. Cloning is cheap; clones share everything.
 ///
 /// # Example

@@ -13,6 +13,7 @@ use crate::identity::{AccountName, AlgorithmId, AlgorithmName};
 use crate::registry::algorithm::AlgorithmRecord;
 use crate::registry::build::{Build, BuildStatus};
 use crate::registry::page::PageRequest;
+use crate::registry::version::Version;
 use crate::registry::version_spec::{VersionSpec, resolve};
 use crate::{CACHE_TTL, Caller, Listing, Platform, Target, blocking};
 
@@ -23,14 +24,14 @@ impl Platform {
         caller: &Caller,
         owner: &AccountName,
         name: &AlgorithmName,
-    ) -> Result<AlgorithmRecord, PlatformError> {
-        let (algorithm, _, manages) = self.algorithm(caller, owner, name).await?;
+    ) -> Result<(AlgorithmRecord, Vec<Version>), PlatformError> {
+        let (algorithm, versions, manages) = self.algorithm(caller, owner, name).await?;
         if !manages {
             return Err(PlatformError::Forbidden(format!(
                 "only the owner of {owner}/{name} may see its builds"
             )));
         }
-        Ok(algorithm)
+        Ok((algorithm, versions))
     }
 
     /// Resolves `owner/name[/version]` for `caller` to a compiled algorithm.
@@ -205,7 +206,7 @@ mod tests {
                 label: "Hello".into(),
                 ..Default::default()
             },
-            ..Default::default()
+            settings: crate::registry::sqlite::fixture::required_settings(),
         };
         let registry = Arc::clone(platform.registry());
         let algorithm = registry.create_algorithm(&admin, &request).await.unwrap();

@@ -5,6 +5,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::algorithmia::error::ApiError;
+use crate::public_url::PublicUrl;
 use crate::response::{self, Response};
 use crate::{auth, body, names, objects};
 use algobox_platform::Platform;
@@ -23,37 +24,56 @@ fn ok(value: &Value) -> Response {
 /// `POST /v1/algorithms/:owner`
 pub(crate) async fn create(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     body: Body,
     owner: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let owner = &names::managed_owner(&caller, owner)?;
-    let request: NewAlgorithm = body::json(body).await?;
+    let request: NewAlgorithm = body::json(headers, body).await?;
     let algorithm = platform.create_algorithm(&caller, owner, request).await?;
-    Ok(ok(&objects::algorithm(&algorithm)))
+    Ok(ok(&objects::algorithm(base, &algorithm)))
 }
 
-/// `GET /v1/algorithms/:owner/:name`
+/// `GET /v1/algorithms/:owner/:name`: the algorithm as it is now (current
+/// details and settings), with the latest published `version_info` the
+/// caller may see and, for its managers, the latest build and its
+/// `compilation`.
 pub(crate) async fn get(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
-    let (algorithm, versions, _) = platform.algorithm(&caller, owner, name).await?;
-    let latest = versions.iter().max_by(|a, b| a.version.cmp(&b.version));
-    Ok(ok(&match latest {
-        Some(version) => objects::listed_version(&algorithm, version),
-        None => objects::algorithm(&algorithm),
-    }))
+    let (algorithm, versions, manages) = platform.algorithm(&caller, owner, name).await?;
+    let latest_version = versions.iter().max_by(|a, b| a.version.cmp(&b.version));
+    let latest_build = if manages {
+        let (_, page) = platform
+            .builds(&caller, owner, name, PageRequest::first(1))
+            .await?;
+        page.items.into_iter().next()
+    } else {
+        None
+    };
+    let build_version = latest_build
+        .as_ref()
+        .and_then(|build| versions.iter().find(|version| version.build_id == build.id));
+    Ok(ok(&objects::current(
+        base,
+        &algorithm,
+        latest_version,
+        latest_build.as_ref().map(|build| (build, build_version)),
+    )))
 }
 
 /// `PUT /v1/algorithms/:owner/:name`
 pub(crate) async fn update(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     body: Body,
     owner: &str,
@@ -61,27 +81,14 @@ pub(crate) async fn update(
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
-    let form_encoded = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    let update: AlgorithmUpdate = if form_encoded {
-        // The Python client 2.0.5 passes its dict to `requests` as form
-        // data, which keeps only the nested dicts' keys: the values never
-        // leave the client. Answer as Algorithmia did (the algorithm, with
-        // its id) and change nothing, rather than fail its callers.
-        body::read(body, body::JSON_LIMIT).await?;
-        tracing::warn!(
-            "ignoring a form-encoded update of {owner}/{name}; send the update as JSON to change anything"
-        );
-        AlgorithmUpdate::default()
-    } else {
-        body::json(body).await?
-    };
+    // The Python client 2.0.5 sends its update as a form, which loses
+    // every value: `body::json` refuses it, so the caller's `update()`
+    // raises rather than believe it changed something.
+    let update: AlgorithmUpdate = body::json(headers, body).await?;
     let algorithm = platform
         .update_algorithm(&caller, owner, name, update)
         .await?;
-    Ok(ok(&objects::algorithm(&algorithm)))
+    Ok(ok(&objects::algorithm(base, &algorithm)))
 }
 
 /// `DELETE /v1/algorithms/:owner/:name`
@@ -100,6 +107,7 @@ pub(crate) async fn delete(
 /// `PUT /v1/algorithms/:owner/:name/source`: the `.wasm` as the body.
 pub(crate) async fn upload(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     body: Body,
     owner: &str,
@@ -121,7 +129,7 @@ pub(crate) async fn upload(
     let wasm = body::read(body, MODULE_LIMIT).await?;
     let size = wasm.len();
     let (algorithm, hash) = platform.upload(&caller, owner, name, wasm).await?;
-    let mut object = objects::algorithm(&algorithm);
+    let mut object = objects::algorithm(base, &algorithm);
     object["source"]["module"] = json!({ "hash": hash.to_string(), "size": size });
     Ok(ok(&object))
 }
@@ -130,6 +138,7 @@ pub(crate) async fn upload(
 /// does not compile is a failed build, reported in `compilation`.
 pub(crate) async fn compile(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     owner: &str,
     name: &str,
@@ -137,12 +146,14 @@ pub(crate) async fn compile(
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
     let (algorithm, build) = platform.compile(&caller, owner, name).await?;
-    Ok(ok(&objects::version(&algorithm, None, &build)))
+    Ok(ok(&objects::version(base, &algorithm, None, &build)))
 }
 
-/// `POST /v1/algorithms/:owner/:name/versions`: publishes the latest build.
+/// `POST /v1/algorithms/:owner/:name/versions`: publishes the build named
+/// by `version_info.build_id`, or the latest.
 pub(crate) async fn publish(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     body: Body,
     owner: &str,
@@ -150,7 +161,7 @@ pub(crate) async fn publish(
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
-    let body: Value = body::json(body).await?;
+    let body: Value = body::json(headers, body).await?;
     let info = &body["version_info"];
     let bump: VersionBump = info["version_type"]
         .as_str()
@@ -181,17 +192,35 @@ pub(crate) async fn publish(
         text(&info["sample_input"]),
         text(&info["sample_output"]),
     );
+    // `version_info.build_id` names the build to publish; without it, the
+    // latest.
+    let build_id = match &info["build_id"] {
+        Value::Null => None,
+        Value::String(text) => Some(names::build(text)?),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "version_info.build_id is {other}, not a build id; pass the build_id a compile answered, or leave it out to publish the latest build"
+            )));
+        }
+    };
     let (algorithm, version, build) = platform
-        .publish(&caller, owner, name, move |build| PublishRequest {
-            build_id: build.id.clone(),
-            bump,
-            release_notes,
-            sample_input,
-            sample_output,
-            callability,
+        .publish(&caller, owner, name, build_id.as_ref(), move |build| {
+            PublishRequest {
+                build_id: build.id.clone(),
+                bump,
+                release_notes,
+                sample_input,
+                sample_output,
+                callability,
+            }
         })
         .await?;
-    Ok(ok(&objects::version(&algorithm, Some(&version), &build)))
+    Ok(ok(&objects::version(
+        base,
+        &algorithm,
+        Some(&version),
+        &build,
+    )))
 }
 
 /// `limit` and `marker` from the query string.
@@ -217,6 +246,7 @@ fn page_request(query: Option<&str>) -> Result<PageRequest, ApiError> {
 /// `GET /v1/algorithms/:owner/:name/versions`
 pub(crate) async fn versions(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     query: Option<&str>,
     owner: &str,
@@ -228,14 +258,18 @@ pub(crate) async fn versions(
     let limit = request.limit;
     let (algorithm, page) = platform.versions(&caller, owner, name, request).await?;
     let path = format!("/v1/algorithms/{owner}/{name}/versions");
-    Ok(ok(&objects::page(page, &path, limit, |version| {
-        objects::listed_version(&algorithm, version)
-    })))
+    Ok(ok(&objects::page(
+        page,
+        &base.join(&path),
+        limit,
+        |version| objects::listed_version(base, &algorithm, version),
+    )))
 }
 
 /// `GET /v1/algorithms/:owner/:name/versions/:hash`
 pub(crate) async fn version(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     owner: &str,
     name: &str,
@@ -249,12 +283,18 @@ pub(crate) async fn version(
         ))
     })?;
     let (algorithm, version, build) = platform.version(&caller, owner, name, &hash).await?;
-    Ok(ok(&objects::version(&algorithm, version.as_ref(), &build)))
+    Ok(ok(&objects::version(
+        base,
+        &algorithm,
+        version.as_ref(),
+        &build,
+    )))
 }
 
 /// `GET /v1/algorithms/:owner/:name/builds`
 pub(crate) async fn builds(
     platform: &Platform,
+    base: &PublicUrl,
     headers: &HeaderMap,
     query: Option<&str>,
     owner: &str,
@@ -266,9 +306,12 @@ pub(crate) async fn builds(
     let limit = request.limit;
     let (_, page) = platform.builds(&caller, owner, name, request).await?;
     let path = format!("/v1/algorithms/{owner}/{name}/builds");
-    Ok(ok(&objects::page(page, &path, limit, |build| {
-        objects::build(build, None)
-    })))
+    Ok(ok(&objects::page(
+        page,
+        &base.join(&path),
+        limit,
+        |build| objects::build(build, None),
+    )))
 }
 
 /// `GET /v1/algorithms/:owner/:name/builds/:id`
@@ -282,8 +325,8 @@ pub(crate) async fn build(
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
     let build_id = &names::build(build_id)?;
-    let (_, build) = platform.build(&caller, owner, name, build_id).await?;
-    Ok(ok(&objects::build(&build, None)))
+    let (_, build, version) = platform.build(&caller, owner, name, build_id).await?;
+    Ok(ok(&objects::build(&build, version.as_ref())))
 }
 
 /// `GET /v1/algorithms/:owner/:name/builds/:id/logs`: 404 until it finished.
@@ -297,7 +340,7 @@ pub(crate) async fn build_logs(
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
     let build_id = &names::build(build_id)?;
-    let (_, build) = platform.build(&caller, owner, name, build_id).await?;
+    let (_, build, _) = platform.build(&caller, owner, name, build_id).await?;
     if build.finished_at.is_none() {
         return Err(ApiError::NotFound {
             code: 1000,
@@ -307,8 +350,11 @@ pub(crate) async fn build_logs(
     Ok(ok(&json!({ "logs": build.logs })))
 }
 
-/// `GET /v1/algorithms/:owner/:name/scm/status`: the internal SCM is
-/// always connected.
+/// `GET /v1/algorithms/:owner/:name/scm/status`, for its managers only (on
+/// Algorithmia it may carry the repository's webhook secret). The internal
+/// SCM is always connected; the deploy key and webhook fields describe an
+/// external repository host, which algobox does not use, so they are
+/// absent.
 pub(crate) async fn scm_status(
     platform: &Platform,
     headers: &HeaderMap,
@@ -317,6 +363,11 @@ pub(crate) async fn scm_status(
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
-    platform.algorithm(&caller, owner, name).await?;
+    let (_, _, manages) = platform.algorithm(&caller, owner, name).await?;
+    if !manages {
+        return Err(ApiError::Forbidden(format!(
+            "only the owner of {owner}/{name} may see its source control status"
+        )));
+    }
     Ok(ok(&json!({ "scm_connection_status": "active" })))
 }

@@ -60,7 +60,17 @@ pub(crate) async fn refuse_unread(mut body: Body, err: ApiError) -> Response {
 pub(crate) const JSON_LIMIT: usize = 1 << 20;
 
 /// Reads a JSON body; an empty body is `{}`.
-pub(crate) async fn json<T: DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+///
+/// The body is parsed whatever its `Content-Type` says, so `curl -d '{...}'`
+/// (which labels JSON as a form) works. A body that does not parse is
+/// refused with code 2013, naming the `Content-Type` to send; a form body
+/// is told that its values are lost, since a form keeps only the keys of
+/// nested objects (what the official Python client 2.0.5's `update()`
+/// sends). Valid JSON of the wrong shape is refused naming the field.
+pub(crate) async fn json<T: DeserializeOwned>(
+    headers: &http::HeaderMap,
+    body: Body,
+) -> Result<T, ApiError> {
     let bytes = read(body, JSON_LIMIT).await?;
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
@@ -68,8 +78,23 @@ pub(crate) async fn json<T: DeserializeOwned>(body: Body) -> Result<T, ApiError>
         &bytes
     };
     serde_json::from_slice(bytes).map_err(|err| {
-        ApiError::BadRequest(format!(
-            "the body is not the JSON this endpoint takes: {err}"
-        ))
+        if err.is_data() {
+            return ApiError::BadRequest(format!(
+                "the body is not the JSON this endpoint takes: {err}"
+            ));
+        }
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("none");
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            ApiError::InvalidJson(format!(
+                "the body is a form (Content-Type: {content_type}), not JSON: a form keeps only the keys of nested objects, so every value was lost and nothing was changed; send the body as JSON with `Content-Type: application/json` (the official Python client 2.0.5's `update()` sends a form: call the API directly, for example `requests.put(url, json=...)`)"
+            ))
+        } else {
+            ApiError::InvalidJson(format!(
+                "the body is not valid JSON ({err}; Content-Type: {content_type}); send a JSON document with `Content-Type: application/json`"
+            ))
+        }
     })
 }

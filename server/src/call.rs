@@ -18,12 +18,23 @@ pub(crate) enum OutputMode {
     Void,
 }
 
+/// How the body carries the call's inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputsMode {
+    /// The body is the one input (Algorithmia; the default).
+    One,
+    /// The body is a JSON array of positional inputs (`inputs=array`), as
+    /// Hkube's `initialize` takes them.
+    Array,
+}
+
 /// The query options of a call.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CallOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) stdout: bool,
     pub(crate) output: OutputMode,
+    pub(crate) inputs: InputsMode,
 }
 
 impl CallOptions {
@@ -34,6 +45,7 @@ impl CallOptions {
             timeout: None,
             stdout: false,
             output: OutputMode::Envelope,
+            inputs: InputsMode::One,
         };
         for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             match &*key {
@@ -58,6 +70,17 @@ impl CallOptions {
                         other => {
                             return Err(ApiError::BadRequest(format!(
                                 "output={other} is not supported; pass output=raw or output=void, or leave it out"
+                            )));
+                        }
+                    }
+                }
+                "inputs" => {
+                    options.inputs = match &*value {
+                        "array" => InputsMode::Array,
+                        "one" | "" => InputsMode::One,
+                        other => {
+                            return Err(ApiError::BadRequest(format!(
+                                "inputs={other} is not supported; pass inputs=array with a JSON array body for several inputs, or leave it out"
                             )));
                         }
                     }
@@ -99,7 +122,7 @@ pub(crate) fn input(content_type: Option<&str>, body: Vec<u8>) -> Result<Payload
         Some("application/json") => {
             let text = utf8(body, "application/json")?;
             Payload::json_text(text).map_err(|err| {
-                ApiError::BadRequest(format!(
+                ApiError::InvalidJson(format!(
                     "the body is not valid JSON ({err}); fix it, or send it as text with Content-Type: text/plain"
                 ))
             })
@@ -116,6 +139,18 @@ pub(crate) fn input(content_type: Option<&str>, body: Vec<u8>) -> Result<Payload
             Err(err) => Ok(Payload::binary(err.into_bytes())),
         },
     }
+}
+
+/// The positional inputs of an `inputs=array` call: the body is a JSON
+/// array, and each element one input (see [`Payload::positional`]).
+pub(crate) fn input_array(body: &[u8]) -> Result<Vec<Payload>, ApiError> {
+    let refused = |reason: String| {
+        ApiError::InvalidJson(format!(
+            "inputs=array takes a JSON array of inputs, such as [\"text\", {{\"a\": 1}}], but the body is not one ({reason})"
+        ))
+    };
+    let text = std::str::from_utf8(body).map_err(|err| refused(err.to_string()))?;
+    Payload::positional(text).map_err(|err| refused(err.to_string()))
 }
 
 fn utf8(body: Vec<u8>, media: &str) -> Result<String, ApiError> {
@@ -173,5 +208,26 @@ mod tests {
         assert!(input(Some("application/json"), b"{".to_vec()).is_err());
         assert!(input(Some("text/plain"), vec![0xff]).is_err());
         assert_eq!(input(None, Vec::new()).unwrap(), Payload::Void);
+    }
+
+    #[test]
+    fn an_input_array_is_one_input_per_element() {
+        let options = CallOptions::parse(Some("inputs=array"), MAX).unwrap();
+        assert_eq!(options.inputs, InputsMode::Array);
+        let inputs = input_array(br#"["Neo", {"a": [1]}, 2, null]"#).unwrap();
+        assert_eq!(
+            inputs,
+            [
+                Payload::text("Neo"),
+                Payload::Json(r#"{"a":[1]}"#.into()),
+                Payload::Json("2".into()),
+                Payload::Json("null".into()),
+            ]
+        );
+        assert!(input_array(b"[]").unwrap().is_empty());
+        let err = input_array(br#"{"a": 1}"#).unwrap_err();
+        assert!(err.to_string().contains("JSON array"), "{err}");
+        let err = CallOptions::parse(Some("inputs=list"), MAX).unwrap_err();
+        assert!(err.to_string().contains("inputs=array"), "{err}");
     }
 }

@@ -94,10 +94,10 @@ pub(crate) async fn handle(
         (&Method::GET, DataPath::File(file)) => get_file(platform, &caller, &file).await,
         (&Method::PUT, DataPath::File(file)) => put_file(platform, &caller, &file, body).await,
         (&Method::POST, DataPath::Owner(owner)) => {
-            create_collection(platform, &caller, owner, body).await
+            create_collection(platform, &caller, owner, headers, body).await
         }
         (&Method::PATCH, DataPath::Collection(collection)) => {
-            let request: AclRequest = body::json(body).await?;
+            let request: AclRequest = body::json(headers, body).await?;
             let acl = request.acl.ok_or_else(|| {
                 ApiError::BadRequest(
                     "the body needs `acl`, as {\"acl\": {\"read\": [\"user://*\"]}}".into(),
@@ -376,9 +376,10 @@ async fn create_collection(
     platform: &Platform,
     caller: &Caller,
     owner: AccountName,
+    headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let request: CreateRequest = body::json(body).await?;
+    let request: CreateRequest = body::json(headers, body).await?;
     // The name is taken literally, as an algorithm's URI would be.
     let path = DataPath::from_uri(
         &format!("data://{owner}/{}", request.name),

@@ -8,7 +8,7 @@ use http::{HeaderMap, StatusCode, header};
 
 use crate::algorithmia::envelope;
 use crate::algorithmia::error::ApiError;
-use crate::call::{self, CallOptions, OutputMode};
+use crate::call::{self, CallOptions, InputsMode, OutputMode};
 use crate::request_id::RequestId;
 use crate::response::{self, Response};
 use crate::{auth, body};
@@ -29,12 +29,17 @@ pub(crate) async fn call(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok());
-    let input = call::input(content_type, body::read(body, limits.input).await?)?;
+    let body = body::read(body, limits.input).await?;
+    let inputs = match options.inputs {
+        InputsMode::One => vec![call::input(content_type, body)?],
+        InputsMode::Array => call::input_array(&body)?,
+    };
     let (owner, name, version) = path;
     let request = CallRequest {
         timeout: options.timeout,
         stdout: options.stdout,
-        ..CallRequest::parse(owner, name, version, input)?
+        inputs,
+        ..CallRequest::parse(owner, name, version, Payload::Void)?
     };
 
     if options.output == OutputMode::Void {
@@ -57,14 +62,17 @@ pub(crate) async fn call(
         // and load balancers know 503 with `Retry-After` as "try again".
         return Ok(response::retry_after(response::json_text(
             StatusCode::SERVICE_UNAVAILABLE,
-            envelope::of_outcome(&result),
+            envelope::of_outcome(&result, request_id.as_str()),
         )));
     }
     Ok(match options.output {
         OutputMode::Raw => raw(result),
         // An algorithm's failure is a 200: the official clients throw away
         // the body of any other status.
-        _ => response::json_text(StatusCode::OK, envelope::of_outcome(&result)),
+        _ => response::json_text(
+            StatusCode::OK,
+            envelope::of_outcome(&result, request_id.as_str()),
+        ),
     })
 }
 

@@ -21,6 +21,7 @@
 
 pub mod algorithmia;
 mod algorithms;
+mod api_state;
 mod auth;
 mod body;
 mod body_rate;
@@ -31,6 +32,7 @@ mod file_body;
 mod invoke;
 mod names;
 mod objects;
+pub mod public_url;
 pub mod request_id;
 mod requests;
 mod response;
@@ -55,8 +57,10 @@ use tower_http::propagate_header::PropagateHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
+use crate::api_state::ApiState;
 use crate::body_rate::{BodyRate, MinRate};
 use crate::connection_limits::{ConnectionLimits, Gate};
+use crate::public_url::PublicUrl;
 use crate::request_id::RequestId;
 
 /// How long requests in flight may take to finish after a shutdown signal.
@@ -66,7 +70,9 @@ const DRAIN: Duration = Duration::from_secs(30);
 /// bodies are bounded per route, by each handler (a call's input, a module
 /// upload, a Data API file and a JSON document have different limits), and
 /// there is no global timeout, since a call may run for 3,000 s.
-pub fn router(platform: Platform) -> Router {
+///
+/// Links in answers (`self_link`, `next_link`) start with `public_url`.
+pub fn router(platform: Platform, public_url: PublicUrl) -> Router {
     routes::routes()
         .layer(
             // Requests are logged by their span and by the handlers' own
@@ -97,11 +103,15 @@ pub fn router(platform: Platform) -> Router {
         )
         .layer(PropagateHeaderLayer::new(request_id::HEADER))
         .layer(MapRequestLayer::new(request_id::assign::<axum::body::Body>))
-        .with_state(platform)
+        .with_state(ApiState {
+            platform,
+            public_url,
+        })
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then waits for
-/// requests in flight (up to 30 s).
+/// requests in flight (up to 30 s). Links in answers name the listener's
+/// address.
 ///
 /// Tests pass a listener bound to `127.0.0.1:0`.
 pub async fn serve(
@@ -109,25 +119,39 @@ pub async fn serve(
     platform: Platform,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    serve_with(listener, platform, shutdown, ConnectionLimits::default()).await
+    serve_with(
+        listener,
+        platform,
+        shutdown,
+        ConnectionLimits::default(),
+        None,
+    )
+    .await
 }
 
-/// [`serve`] with these connection limits.
+/// [`serve`] with these connection limits, and links that start with
+/// `public_url` (by default, the listener's address).
 pub async fn serve_with(
     listener: TcpListener,
     platform: Platform,
     shutdown: impl Future<Output = ()>,
     limits: ConnectionLimits,
+    public_url: Option<PublicUrl>,
 ) -> std::io::Result<()> {
+    let public_url = match public_url {
+        Some(url) => url,
+        None => PublicUrl::of_listener(listener.local_addr()?),
+    };
     let rate = BodyRate {
         grace: limits.body_grace,
         bytes_per_second: limits.min_body_rate,
     };
     // Every request body must keep up a minimum rate; wrapping it here
     // costs no allocation, since the router boxes each body once anyway.
-    let router = router(platform).map_request(move |request: http::Request<Incoming>| {
-        request.map(|body| axum::body::Body::new(MinRate::new(body, rate)))
-    });
+    let router =
+        router(platform, public_url).map_request(move |request: http::Request<Incoming>| {
+            request.map(|body| axum::body::Body::new(MinRate::new(body, rate)))
+        });
     let gate = Gate::new(limits);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);

@@ -30,8 +30,11 @@ pub(crate) async fn status(
         .outcome
         .as_ref()
         .map(|outcome| {
-            serde_json::from_str::<serde_json::Value>(&envelope::of_outcome(outcome))
-                .map_err(|err| ApiError::Internal(format!("an envelope is not JSON: {err}")))
+            serde_json::from_str::<serde_json::Value>(&envelope::of_outcome(
+                outcome,
+                &record.request_id,
+            ))
+            .map_err(|err| ApiError::Internal(format!("an envelope is not JSON: {err}")))
         })
         .transpose()?;
     Ok(response::json(

@@ -8,6 +8,8 @@ use axum::routing::{MethodRouter, any, get, post, put};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
 use crate::algorithmia::error::ApiError;
+use crate::api_state::ApiState;
+use crate::public_url::PublicUrl;
 use crate::request_id::RequestId;
 use crate::response::{self, Response};
 use crate::{algorithms, auth, data, invoke, requests};
@@ -15,7 +17,7 @@ use crate::{algorithms, auth, data, invoke, requests};
 type Outcome = Result<Response, ApiError>;
 
 /// Every route of the API, over `platform`.
-pub(crate) fn routes() -> Router<Platform> {
+pub(crate) fn routes() -> Router<ApiState> {
     let mut router = Router::new();
     // A trailing slash is tolerated: clients write `demo/Hello/`.
     for (path, methods) in [
@@ -61,10 +63,10 @@ pub(crate) fn routes() -> Router<Platform> {
 }
 
 fn with_trailing_slash(
-    router: Router<Platform>,
+    router: Router<ApiState>,
     path: &str,
-    methods: MethodRouter<Platform>,
-) -> Router<Platform> {
+    methods: MethodRouter<ApiState>,
+) -> Router<ApiState> {
     router
         .route(path, methods.clone())
         .route(&format!("{path}/"), methods)
@@ -112,28 +114,31 @@ async fn request_status(
 
 async fn create(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path(owner): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Outcome {
-    algorithms::create(&platform, &headers, body, &owner).await
+    algorithms::create(&platform, &base, &headers, body, &owner).await
 }
 
 async fn get_algorithm(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Outcome {
-    algorithms::get(&platform, &headers, &owner, &algo).await
+    algorithms::get(&platform, &base, &headers, &owner, &algo).await
 }
 
 async fn update(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Outcome {
-    algorithms::update(&platform, &headers, body, &owner, &algo).await
+    algorithms::update(&platform, &base, &headers, body, &owner, &algo).await
 }
 
 async fn delete(
@@ -146,54 +151,60 @@ async fn delete(
 
 async fn upload(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Outcome {
-    algorithms::upload(&platform, &headers, body, &owner, &algo).await
+    algorithms::upload(&platform, &base, &headers, body, &owner, &algo).await
 }
 
 async fn compile(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Outcome {
-    algorithms::compile(&platform, &headers, &owner, &algo).await
+    algorithms::compile(&platform, &base, &headers, &owner, &algo).await
 }
 
 async fn versions(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Outcome {
-    algorithms::versions(&platform, &headers, query.as_deref(), &owner, &algo).await
+    algorithms::versions(&platform, &base, &headers, query.as_deref(), &owner, &algo).await
 }
 
 async fn publish(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Outcome {
-    algorithms::publish(&platform, &headers, body, &owner, &algo).await
+    algorithms::publish(&platform, &base, &headers, body, &owner, &algo).await
 }
 
 async fn version(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo, hash)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Outcome {
-    algorithms::version(&platform, &headers, &owner, &algo, &hash).await
+    algorithms::version(&platform, &base, &headers, &owner, &algo, &hash).await
 }
 
 async fn builds(
     State(platform): State<Platform>,
+    State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Outcome {
-    algorithms::builds(&platform, &headers, query.as_deref(), &owner, &algo).await
+    algorithms::builds(&platform, &base, &headers, query.as_deref(), &owner, &algo).await
 }
 
 async fn build(

@@ -157,12 +157,20 @@ impl DeployCommand {
             .unwrap_or_default()
             .to_owned();
 
+        let build_id = compiled["build"]["build_id"].clone();
+
         let result = if let Some(bump) = &self.publish {
             step(format!("publishing a {bump} version"));
+            // Naming the build publishes exactly this deploy's code, even
+            // when another deploy to the same algorithm compiled since.
             let body = json!({
                 "details": {},
                 "settings": { "algorithm_callability": if self.public { "public" } else { "private" } },
-                "version_info": { "version_type": bump, "release_notes": self.release_notes },
+                "version_info": {
+                    "version_type": bump,
+                    "release_notes": self.release_notes,
+                    "build_id": build_id,
+                },
                 "source": {},
                 "scmsCredentials": {},
             });

@@ -41,6 +41,11 @@ pub(crate) struct RunCommand {
     /// Input bytes, read from this file (`-` for stdin).
     #[arg(short = 'b', long = "binary", group = "input")]
     binary: Option<PathBuf>,
+    /// Several positional inputs for the lifecycle's `initialize` (Hkube),
+    /// as a JSON array: each string a text input, any other value a JSON
+    /// input. On a server this sends `?inputs=array`.
+    #[arg(long, group = "input", value_name = "JSON_ARRAY")]
+    inputs: Option<String>,
     /// Stop the algorithm after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<f64>,
@@ -63,11 +68,16 @@ pub(crate) struct RunCommand {
 
 impl RunCommand {
     pub(crate) async fn run(self) -> anyhow::Result<ExitCode> {
-        let input = self.input()?;
+        let inputs = match &self.inputs {
+            Some(array) => Payload::positional(array).context(
+                "--inputs takes a JSON array, such as '[\"text\", {\"a\": 1}]'; quote it for the shell",
+            )?,
+            None => vec![self.input()?],
+        };
         let timeout = self.timeout.map(seconds).transpose()?;
         let path = PathBuf::from(&self.algorithm);
         if !path.exists() && !self.algorithm.ends_with(".wasm") {
-            return self.run_remote(input, timeout).await;
+            return self.run_remote(inputs, timeout).await;
         }
         let wasm = std::fs::read(&path).with_context(|| {
             format!(
@@ -103,7 +113,7 @@ impl RunCommand {
         let algorithm = algorithm?;
 
         let bar = ProgressBar::hidden();
-        let mut invocation = Invocation::new(input)
+        let mut invocation = Invocation::positional(inputs)
             .gpu(self.gpu)
             .on_progress(progress_reporter(bar.clone()));
         if let Some(timeout) = timeout {
@@ -118,7 +128,7 @@ impl RunCommand {
     /// Calls OWNER/ALGO[/VERSION] on a server and prints what it answers.
     async fn run_remote(
         &self,
-        input: Payload,
+        mut inputs: Vec<Payload>,
         timeout: Option<Duration>,
     ) -> anyhow::Result<ExitCode> {
         let parts: Vec<&str> = self.algorithm.trim_matches('/').split('/').collect();
@@ -135,6 +145,14 @@ impl RunCommand {
         if self.stdout {
             query.push("stdout=true".to_owned());
         }
+        // Several inputs go as the array they were given.
+        let input = match &self.inputs {
+            Some(array) => {
+                query.push("inputs=array".to_owned());
+                Payload::Json(array.clone())
+            }
+            None => inputs.remove(0),
+        };
         let mut path = format!("/v1/algo/{}", parts.join("/"));
         if !query.is_empty() {
             path = format!("{path}?{}", query.join("&"));

@@ -11,6 +11,7 @@ use algobox_runtime::compiler::{CompileWorker, CompilerConfig};
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
 use algobox_runtime::gpu::GpuConfig;
 use algobox_server::connection_limits::ConnectionLimits;
+use algobox_server::public_url::PublicUrl;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
@@ -24,6 +25,11 @@ pub(crate) struct ServeCommand {
     /// Address to listen on.
     #[arg(long, env = "ALGOBOX_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// The URL clients reach the API at, such as https://api.example.com
+    /// behind a proxy; absolute links in answers (`self_link`) start with
+    /// it. Default: http:// and the listen address.
+    #[arg(long, env = "ALGOBOX_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<PublicUrl>,
     /// Folder for the registry, modules and compiled code.
     #[arg(long, env = "ALGOBOX_DATA_DIR", default_value = "./algobox-data")]
     data_dir: PathBuf,
@@ -204,7 +210,14 @@ impl ServeCommand {
             per_peer: self.connections_per_address,
             ..ConnectionLimits::default()
         };
-        algobox_server::serve_with(listener, platform, shutdown_signal(), connections).await?;
+        algobox_server::serve_with(
+            listener,
+            platform,
+            shutdown_signal(),
+            connections,
+            self.public_url,
+        )
+        .await?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -60,9 +60,11 @@ impl ErrorBody {
 }
 
 /// The envelope of a call's outcome: a success with its metadata (stdout
-/// only where the caller may see it), or a failure with how long it ran.
-pub fn of_outcome(outcome: &Result<CallOutcome, CallFailure>) -> String {
-    match outcome {
+/// only where the caller may see it), or a failure with how long it ran;
+/// either names the call's `request_id` first (the `X-Request-Id` header's
+/// value), so a caller can quote it.
+pub fn of_outcome(outcome: &Result<CallOutcome, CallFailure>, request_id: &str) -> String {
+    let envelope = match outcome {
         Ok(outcome) => {
             let metadata = Metadata {
                 duration: outcome.output.duration.as_secs_f64(),
@@ -76,7 +78,10 @@ pub fn of_outcome(outcome: &Result<CallOutcome, CallFailure>) -> String {
             &ErrorBody::of(&failure.error),
             failure.elapsed.as_secs_f64(),
         ),
-    }
+    };
+    let id = serde_json::to_string(request_id).expect("strings always serialize");
+    // Both envelopes are objects, `{"result"…` or `{"error"…`.
+    format!(r#"{{"request_id":{id},{}"#, &envelope[1..])
 }
 
 /// Serializes a success envelope for `payload`.
@@ -150,6 +155,23 @@ mod tests {
         assert_eq!(
             void,
             r#"{"result":null,"metadata":{"content_type":"void","duration":0.0}}"#
+        );
+    }
+
+    #[test]
+    fn call_envelopes_name_their_request_first() {
+        let failure = CallFailure {
+            error: AlgoError {
+                message: "boom".into(),
+                code: "AlgorithmError".into(),
+                details: None,
+            },
+            at_capacity: false,
+            elapsed: std::time::Duration::from_millis(500),
+        };
+        assert_eq!(
+            of_outcome(&Err(failure), "req-1"),
+            r#"{"request_id":"req-1","error":{"message":"boom","stacktrace":"","error_type":"AlgorithmError"},"metadata":{"duration":0.5}}"#
         );
     }
 

@@ -40,6 +40,9 @@ pub(crate) enum ApiError {
     /// The request is malformed; the message names the field.
     #[error("{0}")]
     BadRequest(String),
+    /// The body does not parse as JSON (Algorithmia code 2013).
+    #[error("{0}")]
+    InvalidJson(String),
     /// No route for this method and path.
     #[error("no such endpoint: {method} {path}")]
     NoRoute {
@@ -84,9 +87,10 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound { .. } | Self::NoRoute { .. } => StatusCode::NOT_FOUND,
             Self::AlreadyExists(_) => StatusCode::CONFLICT,
-            Self::AlreadyPublished(_) | Self::BadRequest(_) | Self::NotEmpty(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::AlreadyPublished(_)
+            | Self::BadRequest(_)
+            | Self::InvalidJson(_)
+            | Self::NotEmpty(_) => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTooLarge { .. } | Self::FileTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -102,6 +106,7 @@ impl ApiError {
             Self::NotFound { code, .. } => *code,
             Self::AlreadyExists(_) => 1002,
             Self::AlreadyPublished(_) => 1007,
+            Self::InvalidJson(_) => 2013,
             Self::BadRequest(_)
             | Self::BodyTooLarge { .. }
             | Self::FileTooLarge(_)
