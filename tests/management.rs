@@ -436,3 +436,48 @@ async fn scm_status_is_for_managers_and_published_builds_name_their_version() {
     let seen = get(&server, &bob, "/v1/algorithms/admin/scm").await;
     assert_eq!(seen["version_info"]["semantic_version"], "0.1.0");
 }
+
+#[tokio::test]
+async fn compile_takes_a_module_uploaded_to_this_algorithm_only() {
+    let server = TestServer::start().await;
+    create(&server, "mine", Value::Null).await;
+    create(&server, "other", Value::Null).await;
+    let echo = upload_and_compile(&server, "mine", test_artifacts::ECHO).await;
+    let echo_hash = echo["version_info"]["git_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hello = upload_and_compile(&server, "mine", test_artifacts::HELLO).await;
+    upload_and_compile(&server, "other", test_artifacts::FAILER).await;
+    let compile = |name: &'static str, hash: String| {
+        let server = &server;
+        async move {
+            let path = format!("/v1/algorithms/admin/{name}/compile");
+            server
+                .admin_json("POST", &path, json!({"version_info": {"git_hash": hash}}))
+                .await
+        }
+    };
+
+    // An earlier upload, by its hash, though another came after it.
+    let earlier = compile("mine", echo_hash.clone()).await;
+    assert_eq!(earlier.status, 200, "{}", earlier.text());
+    assert_eq!(earlier.json()["build"]["commit_sha"], echo_hash.as_str());
+
+    // A module uploaded to another algorithm is not this one's to build.
+    let hello_hash = hello["version_info"]["git_hash"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = compile("other", hello_hash).await;
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(
+        refused.text().contains("never uploaded"),
+        "{}",
+        refused.text()
+    );
+    let builds = get(&server, ADMIN_KEY, "/v1/algorithms/admin/other/builds").await;
+    assert_eq!(builds["results"].as_array().unwrap().len(), 1, "{builds}");
+    let garbage = compile("mine", "not-a-hash".to_owned()).await;
+    assert_eq!(garbage.status, 400, "{}", garbage.text());
+}

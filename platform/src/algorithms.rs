@@ -124,22 +124,34 @@ impl Platform {
         Ok((algorithm, hash))
     }
 
-    /// Compiles the uploaded module into a build. A module that fails to
+    /// Compiles a module into a new build: `module`, which must have been
+    /// uploaded to this algorithm, or else the one uploaded last. Naming
+    /// the module is what makes concurrent deploys safe: each compiles what
+    /// it uploaded, whatever was uploaded since. A module that fails to
     /// compile gives a failed build whose logs say why, not an error.
     pub async fn compile(
         &self,
         caller: &Caller,
         owner: &AccountName,
         name: &AlgorithmName,
+        module: Option<&ContentHash>,
     ) -> Result<(AlgorithmRecord, Build), PlatformError> {
         self.require_manager(caller, owner).await?;
         let algorithm = self.registered(owner, name).await?;
         let registry = &self.inner.registry;
-        let hash = algorithm.source.ok_or_else(|| {
-            PlatformError::BadRequest(format!(
-                "{owner}/{name} has no module to compile; upload one first with PUT /v1/algorithms/{owner}/{name}/source"
-            ))
-        })?;
+        let hash = match module {
+            Some(hash) if registry.was_uploaded(&algorithm.id, hash).await? => *hash,
+            Some(hash) => {
+                return Err(PlatformError::BadRequest(format!(
+                    "module {hash} was never uploaded to {owner}/{name}; upload it with PUT /v1/algorithms/{owner}/{name}/source, or leave out the hash to compile the last upload"
+                )));
+            }
+            None => algorithm.source.ok_or_else(|| {
+                PlatformError::BadRequest(format!(
+                    "{owner}/{name} has no module to compile; upload one first with PUT /v1/algorithms/{owner}/{name}/source"
+                ))
+            })?,
+        };
         // One compile per account at a time; the build starts once it is
         // this compile's turn, so a waiting one is not "in progress".
         let _turn = self.inner.compiles.turn(owner).await?;

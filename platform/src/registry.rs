@@ -131,13 +131,22 @@ pub trait Registry: Send + Sync + 'static {
         name: &AlgorithmName,
     ) -> Result<bool, RegistryError>;
 
-    /// Records `source` as the module uploaded last to `owner/name`.
+    /// Records `source` as the module uploaded last to `owner/name`, and
+    /// among the modules uploaded to it.
     async fn set_source(
         &self,
         owner: &AccountName,
         name: &AlgorithmName,
         source: &ContentHash,
     ) -> Result<AlgorithmRecord, RegistryError>;
+
+    /// Whether `hash` was ever uploaded to the algorithm (and so may be
+    /// compiled for it).
+    async fn was_uploaded(
+        &self,
+        algorithm_id: &AlgorithmId,
+        hash: &ContentHash,
+    ) -> Result<bool, RegistryError>;
 
     /// Records a build of `commit_sha` as in progress.
     async fn start_build(

@@ -135,17 +135,36 @@ pub(crate) async fn upload(
 }
 
 /// `POST /v1/algorithms/:owner/:name/compile`: always 200; a module that
-/// does not compile is a failed build, reported in `compilation`.
+/// does not compile is a failed build, reported in `compilation`. The body
+/// may name the module by `version_info.git_hash` (the `source.module.hash`
+/// an upload answered); without it, the last upload is compiled.
 pub(crate) async fn compile(
     platform: &Platform,
     base: &PublicUrl,
     headers: &HeaderMap,
+    body: Body,
     owner: &str,
     name: &str,
 ) -> Result<Response, ApiError> {
     let caller = auth::caller(platform, headers).await?;
     let (owner, name) = &names::algorithm(owner, name)?;
-    let (algorithm, build) = platform.compile(&caller, owner, name).await?;
+    let body: Value = body::json(headers, body).await?;
+    let module: Option<ContentHash> = match &body["version_info"]["git_hash"] {
+        Value::Null => None,
+        Value::String(text) => Some(text.parse().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "version_info.git_hash `{text}` is not a module hash; pass the 64-hex-digit source.module.hash an upload answered"
+            ))
+        })?),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "version_info.git_hash is {other}, not a module hash; pass the source.module.hash an upload answered"
+            )));
+        }
+    };
+    let (algorithm, build) = platform
+        .compile(&caller, owner, name, module.as_ref())
+        .await?;
     Ok(ok(&objects::version(base, &algorithm, None, &build)))
 }
 

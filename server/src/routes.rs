@@ -164,8 +164,9 @@ async fn compile(
     State(base): State<PublicUrl>,
     Path((owner, algo)): Path<(String, String)>,
     headers: HeaderMap,
+    body: Body,
 ) -> Outcome {
-    algorithms::compile(&platform, &base, &headers, &owner, &algo).await
+    algorithms::compile(&platform, &base, &headers, body, &owner, &algo).await
 }
 
 async fn versions(

@@ -128,7 +128,7 @@ impl DeployCommand {
             self.wasm.display(),
             wasm.len().div_ceil(1024)
         ));
-        client
+        let uploaded = client
             .send(
                 Method::PUT,
                 &format!("{base}/source"),
@@ -137,10 +137,17 @@ impl DeployCommand {
             )
             .await?
             .success()?;
+        let module = uploaded["source"]["module"]["hash"].clone();
 
         step("compiling".to_owned());
+        // Naming the module compiles what this deploy uploaded, even if
+        // another deploy to the same algorithm uploaded since.
         let compiled = client
-            .json(Method::POST, &format!("{base}/compile"), Some(&json!({})))
+            .json(
+                Method::POST,
+                &format!("{base}/compile"),
+                Some(&json!({ "version_info": { "git_hash": module } })),
+            )
             .await?
             .success()?;
         if compiled["compilation"]["successful"] != true {

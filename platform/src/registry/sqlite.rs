@@ -292,6 +292,15 @@ impl SqliteRegistry {
         version_rows::page(&self.conn(), algorithm_id.as_str(), page, public_only)
     }
 
+    /// [`Registry::was_uploaded`], on the calling thread.
+    pub fn was_uploaded(
+        &self,
+        algorithm_id: &AlgorithmId,
+        hash: &ContentHash,
+    ) -> Result<bool, RegistryError> {
+        algorithm_rows::was_uploaded(&self.conn(), algorithm_id.as_str(), hash)
+    }
+
     /// [`Registry::version_by_hash`], on the calling thread.
     pub fn version_by_hash(
         &self,

@@ -183,8 +183,32 @@ pub(super) fn set_source(
             algorithm.updated_at.as_millis()
         ],
     )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO uploads (algorithm_id, hash, uploaded_at) VALUES (?1, ?2, ?3)",
+        params![
+            algorithm.id,
+            source.to_string(),
+            algorithm.updated_at.as_millis()
+        ],
+    )?;
     tx.commit()?;
     Ok(algorithm)
+}
+
+/// Whether `hash` was ever uploaded to the algorithm.
+pub(super) fn was_uploaded(
+    conn: &Connection,
+    algorithm_id: &str,
+    hash: &ContentHash,
+) -> Result<bool, RegistryError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM uploads WHERE algorithm_id = ?1 AND hash = ?2",
+            params![algorithm_id, hash.to_string()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 #[cfg(test)]
@@ -367,13 +391,26 @@ mod tests {
             .set_source(&acct("demo"), &algo("Hello"), &hash)
             .unwrap();
         assert_eq!(updated.source, Some(hash));
+        // A later upload replaces the source; both stay compilable.
+        let later = ContentHash::of(b"later");
+        registry
+            .set_source(&acct("demo"), &algo("Hello"), &later)
+            .unwrap();
+        for uploaded in [hash, later] {
+            assert!(registry.was_uploaded(&updated.id, &uploaded).unwrap());
+        }
+        assert!(
+            !registry
+                .was_uploaded(&updated.id, &ContentHash::of(b"elsewhere"))
+                .unwrap()
+        );
         assert_eq!(
             registry
                 .algorithm(&acct("demo"), &algo("Hello"))
                 .unwrap()
                 .unwrap()
                 .source,
-            Some(hash)
+            Some(later)
         );
 
         assert!(

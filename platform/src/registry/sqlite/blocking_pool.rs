@@ -250,6 +250,17 @@ impl Registry for SqliteRegistry {
             .await
     }
 
+    async fn was_uploaded(
+        &self,
+        algorithm_id: &AlgorithmId,
+        hash: &ContentHash,
+    ) -> Result<bool, RegistryError> {
+        let algorithm_id = algorithm_id.to_owned();
+        let hash = *hash;
+        self.off_thread(move |registry| registry.was_uploaded(&algorithm_id, &hash))
+            .await
+    }
+
     async fn version_by_hash(
         &self,
         algorithm_id: &AlgorithmId,

@@ -125,6 +125,19 @@ const MIGRATIONS: &[&str] = &[
         SELECT RAISE(ABORT, 'published versions never change');
     END;
     ",
+    // 3: every module uploaded to an algorithm, so a compile may name one
+    // of them (not just the last), and never another algorithm's.
+    r"
+    CREATE TABLE uploads (
+        algorithm_id  TEXT NOT NULL REFERENCES algorithms (id) ON DELETE CASCADE,
+        hash          TEXT NOT NULL,
+        uploaded_at   INTEGER NOT NULL,
+        PRIMARY KEY (algorithm_id, hash)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO uploads SELECT algorithm_id, commit_sha, started_at FROM builds;
+    INSERT OR IGNORE INTO uploads
+        SELECT id, source, updated_at FROM algorithms WHERE source IS NOT NULL;
+    ",
 ];
 
 /// Applies the migrations `conn` has not run yet, each in its own
