@@ -51,16 +51,18 @@ fn leb128(mut value: usize) -> Vec<u8> {
     }
 }
 
-/// A valid component whose one function adds its parameter `additions`
-/// times: within the structure limits (3 bytes per addition), and costly
-/// for Cranelift in memory and time.
-fn big_function(additions: u32) -> Vec<u8> {
+/// A valid component of `count` functions that each add their parameter
+/// `additions` times: within the structure limits (3 bytes per addition),
+/// and costly for Cranelift in memory and time.
+fn big_functions(count: u32, additions: u32) -> Vec<u8> {
     let mut module = Module::new();
     let mut types = TypeSection::new();
     types.ty().function([ValType::I32], [ValType::I32]);
     module.section(&types);
     let mut functions = FunctionSection::new();
-    functions.function(0);
+    for _ in 0..count {
+        functions.function(0);
+    }
     module.section(&functions);
     let mut body = Function::new([]);
     body.instruction(&Instruction::LocalGet(0));
@@ -70,7 +72,9 @@ fn big_function(additions: u32) -> Vec<u8> {
     }
     body.instruction(&Instruction::End);
     let mut code = CodeSection::new();
-    code.function(&body);
+    for _ in 0..count {
+        code.function(&body);
+    }
     module.section(&code);
 
     let mut component = Component::new();
@@ -183,10 +187,10 @@ const BOMB_ADDITIONS: u32 = 320_000;
 /// Mallory uploads the big function as `mallory/bomb` and compiles it while
 /// bob deploys and calls `hello`: mallory's key and the bomb's
 /// `compilation`.
-async fn bomb_beside_bob(server: &TestServer) -> (String, Value) {
+async fn bomb_beside_bob(server: &TestServer, functions: u32) -> (String, Value) {
     let mallory = server.user("mallory").await;
     let bob = server.user("bob").await;
-    let bomb = big_function(BOMB_ADDITIONS);
+    let bomb = big_functions(functions, BOMB_ADDITIONS);
     let uploaded = upload(server, &mallory, "mallory", "bomb", bomb).await;
     assert_eq!(uploaded.status, 200, "{}", uploaded.text());
     let (compilation, ()) = tokio::join!(
@@ -202,7 +206,7 @@ async fn a_compile_over_the_memory_cap_fails_its_build_once_and_for_all() {
         config.compiler.memory = 160 << 20;
     })
     .await;
-    let (mallory, compilation) = bomb_beside_bob(&server).await;
+    let (mallory, compilation) = bomb_beside_bob(&server, 1).await;
     assert_eq!(compilation["successful"], false, "{compilation}");
     let output = compilation["output"].as_str().unwrap();
     assert!(output.contains("memory cap of 160 MiB"), "{output}");
@@ -224,7 +228,8 @@ async fn a_compile_over_the_time_cap_fails_and_may_be_tried_again() {
         config.compiler.concurrency = 2;
     })
     .await;
-    let (mallory, compilation) = bomb_beside_bob(&server).await;
+    // Eight of the largest functions: seconds of compiling on any machine.
+    let (mallory, compilation) = bomb_beside_bob(&server, 8).await;
     assert_eq!(compilation["successful"], false, "{compilation}");
     let output = compilation["output"].as_str().unwrap();
     assert!(output.contains("time cap of 1.5s"), "{output}");

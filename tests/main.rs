@@ -17,6 +17,7 @@ mod python_client;
 mod registration;
 mod sandbox;
 mod server;
+mod stops;
 mod support;
 mod tenants;
 
@@ -45,4 +46,5 @@ mod covered {
         chatterbox, deep_recursion, echo, failer, looper, memory_hog, oversized, panicker, sleeper,
         spammer, stubborn,
     };
+    pub(crate) use crate::stops::janitor;
 }

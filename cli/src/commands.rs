@@ -5,6 +5,7 @@ mod client;
 mod deploy;
 mod run;
 mod serve;
+mod stop;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ pub(crate) enum Command {
     Serve(serve::ServeCommand),
     Run(run::RunCommand),
     Deploy(deploy::DeployCommand),
+    Stop(stop::StopCommand),
     /// Creates users and organizations in a data folder's registry.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -50,6 +52,7 @@ impl Command {
             Self::Serve(command) => command.run().await,
             Self::Run(command) => command.run().await,
             Self::Deploy(command) => command.run().await,
+            Self::Stop(command) => command.run().await,
             Self::Account(command) => command.run(),
             Self::Key(command) => command.run(),
             // `main` runs the worker before starting an async runtime.

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use algobox_runtime::stop::StopHandle;
 use serde::Serialize;
 
 use crate::call::{CallFailure, CallOutcome};
@@ -15,18 +16,31 @@ use crate::call::{CallFailure, CallOutcome};
 /// cannot make the server hold its every report for the retention time.
 pub const MAX_PROGRESS: usize = 100;
 
-/// Where a void call is.
+/// Where a void call is, in Hkube's terms where it has them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CallStatus {
     /// Accepted, waiting for a slot.
     Queued,
-    /// Running.
+    /// In a slot: instantiating and initializing.
     Running,
+    /// The lifecycle's `start` began (Hkube `started`).
+    Started,
+    /// Asked to stop, and not ended yet (Hkube `stopping`).
+    Stopping,
     /// Finished with a result.
     Succeeded,
     /// Finished with an error.
     Failed,
+    /// Ended by a stop (Hkube `stopped`).
+    Stopped,
+}
+
+impl CallStatus {
+    /// Whether the call has ended.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
+    }
 }
 
 /// A progress report, as the status endpoint shows it.
@@ -72,6 +86,8 @@ pub struct AsyncCalls {
 struct Table {
     records: HashMap<String, CallRecord>,
     kept: HashMap<String, Kept>,
+    /// The stop of each call not finished yet.
+    stops: HashMap<String, StopHandle>,
 }
 
 /// One account's finished results.
@@ -98,15 +114,15 @@ impl AsyncCalls {
         self
     }
 
-    /// Records a new call by `caller`.
-    pub fn insert(&self, request_id: &str, caller: &str) {
+    /// Records a new call by `caller`, which `stop` stops.
+    pub fn insert(&self, request_id: &str, caller: &str, stop: StopHandle) {
         let mut calls = self.lock();
         let now = Instant::now();
         let retention = self.retention;
         calls
             .records
             .retain(|_, call| call.finished.is_none_or(|at| now - at < retention));
-        let Table { records, kept } = &mut *calls;
+        let Table { records, kept, .. } = &mut *calls;
         kept.retain(|_, account| {
             account.order.retain(|(id, size)| {
                 let live = records.contains_key(id);
@@ -117,6 +133,7 @@ impl AsyncCalls {
             });
             !account.order.is_empty()
         });
+        calls.stops.insert(request_id.to_owned(), stop);
         calls.records.insert(
             request_id.to_owned(),
             CallRecord {
@@ -130,11 +147,40 @@ impl AsyncCalls {
         );
     }
 
-    /// Marks the call running.
+    /// Marks the call running (in a slot), unless it is stopping.
     pub fn running(&self, request_id: &str) {
-        if let Some(call) = self.lock().records.get_mut(request_id) {
-            call.status = CallStatus::Running;
+        self.advance(request_id, CallStatus::Running);
+    }
+
+    /// Marks that the call's `start` began, unless it is stopping.
+    pub fn started(&self, request_id: &str) {
+        self.advance(request_id, CallStatus::Started);
+    }
+
+    fn advance(&self, request_id: &str, status: CallStatus) {
+        if let Some(call) = self.lock().records.get_mut(request_id)
+            && call.status != CallStatus::Stopping
+            && !call.status.is_final()
+        {
+            call.status = status;
         }
+    }
+
+    /// Asks `caller`'s call to stop (Hkube `stop`) and returns its status:
+    /// `stopping` until it ends, or how it ended if it had. `None` when
+    /// `caller` has no such call, as for [`get`](Self::get).
+    pub fn stop(&self, request_id: &str, caller: &str) -> Option<CallStatus> {
+        let mut calls = self.lock();
+        let Table { records, stops, .. } = &mut *calls;
+        let call = records.get_mut(request_id)?;
+        if call.caller != caller {
+            return None;
+        }
+        if let Some(stop) = stops.get(request_id) {
+            stop.request();
+            call.status = CallStatus::Stopping;
+        }
+        Some(call.status)
     }
 
     /// Adds a progress report, keeping the latest [`MAX_PROGRESS`] of them.
@@ -150,14 +196,15 @@ impl AsyncCalls {
     /// Records the outcome.
     pub fn finish(&self, request_id: &str, outcome: Result<CallOutcome, CallFailure>) {
         let mut calls = self.lock();
-        let Table { records, kept } = &mut *calls;
+        calls.stops.remove(request_id);
+        let Table { records, kept, .. } = &mut *calls;
         let Some(call) = records.get_mut(request_id) else {
             return;
         };
-        call.status = if outcome.is_ok() {
-            CallStatus::Succeeded
-        } else {
-            CallStatus::Failed
+        call.status = match &outcome {
+            Ok(_) => CallStatus::Succeeded,
+            Err(failure) if failure.stopped => CallStatus::Stopped,
+            Err(_) => CallStatus::Failed,
         };
         let size = outcome_bytes(&outcome);
         call.outcome = Some(outcome);
@@ -217,7 +264,7 @@ mod tests {
     #[test]
     fn a_call_is_visible_to_its_caller_until_it_expires() {
         let calls = AsyncCalls::new(Duration::from_millis(50));
-        calls.insert("req-1", "alice");
+        calls.insert("req-1", "alice", StopHandle::new());
         assert_eq!(
             calls.get("req-1", "alice").unwrap().status,
             CallStatus::Queued
@@ -235,6 +282,7 @@ mod tests {
         let failure = CallFailure {
             error: algobox_host_api::AlgoError::new("no"),
             at_capacity: false,
+            stopped: false,
             elapsed: Duration::from_millis(3),
         };
         calls.finish("req-1", Err(failure.clone()));
@@ -247,9 +295,47 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_reaches_its_callers_call_only_and_ends_as_stopped() {
+        let calls = AsyncCalls::new(Duration::from_secs(60));
+        let stop = StopHandle::new();
+        calls.insert("req-s", "alice", stop.clone());
+        calls.running("req-s");
+        calls.started("req-s");
+        assert_eq!(
+            calls.get("req-s", "alice").unwrap().status,
+            CallStatus::Started
+        );
+
+        // Someone else's stop finds nothing, and stops nothing.
+        assert_eq!(calls.stop("req-s", "bob"), None);
+        assert!(!stop.is_requested());
+        assert_eq!(calls.stop("req-s", "alice"), Some(CallStatus::Stopping));
+        assert!(stop.is_requested());
+        // A late lifecycle event does not hide the stopping.
+        calls.started("req-s");
+        assert_eq!(
+            calls.get("req-s", "alice").unwrap().status,
+            CallStatus::Stopping
+        );
+
+        let stopped = CallFailure {
+            error: algobox_host_api::AlgoError::new("stopped"),
+            at_capacity: false,
+            stopped: true,
+            elapsed: Duration::ZERO,
+        };
+        calls.finish("req-s", Err(stopped));
+        assert_eq!(
+            calls.get("req-s", "alice").unwrap().status,
+            CallStatus::Stopped
+        );
+        assert_eq!(calls.stop("req-s", "alice"), Some(CallStatus::Stopped));
+    }
+
+    #[test]
     fn only_the_latest_progress_reports_are_kept() {
         let calls = AsyncCalls::new(Duration::from_secs(60));
-        calls.insert("req-2", "alice");
+        calls.insert("req-2", "alice", StopHandle::new());
         for step in 0..1_000 {
             calls.progress(
                 "req-2",
@@ -272,12 +358,13 @@ mod tests {
         let failure = |bytes: usize| CallFailure {
             error: algobox_host_api::AlgoError::new("x".repeat(bytes)),
             at_capacity: false,
+            stopped: false,
             elapsed: Duration::ZERO,
         };
-        calls.insert("req-bob", "bob");
+        calls.insert("req-bob", "bob", StopHandle::new());
         calls.finish("req-bob", Err(failure(400)));
         for id in ["req-a1", "req-a2", "req-a3"] {
-            calls.insert(id, "alice");
+            calls.insert(id, "alice", StopHandle::new());
             calls.finish(id, Err(failure(400)));
         }
         // 1,200 bytes of alice's past 1,000: her oldest went.
@@ -287,7 +374,7 @@ mod tests {
         // Bob's result is his own budget's.
         assert!(calls.get("req-bob", "bob").is_some());
         // A result larger than the budget alone is still kept.
-        calls.insert("req-a4", "alice");
+        calls.insert("req-a4", "alice", StopHandle::new());
         calls.finish("req-a4", Err(failure(5000)));
         assert!(calls.get("req-a4", "alice").is_some());
         assert!(calls.get("req-a3", "alice").is_none());

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use algobox_host_api::{AlgoError, Payload};
+use algobox_runtime::error::InvokeError;
 use algobox_runtime::invocation::{Invocation, Output};
 use algobox_runtime::stop::StopHandle;
 
@@ -123,6 +124,8 @@ pub struct CallFailure {
     /// Whether the server was at capacity, rather than the call at fault:
     /// try again later.
     pub at_capacity: bool,
+    /// Whether a stop ended the call (Hkube `stopped`).
+    pub stopped: bool,
     /// How long the call ran.
     pub elapsed: Duration,
 }
@@ -142,24 +145,48 @@ pub enum CallError {
 impl Platform {
     /// Resolves the algorithm for `caller`, grants what its version's
     /// settings allow and runs it to the end.
+    ///
+    /// Dropping the returned future once the call runs (a client that hung
+    /// up) stops it the Hkube way rather than ending its instance at once:
+    /// the guest sees `stop-requested`, its `stop` hook runs once `start`
+    /// returns, and the grace bounds it all.
     pub async fn call(
         &self,
         caller: &Caller,
-        request: CallRequest,
+        mut request: CallRequest,
     ) -> Result<CallOutcome, CallError> {
         let outside = request.depth == 0;
+        let stop = request.stop.get_or_insert_with(StopHandle::new).clone();
         let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
         // A call from outside waits for one of its account's slots; a
         // nested call runs in the slot of the call that made it, which
         // would otherwise wait for itself.
-        let _slot = if outside {
+        let slot = if outside {
             Some(self.inner.slots.run(&caller.name).await)
         } else {
             None
         };
-        self.run(&target, invocation, stdout_visible)
-            .await
-            .map_err(CallError::Failed)
+        // The run goes on in its own task, so that dropping this future
+        // stops it gracefully instead of dropping its instance.
+        let platform = self.clone();
+        let run = tokio::spawn(async move {
+            let _slot = slot;
+            platform.run(&target, invocation, stdout_visible).await
+        });
+        let stop_on_drop = StopOnDrop(Some(stop));
+        let outcome = run.await.unwrap_or_else(|err| {
+            Err(CallFailure {
+                error: InvokeError::Internal(format!("the call's task failed: {err}"))
+                    .to_algo_error(),
+                at_capacity: false,
+                stopped: false,
+                elapsed: Duration::ZERO,
+            })
+        });
+        // Finished: the handle may be a pipeline caller's, shared with this
+        // callee, and must not be stopped now.
+        stop_on_drop.disarm();
+        outcome.map_err(CallError::Failed)
     }
 
     /// Resolves the call now, so that a refusal reaches the caller, then
@@ -178,8 +205,15 @@ impl Platform {
                 caller.name
             ))
         })?;
+        // A void call can be stopped from outside (`DELETE /v1/requests/:id`).
+        let stop = StopHandle::new();
+        let request = CallRequest {
+            stop: Some(stop.clone()),
+            ..request
+        };
         let (target, invocation, stdout_visible) = self.prepare(caller, request).await?;
-        self.calls().insert(request_id, caller.name.as_str());
+        self.calls()
+            .insert(request_id, caller.name.as_str(), stop.clone());
         let platform = self.clone();
         let progress_id = request_id.to_owned();
         let invocation = invocation.on_progress(move |progress| {
@@ -193,13 +227,26 @@ impl Platform {
             );
         });
         let platform = self.clone();
+        let started_id = request_id.to_owned();
+        let invocation = invocation.on_started(move || platform.calls().started(&started_id));
+        let platform = self.clone();
         let request_id = request_id.to_owned();
         let account = caller.name.clone();
         tokio::spawn(async move {
             let _queued = queued;
             let _slot = platform.inner.slots.run(&account).await;
-            platform.calls().running(&request_id);
-            let outcome = platform.run(&target, invocation, stdout_visible).await;
+            // Stopped while it waited: it never runs.
+            let outcome = if stop.is_requested() {
+                Err(CallFailure {
+                    error: InvokeError::Stopped { forced: false }.to_algo_error(),
+                    at_capacity: false,
+                    stopped: true,
+                    elapsed: Duration::ZERO,
+                })
+            } else {
+                platform.calls().running(&request_id);
+                platform.run(&target, invocation, stdout_visible).await
+            };
             let succeeded = outcome.is_ok();
             platform.calls().finish(&request_id, outcome);
             tracing::info!(%request_id, succeeded, "void call finished");
@@ -232,6 +279,7 @@ impl Platform {
                 CallFailure {
                     error,
                     at_capacity: err.is_capacity(),
+                    stopped: matches!(err, InvokeError::Stopped { .. }),
                     elapsed: started.elapsed(),
                 }
             })
@@ -299,5 +347,23 @@ impl Platform {
             }));
         }
         invocation
+    }
+}
+
+/// Requests a stop when dropped, unless disarmed first: what a call does
+/// when its caller stops waiting for it.
+struct StopOnDrop(Option<StopHandle>);
+
+impl StopOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if let Some(stop) = self.0.take() {
+            stop.request();
+        }
     }
 }

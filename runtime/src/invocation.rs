@@ -26,6 +26,9 @@ pub struct Progress {
 /// Receives progress reports as they happen.
 pub type ProgressSink = Arc<dyn Fn(&Progress) + Send + Sync>;
 
+/// Told when the lifecycle's `start` begins (Hkube's `started`).
+pub type StartSink = Arc<dyn Fn() + Send + Sync>;
+
 /// One call of an algorithm: its inputs and options.
 ///
 /// Most calls pass one payload, and a [`Payload`] converts into an
@@ -49,6 +52,7 @@ pub struct Invocation {
     pub(crate) timeout: Option<Duration>,
     pub(crate) stop: Option<StopHandle>,
     pub(crate) on_progress: Option<ProgressSink>,
+    pub(crate) on_started: Option<StartSink>,
     pub(crate) network: NetworkAccess,
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
     pub(crate) data: Option<Arc<dyn DataAccess>>,
@@ -108,6 +112,13 @@ impl Invocation {
         self
     }
 
+    /// Calls `sink` once, when the lifecycle's `start` begins (after
+    /// `initialize` succeeded): Hkube's `started` event.
+    pub fn on_started(mut self, sink: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_started = Some(Arc::new(sink));
+        self
+    }
+
     /// Grants the network (`full`, under the runtime's
     /// [`EgressPolicy`](crate::egress::EgressPolicy)) or not (`isolated`, the
     /// default): then every socket, name lookup and HTTP request fails
@@ -156,6 +167,7 @@ impl fmt::Debug for Invocation {
             .field("timeout", &self.timeout)
             .field("stop", &self.stop.is_some())
             .field("on_progress", &self.on_progress.is_some())
+            .field("on_started", &self.on_started.is_some())
             .field("network", &self.network)
             .field("pipeline", &self.pipeline.is_some())
             .field("data", &self.data.is_some())

@@ -45,6 +45,11 @@ pub struct Limits {
     pub stop_grace: Duration,
     /// The longest a stopped algorithm may extend its grace period to.
     pub max_stop_grace: Duration,
+    /// Time an algorithm has after its timeout, asked to stop as by
+    /// [`StopHandle::request`](crate::stop::StopHandle::request), so its
+    /// `stop` hook runs before the instance ends. The call fails with
+    /// `TimeoutError` either way.
+    pub timeout_grace: Duration,
     /// Invocations that may run at once; more wait for a slot. This also
     /// sizes the instance pool, so it bounds the memory the runtime reserves.
     pub concurrency: u32,
@@ -63,6 +68,7 @@ impl Default for Limits {
             host_call_bytes: 16 << 20,
             stop_grace: Duration::from_secs(5),
             max_stop_grace: Duration::from_secs(60),
+            timeout_grace: Duration::from_secs(1),
             concurrency: 1000,
         }
     }
@@ -81,6 +87,12 @@ impl Limits {
             return Err(format!(
                 "the stop grace ({:?}) exceeds its maximum ({:?}); raise max_stop_grace or lower stop_grace",
                 self.stop_grace, self.max_stop_grace
+            ));
+        }
+        if self.timeout_grace > self.max_stop_grace {
+            return Err(format!(
+                "the timeout grace ({:?}) exceeds the longest stop grace ({:?}); raise max_stop_grace or lower timeout_grace",
+                self.timeout_grace, self.max_stop_grace
             ));
         }
         if self.concurrency == 0 {

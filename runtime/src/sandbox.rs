@@ -14,6 +14,7 @@ mod output;
 mod pipeline;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use algobox_host_api::Payload;
@@ -39,7 +40,7 @@ use crate::engine::Engine;
 use crate::error::{InvokeError, StdStream, TrapKind};
 #[cfg(feature = "gpu")]
 use crate::gpu::{Gpu, Session};
-use crate::invocation::{Invocation, Output};
+use crate::invocation::{Invocation, Output, StartSink};
 use crate::limits::Limits;
 use crate::network::NetworkAccess;
 use crate::stop::StopHandle;
@@ -168,6 +169,19 @@ enum Expiry {
     ForcedStop,
 }
 
+/// What can stop an invocation: a handle from outside (perhaps shared with
+/// its caller), and its own timeout.
+struct Stops<'a> {
+    handle: Option<&'a StopHandle>,
+    timed_out: &'a AtomicBool,
+}
+
+impl Stops<'_> {
+    fn requested(&self) -> bool {
+        self.timed_out.load(Ordering::Relaxed) || self.handle.is_some_and(StopHandle::is_requested)
+    }
+}
+
 /// How the guest's lifecycle ended, when it did not trap.
 enum Finish {
     Returned(bindings::Payload),
@@ -191,6 +205,7 @@ pub(crate) async fn invoke(
         timeout,
         stop,
         on_progress,
+        on_started,
         network,
         pipeline,
         data,
@@ -211,6 +226,9 @@ pub(crate) async fn invoke(
     if let Some(stop) = &stop {
         stop.arm(limits.stop_grace, limits.max_stop_grace);
     }
+    // Its own timeout stops this invocation alone: the handle may be its
+    // caller's.
+    let timed_out = Arc::new(AtomicBool::new(false));
 
     let stdout = CapturedOutput::new(limits.stdio);
     let stderr = CapturedOutput::new(limits.stdio);
@@ -232,12 +250,14 @@ pub(crate) async fn invoke(
                 progress: Vec::new(),
                 on_progress,
                 stop: stop.clone(),
+                timed_out: Arc::clone(&timed_out),
                 panic: None,
                 log_quota: LogQuota::default(),
             },
             pipeline: PipelineState {
                 pipeline,
                 deadline,
+                timeout_grace: limits.timeout_grace,
                 stop: stop.clone(),
             },
             data,
@@ -275,19 +295,58 @@ pub(crate) async fn invoke(
     }
 
     let inputs: Vec<bindings::Payload> = inputs.into_iter().map(Into::into).collect();
-    let lifecycle = cpu_share::gated(turn, run_lifecycle(&mut store, pre, &inputs, stop.as_ref()));
+    let lifecycle = cpu_share::gated(
+        turn,
+        run_lifecycle(
+            &mut store,
+            pre,
+            &inputs,
+            Stops {
+                handle: stop.as_ref(),
+                timed_out: &timed_out,
+            },
+            on_started,
+        ),
+    );
+    // At its timeout the invocation is asked to stop, as from outside, and
+    // ends by force once `timeout_grace` has passed too (or a stop's own
+    // grace, if sooner): its `stop` hook gets to run.
+    // An atomic only because the invocation's future must be `Send`; one
+    // task reads and writes it.
+    let stopped_first = AtomicBool::new(false);
+    let hard_deadline = deadline + limits.timeout_grace;
     let outcome = engine
         .deadlines
         .run(
-            |waker| match stop.as_ref().and_then(|stop| stop.force_at(Some(waker))) {
-                Some(forced) if forced < deadline => Some((forced, Expiry::ForcedStop)),
-                _ => Some((deadline, Expiry::Timeout)),
+            |waker| {
+                if !timed_out.load(Ordering::Relaxed) && Instant::now() >= deadline {
+                    timed_out.store(true, Ordering::Relaxed);
+                    stopped_first.store(
+                        stop.as_ref().is_some_and(StopHandle::is_requested),
+                        Ordering::Relaxed,
+                    );
+                }
+                let end = if timed_out.load(Ordering::Relaxed) {
+                    hard_deadline
+                } else {
+                    deadline
+                };
+                match stop.as_ref().and_then(|stop| stop.force_at(Some(waker))) {
+                    Some(forced) if forced < end => Some((forced, Expiry::ForcedStop)),
+                    _ => Some((end, Expiry::Timeout)),
+                }
             },
             lifecycle,
         )
         .await;
     let duration = started.elapsed();
 
+    // Whatever ended a timed-out call (the grace, its stop hook, a trap or
+    // a result that came too late), it timed out; a call stopped from
+    // outside before its deadline stays stopped.
+    if timed_out.load(Ordering::Relaxed) && !stopped_first.load(Ordering::Relaxed) {
+        return Err(InvokeError::Timeout { limit: timeout });
+    }
     let finish = match outcome {
         Err(Expiry::Timeout) => return Err(InvokeError::Timeout { limit: timeout }),
         Err(Expiry::ForcedStop) => return Err(InvokeError::Stopped { forced: true }),
@@ -340,15 +399,19 @@ async fn run_lifecycle(
     store: &mut Store<SandboxState>,
     pre: &AlgorithmPre,
     inputs: &[bindings::Payload],
-    stop: Option<&StopHandle>,
+    stops: Stops<'_>,
+    on_started: Option<StartSink>,
 ) -> wasmtime::Result<Finish> {
     let instance = pre.instantiate_async(&mut *store).await?;
     let lifecycle = instance.algobox_algorithm_lifecycle();
     if let Err(err) = lifecycle.call_initialize(&mut *store, inputs).await? {
         return Ok(Finish::Failed(err));
     }
+    if let Some(on_started) = on_started {
+        on_started();
+    }
     let result = lifecycle.call_start(&mut *store).await?;
-    if stop.is_some_and(StopHandle::is_requested) {
+    if stops.requested() {
         // Hkube discards a result that arrives after a stop, and lets the
         // algorithm clean up; the forced deadline still bounds the hook.
         lifecycle.call_stop(&mut *store).await?;

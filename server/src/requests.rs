@@ -8,6 +8,37 @@ use crate::auth;
 use crate::response::{self, Response};
 use algobox_platform::Platform;
 
+/// The answer for a request the caller cannot see: to anyone but its
+/// caller, a call does not exist.
+fn no_request(request_id: &str) -> ApiError {
+    ApiError::NotFound {
+        code: 1000,
+        message: format!(
+            "no request {request_id}: it never existed, was made by someone else, finished longer ago than results are kept, or your newer results (64 MiB of them are kept) pushed it out"
+        ),
+    }
+}
+
+/// `DELETE /v1/requests/:id`: asks a void call of the caller's to stop,
+/// the Hkube way (its `stop-requested` turns true, its `stop` hook runs
+/// once `start` returns, and it is ended when the grace runs out). Answers
+/// at once with `stopping`, or with how the call ended if it had.
+pub(crate) async fn stop(
+    platform: &Platform,
+    headers: &HeaderMap,
+    request_id: &str,
+) -> Result<Response, ApiError> {
+    let caller = platform.authenticate(auth::api_key(headers)).await?;
+    let status = platform
+        .calls()
+        .stop(request_id, caller.name.as_str())
+        .ok_or_else(|| no_request(request_id))?;
+    Ok(response::json(
+        StatusCode::OK,
+        &serde_json::json!({ "request_id": request_id, "status": status }),
+    ))
+}
+
 /// The call's status, progress and, once finished, its envelope. Only the
 /// caller that made the call can see it.
 pub(crate) async fn status(
@@ -19,12 +50,7 @@ pub(crate) async fn status(
     let record = platform
         .calls()
         .get(request_id, caller.name.as_str())
-        .ok_or_else(|| ApiError::NotFound {
-            code: 1000,
-            message: format!(
-                "no request {request_id}: it never existed, was made by someone else, finished longer ago than results are kept, or your newer results (64 MiB of them are kept) pushed it out"
-            ),
-        })?;
+        .ok_or_else(|| no_request(request_id))?;
     // The envelope the call would have answered with, once finished.
     let result = record
         .outcome

@@ -23,7 +23,10 @@ pub(crate) fn routes() -> Router<ApiState> {
     for (path, methods) in [
         ("/v1/algo/{owner}/{algo}", post(call_latest)),
         ("/v1/algo/{owner}/{algo}/{version}", post(call_version)),
-        ("/v1/requests/{id}", get(request_status)),
+        (
+            "/v1/requests/{id}",
+            get(request_status).delete(stop_request),
+        ),
         ("/v1/algorithms/{owner}", post(create)),
         (
             "/v1/algorithms/{owner}/{algo}",
@@ -110,6 +113,14 @@ async fn request_status(
     headers: HeaderMap,
 ) -> Outcome {
     requests::status(&platform, &headers, &id).await
+}
+
+async fn stop_request(
+    State(platform): State<Platform>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Outcome {
+    requests::stop(&platform, &headers, &id).await
 }
 
 async fn create(

@@ -1,6 +1,8 @@
 //! The `algobox:algorithm/context` imports: progress, logging, stops and
 //! panics, which every invocation has.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::bindings::{
@@ -18,6 +20,10 @@ pub(crate) struct ContextState {
     pub(crate) progress: Vec<Progress>,
     pub(crate) on_progress: Option<ProgressSink>,
     pub(crate) stop: Option<StopHandle>,
+    /// Set when the invocation's own timeout passed: a stop of this
+    /// invocation alone, where `stop` may be shared with the algorithm that
+    /// called it.
+    pub(crate) timed_out: Arc<AtomicBool>,
     /// The message the guest's panic hook reported, if it panicked.
     pub(crate) panic: Option<String>,
     /// How much the guest has written to the host's log.
@@ -88,11 +94,12 @@ impl context::Host for ContextView<'_> {
 
     fn stop_requested(&mut self) -> wasmtime::Result<bool> {
         // Free: it copies nothing, and guests are told to poll it in loops.
-        Ok(self
-            .context
-            .stop
-            .as_ref()
-            .is_some_and(StopHandle::is_requested))
+        Ok(self.context.timed_out.load(Ordering::Relaxed)
+            || self
+                .context
+                .stop
+                .as_ref()
+                .is_some_and(StopHandle::is_requested))
     }
 
     fn extend_grace(&mut self) -> wasmtime::Result<()> {

@@ -18,6 +18,8 @@ pub(crate) struct PipelineState {
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
     /// When the invocation times out: calls end by then.
     pub(crate) deadline: Instant,
+    /// The grace after a timeout, which a callee's timeout leaves room for.
+    pub(crate) timeout_grace: Duration,
     /// The invocation's stop, which stops its callees too.
     pub(crate) stop: Option<StopHandle>,
 }
@@ -44,11 +46,15 @@ impl pipeline::Host for PipelineView<'_> {
         let input = algobox_host_api::Payload::from(input);
         self.budget.charge(algorithm.len() + input.len())?;
         let pipeline = self.state.pipeline.clone().ok_or_else(not_enabled)?;
-        // The callee never outlives the caller.
+        // The callee never outlives the caller: its timeout and the grace
+        // after it end by the caller's timeout, so the caller still has its
+        // own grace to answer in.
         let remaining = self
             .state
             .deadline
-            .saturating_duration_since(Instant::now());
+            .saturating_duration_since(Instant::now())
+            .saturating_sub(self.state.timeout_grace)
+            .max(Duration::from_millis(1));
         let timeout = timeout_ms.map_or(remaining, |ms| Duration::from_millis(ms).min(remaining));
         let call = PipelineCall {
             algorithm,

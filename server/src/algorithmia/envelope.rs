@@ -167,6 +167,7 @@ mod tests {
                 details: None,
             },
             at_capacity: false,
+            stopped: false,
             elapsed: std::time::Duration::from_millis(500),
         };
         assert_eq!(
