@@ -2,6 +2,7 @@
 
 pub mod cidr;
 pub mod host_pattern;
+mod interface_addresses;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs as _};
@@ -22,9 +23,11 @@ use self::host_pattern::HostPattern;
 /// addresses of the exact names (not `*.` domains) to the lists; a server
 /// calls it at start.
 ///
-/// The default denies link-local addresses (169.254.0.0/16 and fe80::/10),
-/// where cloud metadata services answer; operators add the server's own
-/// addresses and private ranges as their network requires.
+/// The default denies this host (loopback, and the addresses of its own
+/// interfaces, such as its LAN address, read when the policy is built) and
+/// link-local addresses (169.254.0.0/16 and fe80::/10), where cloud
+/// metadata services answer, unless an allow entry names them; operators
+/// add private ranges as their network requires.
 ///
 /// # Example
 ///
@@ -43,36 +46,53 @@ use self::host_pattern::HostPattern;
 pub struct EgressPolicy {
     allow: Vec<Cidr>,
     deny: Vec<Cidr>,
-    /// Denied unless an allow entry names them: this host and the cloud
-    /// metadata services.
+    /// Denied unless an allow entry names them: this host (loopback and its
+    /// interfaces' addresses) and the cloud metadata services.
     builtin_deny: Vec<Cidr>,
     allow_hosts: Vec<HostPattern>,
     deny_hosts: Vec<HostPattern>,
 }
 
 impl Default for EgressPolicy {
+    /// The built-in denials, with this host's interface addresses read now.
     fn default() -> Self {
-        Self {
-            builtin_deny: vec![
-                // This host: a guest with `full` network access must not
-                // reach a database or admin port listening on loopback.
-                Cidr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), 8),
-                Cidr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
-                // Link-local, where cloud metadata answers.
-                Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
-                Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
-                // AWS's instance metadata service over IPv6.
-                Cidr::new(
-                    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
-                    128,
-                ),
-            ],
-            ..Self::permit_all()
-        }
+        Self::denying_this_host(&interface_addresses::interface_addresses())
     }
 }
 
 impl EgressPolicy {
+    /// The default's built-in denials, with `own` as this host's interface
+    /// addresses: each is denied as a single address unless a range already
+    /// denies it (loopback, link-local), so that a `/8` allow entry for
+    /// loopback, which lifts the loopback denial, keeps working.
+    fn denying_this_host(own: &[IpAddr]) -> Self {
+        let mut builtin_deny = vec![
+            // This host: a guest with `full` network access must not
+            // reach a database or admin port listening on loopback.
+            Cidr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), 8),
+            Cidr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
+            // Link-local, where cloud metadata answers.
+            Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
+            Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
+            // AWS's instance metadata service over IPv6.
+            Cidr::new(
+                IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
+                128,
+            ),
+        ];
+        // The same host by another name: a service listening on all
+        // interfaces answers on the LAN address as it does on loopback.
+        for ip in own.iter().copied().map(canonical) {
+            if !ip.is_unspecified() && !builtin_deny.iter().any(|denied| denied.contains(ip)) {
+                builtin_deny.push(Cidr::single(ip));
+            }
+        }
+        Self {
+            builtin_deny,
+            ..Self::permit_all()
+        }
+    }
+
     /// A policy that permits every address (no default denials).
     pub fn permit_all() -> Self {
         Self {
@@ -336,6 +356,47 @@ mod tests {
         assert!(!named.permits_host("rebound.example.com", &[ip("127.0.0.1")]));
         assert!(named.permits_host("www.example.com", &[ip("93.184.216.34")]));
         assert!(!EgressPolicy::default().permits_host("example.com", &[ip("::1")]));
+    }
+
+    #[test]
+    fn this_hosts_own_addresses_are_denied_until_an_entry_names_them() {
+        let lan = ip("192.168.1.20");
+        let own = [
+            ip("127.0.0.1"),
+            lan,
+            ip("2001:db8::20"),
+            ip("fe80::1"),
+            ip("::"),
+        ];
+        let mut policy = EgressPolicy::denying_this_host(&own);
+        // Loopback and link-local are denied by their ranges already: only
+        // the LAN addresses are added.
+        assert_eq!(
+            policy.builtin_deny.len(),
+            EgressPolicy::denying_this_host(&[]).builtin_deny.len() + 2
+        );
+        assert!(!policy.permits(lan));
+        assert!(!policy.permits(ip("::ffff:192.168.1.20")));
+        assert!(!policy.permits(ip("2001:db8::20")));
+        assert!(
+            policy.permits(ip("192.168.1.21")),
+            "a neighbour is not this host"
+        );
+        assert!(!policy.permits_host("files.lan", &[lan]));
+        // The loopback range still lifts loopback's denial.
+        policy.allow("127.0.0.0/8".parse::<Cidr>().unwrap());
+        assert!(policy.permits(ip("127.0.0.1")));
+        // "The LAN" is not a reason to reach this host; naming its address is.
+        policy.allow("192.168.0.0/16".parse::<Cidr>().unwrap());
+        assert!(!policy.permits(lan));
+        assert!(policy.permits(ip("192.168.1.21")));
+        policy.allow("192.168.1.20".parse::<Cidr>().unwrap());
+        assert!(policy.permits(lan));
+        // So is naming the host exactly.
+        let mut named = EgressPolicy::denying_this_host(&own);
+        named.allow("box.example".parse::<EgressRule>().unwrap());
+        assert!(named.permits_host("box.example", &[lan]));
+        assert!(!named.permits_host("rebound.example", &[lan]));
     }
 
     #[test]
