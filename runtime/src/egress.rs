@@ -175,8 +175,9 @@ impl EgressPolicy {
     }
 
     /// Whether a request to `host`, which resolved to `addresses`, is
-    /// permitted: the name must not be denied, no address may be denied,
-    /// and with an allow list, the name must be allowed or every address.
+    /// permitted, and so whether a guest's lookup of `host` may return
+    /// them: the name must not be denied, no address may be denied, and
+    /// with an allow list, the name must be allowed or every address.
     pub fn permits_host(&self, host: &str, addresses: &[IpAddr]) -> bool {
         if addresses.is_empty()
             || self.deny_hosts.iter().any(|denied| denied.matches(host))
