@@ -4,8 +4,8 @@
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use algobox_host_api::Payload;
 use algobox_runtime::Runtime;
@@ -53,6 +53,60 @@ fn http_pong() -> (SocketAddr, Arc<AtomicUsize>) {
     (address, served)
 }
 
+/// A TLS server on 127.0.0.1 presenting the runtime's test certificate,
+/// self-signed for `localhost`, which no client trusts: it records the
+/// name each connection's ClientHello asked for (SNI, `None` without one)
+/// and drives the handshake until the client gives up on it.
+fn tls_server() -> (SocketAddr, Arc<Mutex<Vec<Option<String>>>>) {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let config = Arc::new(
+        rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![
+                    CertificateDer::from_pem_slice(include_bytes!(
+                        "../runtime/testdata/tls/localhost.crt.pem"
+                    ))
+                    .unwrap(),
+                ],
+                PrivateKeyDer::from_pem_slice(include_bytes!(
+                    "../runtime/testdata/tls/localhost.key.pem"
+                ))
+                .unwrap(),
+            )
+            .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut tcp) = stream else { continue };
+            let mut acceptor = rustls::server::Acceptor::default();
+            let accepted = loop {
+                if acceptor.read_tls(&mut tcp).unwrap_or(0) == 0 {
+                    break None;
+                }
+                match acceptor.accept() {
+                    Ok(Some(accepted)) => break Some(accepted),
+                    Ok(None) => continue,
+                    Err(_) => break None,
+                }
+            };
+            let Some(accepted) = accepted else { continue };
+            let sni = accepted.client_hello().server_name().map(str::to_owned);
+            record.lock().unwrap().push(sni);
+            if let Ok(mut connection) = accepted.into_connection(Arc::clone(&config)) {
+                while connection.is_handshaking() && connection.complete_io(&mut tcp).is_ok() {}
+            }
+        }
+    });
+    (address, seen)
+}
+
 async fn probe(runtime: &Runtime, network: NetworkAccess, probe: serde_json::Value) -> String {
     let guest = load(runtime, test_artifacts::NET_PROBE).await;
     let invocation = Invocation::new(Payload::json(&probe).unwrap()).network(network);
@@ -67,7 +121,122 @@ async fn probe(runtime: &Runtime, network: NetworkAccess, probe: serde_json::Val
 fn loopback_allowed() -> EgressPolicy {
     let mut policy = EgressPolicy::default();
     policy.allow("127.0.0.0/8".parse::<EgressRule>().unwrap());
+    // Where `localhost` also resolves to `::1`, looking it up must pass.
+    policy.allow("::1".parse::<EgressRule>().unwrap());
     policy
+}
+
+/// The default policy, with `localhost` allowed by its exact name, as an
+/// operator would allow one service on this host.
+fn localhost_allowed() -> EgressPolicy {
+    let mut policy = EgressPolicy::default();
+    policy.allow("localhost".parse::<EgressRule>().unwrap());
+    policy
+}
+
+#[tokio::test]
+async fn name_lookups_answer_only_what_the_policy_permits() {
+    let resolve = |name: &str| json!({"resolve": name});
+    let runtime = Runtime::builder()
+        .limits(limits())
+        .egress(localhost_allowed())
+        .build()
+        .unwrap();
+    // The allowed name resolves, to this host's loopback addresses.
+    let resolved = probe(&runtime, NetworkAccess::Full, resolve("localhost")).await;
+    let addresses = resolved
+        .strip_prefix("ok: ")
+        .unwrap_or_else(|| panic!("{resolved}"));
+    assert!(
+        addresses.split(' ').any(|ip| ip == "127.0.0.1"),
+        "{resolved}"
+    );
+    assert!(
+        addresses
+            .split(' ')
+            .all(|ip| ip == "127.0.0.1" || ip == "::1"),
+        "{resolved}"
+    );
+    // Another name for this host, which no entry allows, is refused: here
+    // an address literal, which resolves without DNS.
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Full, resolve("127.0.0.2")).await,
+        "err: access-denied"
+    );
+    // So is the metadata service's address.
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Full, resolve("169.254.169.254")).await,
+        "err: access-denied"
+    );
+    // `isolated` looks nothing up.
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Isolated, resolve("localhost")).await,
+        "err: access-denied"
+    );
+
+    // Without an allow entry, `localhost` resolves to a denied address: the
+    // lookup is refused, through WASI and through the standard library.
+    let default = Runtime::builder().limits(limits()).build().unwrap();
+    assert_eq!(
+        probe(&default, NetworkAccess::Full, resolve("localhost")).await,
+        "err: access-denied"
+    );
+    let std_lookup = probe(
+        &default,
+        NetworkAccess::Full,
+        json!({"lookup": "localhost"}),
+    )
+    .await;
+    assert!(std_lookup.starts_with("err: "), "{std_lookup}");
+    // A name denied by name is refused even where its addresses are allowed.
+    let mut policy = loopback_allowed();
+    policy.deny("localhost".parse::<EgressRule>().unwrap());
+    let by_name = Runtime::builder()
+        .limits(limits())
+        .egress(policy)
+        .build()
+        .unwrap();
+    assert_eq!(
+        probe(&by_name, NetworkAccess::Full, resolve("localhost")).await,
+        "err: access-denied"
+    );
+    assert_eq!(
+        probe(&by_name, NetworkAccess::Full, resolve("127.0.0.1")).await,
+        "ok: 127.0.0.1"
+    );
+}
+
+#[tokio::test]
+async fn https_dials_the_checked_address_and_checks_the_certificate_for_the_name() {
+    let (address, seen) = tls_server();
+    let get = json!({"http": format!("https://localhost:{}/hello", address.port())});
+
+    // Allowed: the connection goes to the address `localhost` was checked
+    // at, and the handshake asks for `localhost`; the self-signed
+    // certificate is not trusted, which the guest reads.
+    let runtime = Runtime::builder()
+        .limits(limits())
+        .egress(localhost_allowed())
+        .build()
+        .unwrap();
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Full, get.clone()).await,
+        "err: NetworkError: the HTTP request failed: ErrorCode::TlsCertificateError"
+    );
+    assert_eq!(*seen.lock().unwrap(), [Some("localhost".to_owned())]);
+
+    // Hostile: without an allow entry `localhost` resolves to a denied
+    // address; nothing is dialed.
+    let default = Runtime::builder().limits(limits()).build().unwrap();
+    assert_eq!(
+        probe(&default, NetworkAccess::Full, get.clone()).await,
+        "err: PermissionDenied"
+    );
+    assert_eq!(
+        probe(&runtime, NetworkAccess::Isolated, get).await,
+        "err: PermissionDenied"
+    );
+    assert_eq!(seen.lock().unwrap().len(), 1);
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Where algorithms with `network_access: full` may connect.
 
+pub mod cidr;
 pub mod host_pattern;
+mod interface_addresses;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs as _};
@@ -8,6 +10,7 @@ use std::str::FromStr;
 
 use wasmtime_wasi::sockets::SocketAddrUse;
 
+use self::cidr::{Cidr, canonical};
 use self::host_pattern::HostPattern;
 
 /// The operator's egress policy: addresses and host names a
@@ -20,9 +23,11 @@ use self::host_pattern::HostPattern;
 /// addresses of the exact names (not `*.` domains) to the lists; a server
 /// calls it at start.
 ///
-/// The default denies link-local addresses (169.254.0.0/16 and fe80::/10),
-/// where cloud metadata services answer; operators add the server's own
-/// addresses and private ranges as their network requires.
+/// The default denies this host (loopback, and the addresses of its own
+/// interfaces, such as its LAN address, read when the policy is built) and
+/// link-local addresses (169.254.0.0/16 and fe80::/10), where cloud
+/// metadata services answer, unless an allow entry names them; operators
+/// add private ranges as their network requires.
 ///
 /// # Example
 ///
@@ -41,36 +46,53 @@ use self::host_pattern::HostPattern;
 pub struct EgressPolicy {
     allow: Vec<Cidr>,
     deny: Vec<Cidr>,
-    /// Denied unless an allow entry names them: this host and the cloud
-    /// metadata services.
+    /// Denied unless an allow entry names them: this host (loopback and its
+    /// interfaces' addresses) and the cloud metadata services.
     builtin_deny: Vec<Cidr>,
     allow_hosts: Vec<HostPattern>,
     deny_hosts: Vec<HostPattern>,
 }
 
 impl Default for EgressPolicy {
+    /// The built-in denials, with this host's interface addresses read now.
     fn default() -> Self {
-        Self {
-            builtin_deny: vec![
-                // This host: a guest with `full` network access must not
-                // reach a database or admin port listening on loopback.
-                Cidr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), 8),
-                Cidr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
-                // Link-local, where cloud metadata answers.
-                Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
-                Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
-                // AWS's instance metadata service over IPv6.
-                Cidr::new(
-                    IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
-                    128,
-                ),
-            ],
-            ..Self::permit_all()
-        }
+        Self::denying_this_host(&interface_addresses::interface_addresses())
     }
 }
 
 impl EgressPolicy {
+    /// The default's built-in denials, with `own` as this host's interface
+    /// addresses: each is denied as a single address unless a range already
+    /// denies it (loopback, link-local), so that a `/8` allow entry for
+    /// loopback, which lifts the loopback denial, keeps working.
+    fn denying_this_host(own: &[IpAddr]) -> Self {
+        let mut builtin_deny = vec![
+            // This host: a guest with `full` network access must not
+            // reach a database or admin port listening on loopback.
+            Cidr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), 8),
+            Cidr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128),
+            // Link-local, where cloud metadata answers.
+            Cidr::new(IpAddr::V4(Ipv4Addr::new(169, 254, 0, 0)), 16),
+            Cidr::new(IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0)), 10),
+            // AWS's instance metadata service over IPv6.
+            Cidr::new(
+                IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
+                128,
+            ),
+        ];
+        // The same host by another name: a service listening on all
+        // interfaces answers on the LAN address as it does on loopback.
+        for ip in own.iter().copied().map(canonical) {
+            if !ip.is_unspecified() && !builtin_deny.iter().any(|denied| denied.contains(ip)) {
+                builtin_deny.push(Cidr::single(ip));
+            }
+        }
+        Self {
+            builtin_deny,
+            ..Self::permit_all()
+        }
+    }
+
     /// A policy that permits every address (no default denials).
     pub fn permit_all() -> Self {
         Self {
@@ -115,10 +137,7 @@ impl EgressPolicy {
                 .filter_map(HostPattern::exact_name)
                 .filter_map(|name| (name, 0).to_socket_addrs().ok())
                 .flatten()
-                .map(|address| {
-                    let ip = canonical(address.ip());
-                    Cidr::new(ip, if ip.is_ipv4() { 32 } else { 128 })
-                })
+                .map(|address| Cidr::single(address.ip()))
                 .collect()
         };
         let (allow, deny) = (addresses(&self.allow_hosts), addresses(&self.deny_hosts));
@@ -156,8 +175,9 @@ impl EgressPolicy {
     }
 
     /// Whether a request to `host`, which resolved to `addresses`, is
-    /// permitted: the name must not be denied, no address may be denied,
-    /// and with an allow list, the name must be allowed or every address.
+    /// permitted, and so whether a guest's lookup of `host` may return
+    /// them: the name must not be denied, no address may be denied, and
+    /// with an allow list, the name must be allowed or every address.
     pub fn permits_host(&self, host: &str, addresses: &[IpAddr]) -> bool {
         if addresses.is_empty()
             || self.deny_hosts.iter().any(|denied| denied.matches(host))
@@ -196,7 +216,7 @@ impl EgressPolicy {
                 && !self
                     .allow
                     .iter()
-                    .any(|allowed| allowed.contains(ip) && allowed.prefix >= denied.prefix)
+                    .any(|allowed| allowed.contains(ip) && allowed.prefix() >= denied.prefix())
         })
     }
 
@@ -266,87 +286,6 @@ impl fmt::Display for EgressRule {
     }
 }
 
-/// An IPv4-mapped IPv6 address is the IPv4 address it maps, so a deny list
-/// of IPv4 ranges cannot be bypassed through `::ffff:a.b.c.d`.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        IpAddr::V4(_) => ip,
-    }
-}
-
-/// An address range: `10.0.0.0/8`, `::1/128`, or a single address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
-}
-
-impl Cidr {
-    /// The range of addresses sharing the first `prefix` bits with `network`.
-    pub fn new(network: IpAddr, prefix: u8) -> Self {
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        Self {
-            network: canonical(network),
-            prefix: prefix.min(max),
-        }
-    }
-
-    /// Whether `ip` is in the range.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, canonical(ip)) {
-            (IpAddr::V4(network), IpAddr::V4(ip)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(network) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(network), IpAddr::V6(ip)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(network) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-/// The text is not an address or an address/prefix range.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not an address range; write one as 10.0.0.0/8, 192.168.1.5 or fd00::/8")]
-pub struct ParseCidrError(String);
-
-impl FromStr for Cidr {
-    type Err = ParseCidrError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || ParseCidrError(text.to_owned());
-        let (address, prefix) = match text.split_once('/') {
-            Some((address, prefix)) => (address, Some(prefix)),
-            None => (text, None),
-        };
-        let network: IpAddr = address.trim().parse().map_err(|_| bad())?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(prefix) => prefix
-                .trim()
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(bad)?,
-            None => max,
-        };
-        Ok(Self::new(network, prefix))
-    }
-}
-
-impl fmt::Display for Cidr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.network, self.prefix)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,26 +328,6 @@ mod tests {
     }
 
     #[test]
-    fn ranges_contain_what_they_should() {
-        let range: Cidr = "10.0.0.0/8".parse().unwrap();
-        assert!(range.contains(ip("10.255.0.1")));
-        assert!(!range.contains(ip("11.0.0.1")));
-        assert!(
-            range.contains(ip("::ffff:10.0.0.1")),
-            "IPv4-mapped addresses are IPv4"
-        );
-        let single: Cidr = "127.0.0.1".parse().unwrap();
-        assert!(single.contains(ip("127.0.0.1")) && !single.contains(ip("127.0.0.2")));
-        let v6: Cidr = "fd00::/8".parse().unwrap();
-        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
-        let all: Cidr = "0.0.0.0/0".parse().unwrap();
-        assert!(all.contains(ip("8.8.8.8")));
-        for bad in ["10.0.0.0/33", "nope", "10.0.0/8", "::/129"] {
-            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn this_host_and_metadata_are_denied_until_an_entry_names_them() {
         let mut policy = EgressPolicy::default();
         for here in [
@@ -438,6 +357,47 @@ mod tests {
         assert!(!named.permits_host("rebound.example.com", &[ip("127.0.0.1")]));
         assert!(named.permits_host("www.example.com", &[ip("93.184.216.34")]));
         assert!(!EgressPolicy::default().permits_host("example.com", &[ip("::1")]));
+    }
+
+    #[test]
+    fn this_hosts_own_addresses_are_denied_until_an_entry_names_them() {
+        let lan = ip("192.168.1.20");
+        let own = [
+            ip("127.0.0.1"),
+            lan,
+            ip("2001:db8::20"),
+            ip("fe80::1"),
+            ip("::"),
+        ];
+        let mut policy = EgressPolicy::denying_this_host(&own);
+        // Loopback and link-local are denied by their ranges already: only
+        // the LAN addresses are added.
+        assert_eq!(
+            policy.builtin_deny.len(),
+            EgressPolicy::denying_this_host(&[]).builtin_deny.len() + 2
+        );
+        assert!(!policy.permits(lan));
+        assert!(!policy.permits(ip("::ffff:192.168.1.20")));
+        assert!(!policy.permits(ip("2001:db8::20")));
+        assert!(
+            policy.permits(ip("192.168.1.21")),
+            "a neighbour is not this host"
+        );
+        assert!(!policy.permits_host("files.lan", &[lan]));
+        // The loopback range still lifts loopback's denial.
+        policy.allow("127.0.0.0/8".parse::<Cidr>().unwrap());
+        assert!(policy.permits(ip("127.0.0.1")));
+        // "The LAN" is not a reason to reach this host; naming its address is.
+        policy.allow("192.168.0.0/16".parse::<Cidr>().unwrap());
+        assert!(!policy.permits(lan));
+        assert!(policy.permits(ip("192.168.1.21")));
+        policy.allow("192.168.1.20".parse::<Cidr>().unwrap());
+        assert!(policy.permits(lan));
+        // So is naming the host exactly.
+        let mut named = EgressPolicy::denying_this_host(&own);
+        named.allow("box.example".parse::<EgressRule>().unwrap());
+        assert!(named.permits_host("box.example", &[lan]));
+        assert!(!named.permits_host("rebound.example", &[lan]));
     }
 
     #[test]

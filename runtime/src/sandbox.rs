@@ -10,6 +10,7 @@ mod host_error;
 mod http;
 mod log_line;
 mod memory_limiter;
+mod name_lookup;
 mod output;
 mod pipeline;
 
@@ -20,6 +21,8 @@ use std::time::Instant;
 use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime_wasi::p2::bindings::sockets::ip_name_lookup;
+use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -31,6 +34,7 @@ use self::gpu::{GpuAccess, GpuView};
 use self::http::HttpEgress;
 use self::log_line::LogQuota;
 use self::memory_limiter::MemoryLimiter;
+use self::name_lookup::{NameLookupView, NameLookups};
 use self::output::CapturedOutput;
 use self::pipeline::{PipelineState, PipelineView};
 use crate::cpu_share::{self, CpuTurn};
@@ -64,6 +68,7 @@ pub(crate) struct SandboxState {
     stderr: CapturedOutput,
     http: WasiHttpCtx,
     http_egress: HttpEgress,
+    name_lookups: NameLookups,
 }
 
 impl SandboxState {
@@ -94,6 +99,16 @@ impl SandboxState {
             budget: &mut self.budget,
         }
     }
+
+    fn name_lookup(&mut self) -> NameLookupView<'_> {
+        NameLookupView {
+            sockets: WasiSocketsCtxView {
+                ctx: self.wasi.sockets(),
+                table: &mut self.table,
+            },
+            lookups: &mut self.name_lookups,
+        }
+    }
 }
 
 impl WasiHttpView for SandboxState {
@@ -121,6 +136,7 @@ struct ContextCapability;
 struct PipelineCapability;
 struct DataCapability;
 struct GpuCapability;
+struct NameLookupCapability;
 
 impl HasData for ContextCapability {
     type Data<'a> = ContextView<'a>;
@@ -138,14 +154,27 @@ impl HasData for GpuCapability {
     type Data<'a> = GpuView<'a>;
 }
 
+impl HasData for NameLookupCapability {
+    type Data<'a> = NameLookupView<'a>;
+}
+
 /// The linker every algorithm is linked against: WASI 0.2 (with no
 /// preopened files, no network and no environment, since a fresh `WasiCtx`
-/// grants nothing) and the `algobox:algorithm` imports, each capability
-/// through its own view. Every import is linked whatever an invocation is
-/// granted, so one module runs under any settings and reads a refusal.
+/// grants nothing), name lookups under the egress policy, and the
+/// `algobox:algorithm` imports, each capability through its own view.
+/// Every import is linked whatever an invocation is granted, so one module
+/// runs under any settings and reads a refusal.
 pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<SandboxState>> {
     let mut linker = Linker::<SandboxState>::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    // wasmtime-wasi links every WASI interface at once; its name lookup,
+    // an on/off switch, is replaced by the policy-checked one.
+    linker.allow_shadowing(true);
+    ip_name_lookup::add_to_linker::<_, NameLookupCapability>(
+        &mut linker,
+        SandboxState::name_lookup,
+    )?;
+    linker.allow_shadowing(false);
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     wit::types::add_to_linker::<_, ContextCapability>(&mut linker, SandboxState::context)?;
     wit::context::add_to_linker::<_, ContextCapability>(&mut linker, SandboxState::context)?;
@@ -278,6 +307,7 @@ pub(crate) async fn invoke(
                 network,
                 egress: Arc::clone(egress),
             },
+            name_lookups: NameLookups::new(network, Arc::clone(egress)),
         },
     );
     store.limiter(|state| &mut state.memory);
@@ -382,9 +412,10 @@ pub(crate) async fn invoke(
 }
 
 /// Grants TCP, UDP and name lookup, with every outbound connection and
-/// datagram checked against the egress policy. Without this call the guest
-/// has none of them: a fresh `WasiCtx` denies every socket and lookup, and
-/// the guest sees `PermissionDenied`.
+/// datagram checked against the egress policy (and every lookup's answer,
+/// by [`NameLookups`]). Without this call the guest has none of them: a
+/// fresh `WasiCtx` denies every socket and lookup, and the guest sees
+/// `PermissionDenied`.
 fn grant_network(wasi: &mut WasiCtxBuilder, egress: Arc<EgressPolicy>) {
     wasi.allow_tcp(true)
         .allow_udp(true)

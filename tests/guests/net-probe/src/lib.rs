@@ -4,14 +4,21 @@
 //! policy permits, with every failure readable inside the guest.
 //!
 //! Input: `{"connect": "127.0.0.1:PORT"}` (connect, read to the end),
-//! `{"lookup": "localhost"}` (resolve the name) or `{"http": "URL"}` (GET
-//! it through `wasi:http`; `ok: <status> <body>` or `err: <error_type>`).
+//! `{"lookup": "localhost"}` (resolve the name through the standard
+//! library), `{"resolve": "localhost"}` (resolve it through
+//! `wasi:sockets/ip-name-lookup` itself; `ok: <every address>` or
+//! `err: <the WASI error code>`) or `{"http": "URL"}` (GET it through
+//! `wasi:http`; `ok: <status> <body>`, `err: <error_type>`, or for a
+//! `NetworkError`, `err: NetworkError: <message>`).
 
 use std::io::Read;
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, TcpStream, ToSocketAddrs};
 
 use algobox_guest_sdk::{AlgoError, Json, export_function, http};
 use serde::Deserialize;
+use wasip2::sockets::instance_network::instance_network;
+use wasip2::sockets::ip_name_lookup::resolve_addresses;
+use wasip2::sockets::network::{ErrorCode, IpAddress};
 
 /// What to try.
 #[derive(Deserialize)]
@@ -19,6 +26,7 @@ use serde::Deserialize;
 enum Probe {
     Connect(String),
     Lookup(String),
+    Resolve(String),
     Http(String),
 }
 
@@ -41,15 +49,43 @@ fn probe(Json(probe): Json<Probe>) -> Result<String, AlgoError> {
             },
             Err(err) => format!("err: {:?}", err.kind()),
         },
+        Probe::Resolve(name) => resolve(&name),
         Probe::Http(url) => match http::get(&url) {
             Ok(response) => format!(
                 "ok: {} {}",
                 response.status,
                 String::from_utf8_lossy(&response.body)
             ),
+            // Which network error (a TLS failure, a refused connection) is
+            // in the message.
+            Err(err) if err.code == "NetworkError" => format!("err: NetworkError: {}", err.message),
             Err(err) => format!("err: {}", err.code),
         },
     })
+}
+
+/// Every address `name` resolves to, separated by spaces, or the WASI
+/// error code the lookup got (`access-denied`), which the standard library
+/// would blur into a generic error.
+fn resolve(name: &str) -> String {
+    let stream = match resolve_addresses(&instance_network(), name) {
+        Ok(stream) => stream,
+        Err(code) => return format!("err: {}", code.name()),
+    };
+    let mut addresses = Vec::new();
+    loop {
+        match stream.resolve_next_address() {
+            Ok(Some(IpAddress::Ipv4((a, b, c, d)))) => {
+                addresses.push(Ipv4Addr::new(a, b, c, d).to_string());
+            }
+            Ok(Some(IpAddress::Ipv6((a, b, c, d, e, f, g, h)))) => {
+                addresses.push(Ipv6Addr::new(a, b, c, d, e, f, g, h).to_string());
+            }
+            Ok(None) => return format!("ok: {}", addresses.join(" ")),
+            Err(ErrorCode::WouldBlock) => stream.subscribe().block(),
+            Err(code) => return format!("err: {}", code.name()),
+        }
+    }
 }
 
 export_function!(probe);
