@@ -10,6 +10,7 @@ use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::compiler::{CompileWorker, CompilerConfig};
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
 use algobox_runtime::gpu::GpuConfig;
+use algobox_runtime::limits::Limits;
 use algobox_server::connection_limits::ConnectionLimits;
 use algobox_server::public_url::PublicUrl;
 use anyhow::Context as _;
@@ -37,6 +38,16 @@ pub(crate) struct ServeCommand {
     /// and tests); it is installed on every start.
     #[arg(long, env = "ALGOBOX_ADMIN_KEY", hide_env_values = true)]
     admin_key: Option<String>,
+    /// Seconds a call has after its timeout, asked to stop, so its `stop`
+    /// hook can run before its instance ends; it fails with TimeoutError
+    /// either way.
+    #[arg(
+        long,
+        env = "ALGOBOX_TIMEOUT_GRACE",
+        default_value_t = 1.0,
+        value_name = "SECONDS"
+    )]
+    timeout_grace: f64,
     /// Seconds to keep the results of `output=void` calls.
     #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     keep_results: u64,
@@ -141,7 +152,18 @@ impl ServeCommand {
             timeout: Duration::from_secs(self.compile_timeout),
             ..CompilerConfig::default()
         };
+        let limits = Limits {
+            timeout_grace: Duration::try_from_secs_f64(self.timeout_grace).with_context(|| {
+                format!(
+                    "--timeout-grace {} is not a number of seconds; pass, for example, 1 or 0.5",
+                    self.timeout_grace
+                )
+            })?,
+            ..Limits::default()
+        };
+        limits.validate().map_err(anyhow::Error::msg)?;
         let config = PlatformConfig {
+            limits,
             keep_results: Duration::from_secs(self.keep_results),
             egress,
             gpu: Some(GpuConfig::new(worker).arg("gpu-worker")),
