@@ -20,6 +20,7 @@ mod server;
 mod stops;
 mod support;
 mod tenants;
+mod void_calls;
 
 /// Fails to compile when a guest has no test named after it in one of the
 /// modules above, so a new guest cannot go untested.

@@ -2,7 +2,10 @@
 //! outcome with `GET /v1/requests/:id` (beyond Algorithmia, which offers no
 //! way to learn what a void call did).
 
+mod result_file;
+
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,6 +18,14 @@ use crate::call::{CallFailure, CallOutcome};
 /// what a caller polling the status wants, so that a chatty algorithm
 /// cannot make the server hold its every report for the retention time.
 pub const MAX_PROGRESS: usize = 100;
+
+/// The most bytes of progress details kept per call: past it, the oldest
+/// reports go, as past [`MAX_PROGRESS`].
+pub const MAX_PROGRESS_BYTES: usize = 64 << 10;
+
+/// The most finished results one account's void calls keep by default;
+/// past it, its oldest go.
+pub const DEFAULT_RESULTS_PER_ACCOUNT: usize = 1_000;
 
 /// Where a void call is, in Hkube's terms where it has them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,17 +78,26 @@ pub struct CallRecord {
     pub outcome: Option<Result<CallOutcome, CallFailure>>,
     caller: String,
     finished: Option<Instant>,
+    /// Whether the outcome waits in the results folder rather than in
+    /// `outcome`.
+    on_disk: bool,
+    /// The bytes of the progress details kept.
+    progress_bytes: usize,
 }
 
 /// The bytes of finished results one account's void calls may hold by
 /// default; past it, its oldest results are dropped.
 pub const DEFAULT_RESULT_BYTES_PER_ACCOUNT: usize = 64 << 20;
 
-/// The void calls of the last `retention`, by request id.
+/// The void calls of the last `retention`, by request id. Their outcomes
+/// wait in a results folder when given one ([`in_folder`](Self::in_folder)),
+/// else in memory; either way each account's are bounded in count and bytes.
 pub struct AsyncCalls {
     calls: Mutex<Table>,
     retention: Duration,
     result_bytes_per_account: usize,
+    results_per_account: usize,
+    folder: Option<PathBuf>,
 }
 
 /// The calls, and each account's finished results in the order they
@@ -104,7 +124,28 @@ impl AsyncCalls {
             calls: Mutex::default(),
             retention,
             result_bytes_per_account: DEFAULT_RESULT_BYTES_PER_ACCOUNT,
+            results_per_account: DEFAULT_RESULTS_PER_ACCOUNT,
+            folder: None,
         }
+    }
+
+    /// Keeps finished outcomes as files in `folder` (created if missing)
+    /// rather than in memory. Results do not outlive the process that ran
+    /// their calls, so files left by an earlier one are removed now.
+    pub fn in_folder(mut self, folder: &Path) -> std::io::Result<Self> {
+        match std::fs::remove_dir_all(folder) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+            _ => {}
+        }
+        std::fs::create_dir_all(folder)?;
+        self.folder = Some(folder.to_owned());
+        Ok(self)
+    }
+
+    /// Keeps at most `count` finished results per account.
+    pub fn with_results_per_account(mut self, count: usize) -> Self {
+        self.results_per_account = count.max(1);
+        self
     }
 
     /// Keeps at most `bytes` of finished results per account: an account's
@@ -114,14 +155,20 @@ impl AsyncCalls {
         self
     }
 
-    /// Records a new call by `caller`, which `stop` stops.
+    /// Records a new call by `caller`, which `stop` stops. Expired results
+    /// go first.
     pub fn insert(&self, request_id: &str, caller: &str, stop: StopHandle) {
         let mut calls = self.lock();
         let now = Instant::now();
         let retention = self.retention;
-        calls
-            .records
-            .retain(|_, call| call.finished.is_none_or(|at| now - at < retention));
+        let mut expired = Vec::new();
+        calls.records.retain(|id, call| {
+            let live = call.finished.is_none_or(|at| now - at < retention);
+            if !live && call.on_disk {
+                expired.push(id.clone());
+            }
+            live
+        });
         let Table { records, kept, .. } = &mut *calls;
         kept.retain(|_, account| {
             account.order.retain(|(id, size)| {
@@ -143,8 +190,12 @@ impl AsyncCalls {
                 outcome: None,
                 caller: caller.to_owned(),
                 finished: None,
+                on_disk: false,
+                progress_bytes: 0,
             },
         );
+        drop(calls);
+        self.remove_files(&expired);
     }
 
     /// Marks the call running (in a slot), unless it is stopping.
@@ -183,53 +234,133 @@ impl AsyncCalls {
         Some(call.status)
     }
 
-    /// Adds a progress report, keeping the latest [`MAX_PROGRESS`] of them.
+    /// Adds a progress report, keeping the latest [`MAX_PROGRESS`] of them
+    /// and at most [`MAX_PROGRESS_BYTES`] of their details.
     pub fn progress(&self, request_id: &str, progress: CallProgress) {
+        let details = |progress: &CallProgress| progress.details.as_ref().map_or(0, String::len);
         if let Some(call) = self.lock().records.get_mut(request_id) {
-            if call.progress.len() >= MAX_PROGRESS {
-                call.progress.remove(0);
-            }
+            call.progress_bytes += details(&progress);
             call.progress.push(progress);
+            // The oldest go first; the newest report always stays.
+            let kept = call.progress.len();
+            let mut dropped = 0;
+            while kept - dropped > 1
+                && (kept - dropped > MAX_PROGRESS || call.progress_bytes > MAX_PROGRESS_BYTES)
+            {
+                call.progress_bytes -= details(&call.progress[dropped]);
+                dropped += 1;
+            }
+            call.progress.drain(..dropped);
         }
     }
 
-    /// Records the outcome.
+    /// Records the outcome: in the results folder when there is one (the
+    /// file is written before the lock is taken), else in memory. Blocks
+    /// on the file system: call it off the async executor.
     pub fn finish(&self, request_id: &str, outcome: Result<CallOutcome, CallFailure>) {
-        let mut calls = self.lock();
-        calls.stops.remove(request_id);
-        let Table { records, kept, .. } = &mut *calls;
-        let Some(call) = records.get_mut(request_id) else {
-            return;
-        };
-        call.status = match &outcome {
+        let status = match &outcome {
             Ok(_) => CallStatus::Succeeded,
             Err(failure) if failure.stopped => CallStatus::Stopped,
             Err(_) => CallStatus::Failed,
         };
         let size = outcome_bytes(&outcome);
-        call.outcome = Some(outcome);
+        let on_disk = match self.file(request_id) {
+            Some(path) => match result_file::write(&path, &outcome) {
+                Ok(()) => true,
+                Err(err) => {
+                    // Kept in memory instead: the caller still gets it.
+                    tracing::warn!(%request_id, "cannot keep a void call's result in {}: {err}", path.display());
+                    false
+                }
+            },
+            None => false,
+        };
+        let mut calls = self.lock();
+        calls.stops.remove(request_id);
+        let Table { records, kept, .. } = &mut *calls;
+        let Some(call) = records.get_mut(request_id) else {
+            drop(calls);
+            if on_disk {
+                self.remove_files(&[request_id.to_owned()]);
+            }
+            return;
+        };
+        call.status = status;
+        call.on_disk = on_disk;
+        if !on_disk {
+            call.outcome = Some(outcome);
+        }
         call.finished = Some(Instant::now());
         let account = kept.entry(call.caller.clone()).or_default();
         account.order.push_back((request_id.to_owned(), size));
         account.bytes += size;
-        // The newest result stays even alone past the budget: the caller
+        // The newest result stays even alone past the budgets: the caller
         // asked for it last.
-        while account.bytes > self.result_bytes_per_account && account.order.len() > 1 {
+        let mut evicted = Vec::new();
+        while (account.bytes > self.result_bytes_per_account
+            || account.order.len() > self.results_per_account)
+            && account.order.len() > 1
+        {
             let (oldest, size) = account.order.pop_front().expect("not empty");
             account.bytes -= size;
-            records.remove(&oldest);
+            if records.remove(&oldest).is_some_and(|call| call.on_disk) {
+                evicted.push(oldest);
+            }
         }
+        drop(calls);
+        self.remove_files(&evicted);
     }
 
-    /// The call, if `caller` made it and it has not expired. To anyone else
-    /// it does not exist.
+    /// The call, if `caller` made it and it has not expired; its outcome is
+    /// read from the results folder if it waits there. To anyone else it
+    /// does not exist. Blocks on the file system for a finished call.
     pub fn get(&self, request_id: &str, caller: &str) -> Option<CallRecord> {
-        let calls = self.lock();
-        let call = calls.records.get(request_id)?;
-        let expired = call
-            .finished
-            .is_some_and(|at| at.elapsed() >= self.retention);
-        (call.caller == caller && !expired).then(|| call.clone())
+        let mut call = {
+            let calls = self.lock();
+            let call = calls.records.get(request_id)?;
+            let expired = call
+                .finished
+                .is_some_and(|at| at.elapsed() >= self.retention);
+            if call.caller != caller || expired {
+                return None;
+            }
+            call.clone()
+        };
+        if call.on_disk {
+            let path = self.file(request_id)?;
+            match result_file::read(&path) {
+                Ok(outcome) => call.outcome = Some(outcome),
+                // Pushed out since the lock was released, or damaged.
+                Err(err) => {
+                    tracing::warn!(%request_id, "cannot read a void call's result from {}: {err}", path.display());
+                    return None;
+                }
+            }
+        }
+        Some(call)
+    }
+
+    /// Where `request_id`'s outcome is kept, if in a folder. Request ids
+    /// are the server's own, but only a plain name becomes a file name.
+    fn file(&self, request_id: &str) -> Option<PathBuf> {
+        let plain = !request_id.is_empty()
+            && request_id.len() <= 128
+            && request_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let folder = self.folder.as_ref()?;
+        plain.then(|| folder.join(request_id))
+    }
+
+    fn remove_files(&self, request_ids: &[String]) {
+        for request_id in request_ids {
+            if let Some(path) = self.file(request_id)
+                && let Err(err) = std::fs::remove_file(&path)
+                && err.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!("cannot remove the expired result {}: {err}", path.display());
+            }
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
@@ -258,125 +389,4 @@ fn outcome_bytes(outcome: &Result<CallOutcome, CallFailure>) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::async_calls::*;
-
-    #[test]
-    fn a_call_is_visible_to_its_caller_until_it_expires() {
-        let calls = AsyncCalls::new(Duration::from_millis(50));
-        calls.insert("req-1", "alice", StopHandle::new());
-        assert_eq!(
-            calls.get("req-1", "alice").unwrap().status,
-            CallStatus::Queued
-        );
-        assert!(calls.get("req-1", "bob").is_none());
-        calls.running("req-1");
-        calls.progress(
-            "req-1",
-            CallProgress {
-                percent: 50.0,
-                details: None,
-                elapsed: 0.1,
-            },
-        );
-        let failure = CallFailure {
-            error: algobox_host_api::AlgoError::new("no"),
-            at_capacity: false,
-            stopped: false,
-            elapsed: Duration::from_millis(3),
-        };
-        calls.finish("req-1", Err(failure.clone()));
-        let call = calls.get("req-1", "alice").unwrap();
-        assert_eq!(call.status, CallStatus::Failed);
-        assert_eq!(call.progress.len(), 1);
-        assert_eq!(call.outcome, Some(Err(failure)));
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(calls.get("req-1", "alice").is_none());
-    }
-
-    #[test]
-    fn a_stop_reaches_its_callers_call_only_and_ends_as_stopped() {
-        let calls = AsyncCalls::new(Duration::from_secs(60));
-        let stop = StopHandle::new();
-        calls.insert("req-s", "alice", stop.clone());
-        calls.running("req-s");
-        calls.started("req-s");
-        assert_eq!(
-            calls.get("req-s", "alice").unwrap().status,
-            CallStatus::Started
-        );
-
-        // Someone else's stop finds nothing, and stops nothing.
-        assert_eq!(calls.stop("req-s", "bob"), None);
-        assert!(!stop.is_requested());
-        assert_eq!(calls.stop("req-s", "alice"), Some(CallStatus::Stopping));
-        assert!(stop.is_requested());
-        // A late lifecycle event does not hide the stopping.
-        calls.started("req-s");
-        assert_eq!(
-            calls.get("req-s", "alice").unwrap().status,
-            CallStatus::Stopping
-        );
-
-        let stopped = CallFailure {
-            error: algobox_host_api::AlgoError::new("stopped"),
-            at_capacity: false,
-            stopped: true,
-            elapsed: Duration::ZERO,
-        };
-        calls.finish("req-s", Err(stopped));
-        assert_eq!(
-            calls.get("req-s", "alice").unwrap().status,
-            CallStatus::Stopped
-        );
-        assert_eq!(calls.stop("req-s", "alice"), Some(CallStatus::Stopped));
-    }
-
-    #[test]
-    fn only_the_latest_progress_reports_are_kept() {
-        let calls = AsyncCalls::new(Duration::from_secs(60));
-        calls.insert("req-2", "alice", StopHandle::new());
-        for step in 0..1_000 {
-            calls.progress(
-                "req-2",
-                CallProgress {
-                    percent: step as f32 / 10.0,
-                    details: Some(format!("step {step}")),
-                    elapsed: 0.0,
-                },
-            );
-        }
-        let call = calls.get("req-2", "alice").unwrap();
-        assert_eq!(call.progress.len(), MAX_PROGRESS);
-        assert_eq!(call.progress[0].details.as_deref(), Some("step 900"));
-        assert_eq!(call.progress[99].details.as_deref(), Some("step 999"));
-    }
-
-    #[test]
-    fn an_accounts_results_push_out_its_own_oldest_only() {
-        let calls = AsyncCalls::new(Duration::from_secs(60)).with_result_bytes_per_account(1000);
-        let failure = |bytes: usize| CallFailure {
-            error: algobox_host_api::AlgoError::new("x".repeat(bytes)),
-            at_capacity: false,
-            stopped: false,
-            elapsed: Duration::ZERO,
-        };
-        calls.insert("req-bob", "bob", StopHandle::new());
-        calls.finish("req-bob", Err(failure(400)));
-        for id in ["req-a1", "req-a2", "req-a3"] {
-            calls.insert(id, "alice", StopHandle::new());
-            calls.finish(id, Err(failure(400)));
-        }
-        // 1,200 bytes of alice's past 1,000: her oldest went.
-        assert!(calls.get("req-a1", "alice").is_none());
-        assert!(calls.get("req-a2", "alice").is_some());
-        assert!(calls.get("req-a3", "alice").is_some());
-        // Bob's result is his own budget's.
-        assert!(calls.get("req-bob", "bob").is_some());
-        // A result larger than the budget alone is still kept.
-        calls.insert("req-a4", "alice", StopHandle::new());
-        calls.finish("req-a4", Err(failure(5000)));
-        assert!(calls.get("req-a4", "alice").is_some());
-        assert!(calls.get("req-a3", "alice").is_none());
-    }
-}
+mod tests;

@@ -248,7 +248,13 @@ impl Platform {
                 platform.run(&target, invocation, stdout_visible).await
             };
             let succeeded = outcome.is_ok();
-            platform.calls().finish(&request_id, outcome);
+            // The result is written to the results folder.
+            let finisher = platform.clone();
+            let finished_id = request_id.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                finisher.calls().finish(&finished_id, outcome);
+            })
+            .await;
             tracing::info!(%request_id, succeeded, "void call finished");
         });
         Ok(())

@@ -233,12 +233,22 @@ impl Platform {
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
         let runnable = config.runnable.unwrap_or_else(default_runnable);
         let slots = AccountSlots::new(running, config.void_calls_per_account, runnable);
+        // Void results wait on disk, not in the server's memory.
+        let results = config.data_dir.join("results");
+        let calls = AsyncCalls::new(config.keep_results)
+            .in_folder(&results)
+            .map_err(|err| {
+                PlatformError::Internal(format!(
+                    "cannot prepare the results folder {}: {err}; check that the data folder is writable",
+                    results.display()
+                ))
+            })?;
         Ok(Self::assemble(
             runtime,
             Arc::new(registry),
             Arc::new(modules),
             Arc::new(data),
-            config.keep_results,
+            calls,
             slots,
         ))
     }
@@ -255,7 +265,8 @@ impl Platform {
     ) -> Self {
         let running = runtime.limits().concurrency / 2;
         let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT, default_runnable());
-        Self::assemble(runtime, registry, modules, data, keep_results, slots)
+        let calls = AsyncCalls::new(keep_results);
+        Self::assemble(runtime, registry, modules, data, calls, slots)
     }
 
     fn assemble(
@@ -263,7 +274,7 @@ impl Platform {
         registry: Arc<dyn Registry>,
         modules: Arc<dyn ModuleStore>,
         data: Arc<DataStore>,
-        keep_results: Duration,
+        calls: AsyncCalls,
         slots: AccountSlots,
     ) -> Self {
         Self {
@@ -271,7 +282,7 @@ impl Platform {
                 runtime,
                 registry,
                 modules,
-                calls: AsyncCalls::new(keep_results),
+                calls,
                 data,
                 keys: Mutex::default(),
                 listings: Mutex::default(),

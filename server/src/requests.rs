@@ -47,9 +47,12 @@ pub(crate) async fn status(
     request_id: &str,
 ) -> Result<Response, ApiError> {
     let caller = platform.authenticate(auth::api_key(headers)).await?;
-    let record = platform
-        .calls()
-        .get(request_id, caller.name.as_str())
+    // A finished call's result is read from the results folder.
+    let reader = platform.clone();
+    let id = request_id.to_owned();
+    let record = tokio::task::spawn_blocking(move || reader.calls().get(&id, caller.name.as_str()))
+        .await
+        .map_err(|err| ApiError::Internal(format!("reading a result failed: {err}")))?
         .ok_or_else(|| no_request(request_id))?;
     // The envelope the call would have answered with, once finished.
     let result = record
