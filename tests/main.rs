@@ -4,6 +4,7 @@
 //! every guest must have a test here (see `every_guest_has_a_test`).
 
 mod api;
+mod call_slots;
 mod compiles;
 mod cpu_share;
 mod data_api;

@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use algobox_runtime::cpu_share::CpuShare;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::call_slots::{CallSlot, CallSlots, QueueFull};
 use crate::identity::AccountName;
 
 /// The per-account bounds.
 pub(crate) struct AccountSlots {
-    running: u32,
+    /// The call slots, shared fairly.
+    calls: Arc<CallSlots>,
     queued: u32,
     runnable: usize,
     /// All accounts' guests together execute on at most this share's turns.
@@ -22,9 +23,8 @@ pub(crate) struct AccountSlots {
     accounts: Mutex<HashMap<String, Account>>,
 }
 
-/// One account's calls.
+/// One account's void calls and CPU share.
 struct Account {
-    running: Arc<Semaphore>,
     queued: u32,
     cpu: CpuShare,
 }
@@ -36,12 +36,12 @@ pub(crate) struct QueuedCall {
 }
 
 impl AccountSlots {
-    /// At most `running` calls per account run at once, `runnable` of them
-    /// (and of all accounts' together) execute at any moment, and at most
-    /// `queued` of its void calls are accepted and unfinished.
-    pub(crate) fn new(running: u32, queued: u32, runnable: usize) -> Self {
+    /// `calls` are the slots; `runnable` of an account's calls (and of all
+    /// accounts' together) execute at any moment, and at most `queued` of
+    /// its void calls are accepted and unfinished.
+    pub(crate) fn new(calls: CallSlots, queued: u32, runnable: usize) -> Self {
         Self {
-            running: running.max(1),
+            calls: Arc::new(calls),
             queued: queued.max(1),
             runnable: runnable.max(1),
             everyone: CpuShare::new(runnable),
@@ -49,13 +49,14 @@ impl AccountSlots {
         }
     }
 
-    /// Waits for one of `account`'s running slots.
-    pub(crate) async fn run(&self, account: &AccountName) -> OwnedSemaphorePermit {
-        let semaphore = Arc::clone(&self.entry(&mut self.lock(), account).running);
-        semaphore
-            .acquire_owned()
-            .await
-            .expect("account semaphores are never closed")
+    /// Waits for a slot for one of `account`'s calls; see
+    /// [`CallSlots::acquire`].
+    pub(crate) async fn run(
+        &self,
+        account: &AccountName,
+        bounded: bool,
+    ) -> Result<CallSlot, QueueFull> {
+        self.calls.acquire(account, bounded).await
     }
 
     /// The CPU share all of `account`'s guests execute in.
@@ -93,7 +94,6 @@ impl AccountSlots {
 
     fn new_account(&self) -> Account {
         Account {
-            running: Arc::new(Semaphore::new(self.running as usize)),
             queued: 0,
             cpu: CpuShare::within(self.runnable, &self.everyone),
         }
@@ -111,9 +111,10 @@ impl Drop for QueuedCall {
         let mut accounts = self.slots.lock();
         if let Some(entry) = accounts.get_mut(&self.account) {
             entry.queued -= 1;
-            // Forget idle accounts, so the table holds only active ones.
-            if entry.queued == 0 && entry.running.available_permits() == self.slots.running as usize
-            {
+            // Forget idle accounts, so the table holds only active ones (a
+            // running call still holds the account's CPU share, which must
+            // stay the one share its calls run in).
+            if entry.queued == 0 && self.slots.calls.is_idle(&self.account) {
                 accounts.remove(&self.account);
             }
         }
@@ -122,34 +123,15 @@ impl Drop for QueuedCall {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn account(name: &str) -> AccountName {
         name.parse().unwrap()
     }
 
-    #[tokio::test]
-    async fn one_account_waits_for_its_own_slots_only() {
-        let slots = AccountSlots::new(2, 10, 2);
-        let (alice, bob) = (account("alice"), account("bob"));
-        let first = slots.run(&alice).await;
-        let _second = slots.run(&account("ALICE")).await;
-        // Alice's third call waits...
-        let third = tokio::time::timeout(Duration::from_millis(50), slots.run(&alice)).await;
-        assert!(third.is_err(), "alice got a third slot");
-        // ...while Bob's runs at once.
-        let bobs = tokio::time::timeout(Duration::from_millis(50), slots.run(&bob)).await;
-        assert!(bobs.is_ok(), "bob waited behind alice");
-        drop(first);
-        let third = tokio::time::timeout(Duration::from_millis(50), slots.run(&alice)).await;
-        assert!(third.is_ok(), "alice's freed slot was not given back");
-    }
-
     #[test]
     fn void_calls_past_the_bound_are_refused_and_counted_back() {
-        let slots = Arc::new(AccountSlots::new(1, 2, 2));
+        let slots = Arc::new(AccountSlots::new(CallSlots::new(4, 1, 4), 2, 2));
         let alice = account("alice");
         let first = slots.enqueue(&alice).unwrap();
         let _second = slots.enqueue(&alice).unwrap();

@@ -162,7 +162,19 @@ impl Platform {
         // nested call runs in the slot of the call that made it, which
         // would otherwise wait for itself.
         let slot = if outside {
-            Some(self.inner.slots.run(&caller.name).await)
+            let slot = self
+                .inner
+                .slots
+                .run(&caller.name, true)
+                .await
+                .map_err(|full| {
+                    PlatformError::TooManyCalls(format!(
+                        "{} has {} calls waiting for a slot, the most one account may have; \
+                     wait for some to finish and call again",
+                        caller.name, full.0
+                    ))
+                })?;
+            Some(slot)
         } else {
             None
         };
@@ -234,7 +246,8 @@ impl Platform {
         let account = caller.name.clone();
         tokio::spawn(async move {
             let _queued = queued;
-            let _slot = platform.inner.slots.run(&account).await;
+            // Bounded when accepted (`enqueue`), so never refused here.
+            let _slot = platform.inner.slots.run(&account, false).await;
             // Stopped while it waited: it never runs.
             let outcome = if stop.is_requested() {
                 Err(CallFailure {

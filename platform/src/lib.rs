@@ -23,6 +23,7 @@ mod accounts;
 mod algorithms;
 pub mod async_calls;
 pub mod call;
+mod call_slots;
 mod data;
 pub mod data_store;
 pub mod error;
@@ -48,6 +49,7 @@ use algobox_runtime::limits::Limits;
 use crate::account_compiles::AccountCompiles;
 use crate::account_slots::AccountSlots;
 use crate::async_calls::AsyncCalls;
+use crate::call_slots::CallSlots;
 use crate::data_store::DataStore;
 use crate::error::PlatformError;
 use crate::identity::AccountName;
@@ -90,9 +92,14 @@ pub struct PlatformConfig {
     /// `None` they get "no GPU adapter".
     pub gpu: Option<GpuConfig>,
     /// How many calls of one account run at once; the rest of its calls
-    /// wait, and other accounts' do not. `None`: half of
-    /// `limits.concurrency`.
+    /// wait, and other accounts' do not. `None`: half of the call slots
+    /// (`limits.concurrency`, less the eighth kept for calls algorithms
+    /// make).
     pub calls_per_account: Option<u32>,
+    /// How many synchronous calls of one account may wait for a slot; past
+    /// it, calls are refused (HTTP 429). `None`: four times
+    /// `calls_per_account`.
+    pub waiting_calls_per_account: Option<u32>,
     /// How many `output=void` calls one account may have accepted and
     /// unfinished; past it, calls are refused (HTTP 429) until some finish.
     pub void_calls_per_account: u32,
@@ -119,6 +126,7 @@ impl PlatformConfig {
             egress: EgressPolicy::default(),
             gpu: None,
             calls_per_account: None,
+            waiting_calls_per_account: None,
             void_calls_per_account: DEFAULT_VOID_CALLS_PER_ACCOUNT,
             compiler: CompilerConfig::default(),
             runnable: None,
@@ -197,9 +205,11 @@ struct Listing {
 impl Platform {
     /// Opens (creating) the data folder.
     pub async fn open(config: PlatformConfig) -> Result<Self, PlatformError> {
-        let running = config
-            .calls_per_account
-            .unwrap_or(config.limits.concurrency / 2);
+        let calls = call_slots(
+            config.limits.concurrency,
+            config.calls_per_account,
+            config.waiting_calls_per_account,
+        );
         let dir = config.data_dir.clone();
         std::fs::create_dir_all(&dir).map_err(|err| {
             PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
@@ -232,7 +242,7 @@ impl Platform {
             .build()
             .map_err(|err| PlatformError::Internal(err.to_string()))?;
         let runnable = config.runnable.unwrap_or_else(default_runnable);
-        let slots = AccountSlots::new(running, config.void_calls_per_account, runnable);
+        let slots = AccountSlots::new(calls, config.void_calls_per_account, runnable);
         // Void results wait on disk, not in the server's memory.
         let results = config.data_dir.join("results");
         let calls = AsyncCalls::new(config.keep_results)
@@ -263,8 +273,8 @@ impl Platform {
         data: Arc<DataStore>,
         keep_results: Duration,
     ) -> Self {
-        let running = runtime.limits().concurrency / 2;
-        let slots = AccountSlots::new(running, DEFAULT_VOID_CALLS_PER_ACCOUNT, default_runnable());
+        let calls = call_slots(runtime.limits().concurrency, None, None);
+        let slots = AccountSlots::new(calls, DEFAULT_VOID_CALLS_PER_ACCOUNT, default_runnable());
         let calls = AsyncCalls::new(keep_results);
         Self::assemble(runtime, registry, modules, data, calls, slots)
     }
@@ -306,6 +316,24 @@ impl Platform {
     pub fn calls(&self) -> &AsyncCalls {
         &self.inner.calls
     }
+}
+
+/// The slots for calls from outside: the runtime's pool less an eighth (at
+/// least one slot, when there are two) kept for the calls algorithms make,
+/// which run in their caller's slot and so must find room in the pool
+/// while callers hold every slot. Each account runs at most half of them
+/// by default, and has four times that waiting.
+fn call_slots(concurrency: u32, per_account: Option<u32>, waiting: Option<u32>) -> CallSlots {
+    let concurrency = concurrency.max(1) as usize;
+    let headroom = if concurrency >= 2 {
+        (concurrency / 8).max(1)
+    } else {
+        0
+    };
+    let total = concurrency - headroom;
+    let per_account = per_account.map_or((total / 2).max(1), |cap| cap.max(1) as usize);
+    let waiting = waiting.map_or(per_account * 4, |cap| cap as usize);
+    CallSlots::new(total, per_account, waiting)
 }
 
 /// How many guests execute at once by default: one fewer than the cores,

@@ -75,6 +75,10 @@ pub(crate) struct ServeCommand {
     /// while other accounts' run. Default: half of the call slots.
     #[arg(long, env = "ALGOBOX_CALLS_PER_ACCOUNT", value_name = "N")]
     calls_per_account: Option<u32>,
+    /// How many synchronous calls of one account may wait for a slot; past
+    /// it, calls get HTTP 429. Default: four times --calls-per-account.
+    #[arg(long, env = "ALGOBOX_WAITING_CALLS_PER_ACCOUNT", value_name = "N")]
+    waiting_calls_per_account: Option<u32>,
     /// How many `output=void` calls one account may have accepted and
     /// unfinished; past it, calls get HTTP 429.
     #[arg(
@@ -168,6 +172,7 @@ impl ServeCommand {
             egress,
             gpu: Some(GpuConfig::new(worker).arg("gpu-worker")),
             calls_per_account: self.calls_per_account,
+            waiting_calls_per_account: self.waiting_calls_per_account,
             void_calls_per_account: self.void_calls_per_account,
             runnable: self.runnable,
             compiler,
