@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::command_line::algobox;
+
+mod command_line;
+
 const KEY: &str = "durability-test-key";
 
 /// Kill-and-restart rounds in the durability test.
@@ -288,22 +292,6 @@ fn check_consistent(server: &Server, published: &[(String, String, String)]) {
             call(server, &name, version);
         }
     }
-}
-
-/// Runs `algobox` with `args`; returns (success, stdout, stderr).
-fn algobox(args: &[&str], cache: &Path) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_algobox"))
-        .args(args)
-        .env("ALGOBOX_CACHE_DIR", cache)
-        .env_remove("ALGOBOX_API")
-        .env_remove("ALGOBOX_API_KEY")
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 #[test]

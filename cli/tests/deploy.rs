@@ -3,30 +3,16 @@
 //! between.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use algobox_runtime::content_hash::ContentHash;
 use serde_json::Value;
 
-const KEY: &str = "concurrent-deploys-test-key";
+use crate::command_line::algobox;
 
-/// Runs `algobox` with `args` against nothing but what they name; returns
-/// (success, stdout, stderr).
-fn algobox(args: &[&str], cache: &Path) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_algobox"))
-        .args(args)
-        .env("ALGOBOX_CACHE_DIR", cache)
-        .env_remove("ALGOBOX_API")
-        .env_remove("ALGOBOX_API_KEY")
-        .output()
-        .unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+mod command_line;
+
+const KEY: &str = "concurrent-deploys-test-key";
 
 #[test]
 fn concurrent_deploys_each_publish_their_own_module() {

@@ -154,15 +154,7 @@ mod tests {
                 label: "Greeting".into(),
                 ..Details::default()
             },
-            settings: SettingsUpdate {
-                language: Some("rust".into()),
-                environment: Some("cpu".into()),
-                license: Some("apl".into()),
-                network_access: Some("isolated".into()),
-                pipeline_enabled: Some(false),
-                source_visibility: Some("closed".into()),
-                ..SettingsUpdate::default()
-            },
+            settings: crate::registry::sqlite::fixture::required_settings(),
         }
     }
 
