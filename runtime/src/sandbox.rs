@@ -5,6 +5,7 @@ mod bindings;
 mod budget;
 mod context;
 mod data;
+mod failure;
 mod gpu;
 mod host_error;
 mod http;
@@ -20,7 +21,7 @@ use std::time::Instant;
 
 use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::sockets::ip_name_lookup;
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -41,7 +42,7 @@ use crate::cpu_share::{self, CpuTurn};
 use crate::data_access::DataAccess;
 use crate::egress::EgressPolicy;
 use crate::engine::Engine;
-use crate::error::{InvokeError, StdStream, TrapKind};
+use crate::error::InvokeError;
 #[cfg(feature = "gpu")]
 use crate::gpu::{Gpu, Session};
 use crate::invocation::{Invocation, Output, StartSink};
@@ -380,7 +381,7 @@ pub(crate) async fn invoke(
     let finish = match outcome {
         Err(Expiry::Timeout) => return Err(InvokeError::Timeout { limit: timeout }),
         Err(Expiry::ForcedStop) => return Err(InvokeError::Stopped { forced: true }),
-        Ok(Err(err)) => return Err(classify(&err, store.data(), limits)),
+        Ok(Err(err)) => return Err(failure::classify(&err, store.data(), limits)),
         Ok(Ok(finish)) => finish,
     };
     let payload = match finish {
@@ -452,64 +453,4 @@ async fn run_lifecycle(
         Ok(payload) => Finish::Returned(payload),
         Err(err) => Finish::Failed(err),
     })
-}
-
-/// Maps a failed call to its cause, from what the store recorded first and
-/// the trap code second: never by parsing a message.
-fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> InvokeError {
-    // Checked first: the pool running out is the server's state, never the
-    // guest's crash.
-    if let Some(exhausted) = err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
-        return InvokeError::Capacity(exhausted.to_string());
-    }
-    if state.memory.exceeded() {
-        return InvokeError::MemoryLimit {
-            limit: limits.memory,
-        };
-    }
-    for (stream, output) in [
-        (StdStream::Stdout, &state.stdout),
-        (StdStream::Stderr, &state.stderr),
-    ] {
-        if output.overflowed() {
-            return InvokeError::StdioLimit {
-                stream,
-                limit: limits.stdio,
-            };
-        }
-    }
-    if let Some(exceeded) = state.budget.exceeded() {
-        return InvokeError::HostCallLimit(exceeded.to_owned());
-    }
-    let trap = err.downcast_ref::<Trap>().copied();
-    let kind = match trap {
-        Some(Trap::StackOverflow) => TrapKind::StackOverflow,
-        Some(Trap::UnreachableCodeReached) => TrapKind::Unreachable,
-        Some(
-            Trap::IntegerDivisionByZero | Trap::IntegerOverflow | Trap::BadConversionToInteger,
-        ) => TrapKind::Arithmetic,
-        Some(
-            Trap::MemoryOutOfBounds
-            | Trap::HeapMisaligned
-            | Trap::TableOutOfBounds
-            | Trap::IndirectCallToNull
-            | Trap::BadSignature,
-        ) => TrapKind::BadAccess,
-        _ => TrapKind::Other,
-    };
-    match (&state.context.panic, kind) {
-        // A Rust panic aborts through `unreachable`, after the SDK's hook
-        // reported the message.
-        (Some(message), TrapKind::Unreachable | TrapKind::Other) => InvokeError::Trap {
-            kind: TrapKind::Panic,
-            message: message.clone(),
-        },
-        _ => InvokeError::Trap {
-            kind,
-            message: match trap {
-                Some(trap) => trap.to_string(),
-                None => format!("{:#}", err.root_cause()),
-            },
-        },
-    }
 }
