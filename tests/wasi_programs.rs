@@ -10,6 +10,7 @@ use algobox_runtime::compiled_algorithm::AlgorithmKind;
 use algobox_runtime::content_hash::ContentHash;
 use algobox_runtime::error::InvokeError;
 use algobox_runtime::invocation::Invocation;
+use algobox_runtime::stop::StopHandle;
 use serde_json::{Value, json};
 
 use crate::server::{ADMIN_KEY, TestServer};
@@ -97,6 +98,28 @@ async fn a_program_is_ended_at_its_timeout_and_its_stdout_is_capped_at_the_resul
     assert_eq!(limit, limits().output);
     assert!(size > limit, "{size} <= {limit}");
     assert_eq!(flooded.error_type(), "TooLargeError");
+    assert_still_healthy(&runtime).await;
+}
+
+#[tokio::test]
+async fn a_stopped_program_is_ended_when_its_grace_runs_out() {
+    let runtime = runtime();
+    let command = load(&runtime, test_artifacts::COMMAND).await;
+    let stop = StopHandle::new();
+    let invocation = Invocation::new(Payload::text("loop")).stop_handle(stop.clone());
+    let started = Instant::now();
+    let stopper = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        stop.request();
+    };
+    let (stopped, ()) = tokio::join!(runtime.invoke(&command, invocation), stopper);
+    // It cannot see the request, so the grace (200 ms here) runs out.
+    assert_eq!(stopped, Err(InvokeError::Stopped { forced: true }));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
     assert_still_healthy(&runtime).await;
 }
 
