@@ -273,7 +273,9 @@ async fn a_module_that_is_no_algorithm_is_a_failed_build_saying_why() {
             json!({"name": "cmd", "details": {"label": "Cmd"}, "settings": settings(Value::Null)}),
         )
         .await;
-    let module = std::fs::read(test_artifacts::COMMAND).unwrap();
+    // A valid component that exports nothing: neither an algorithm nor a
+    // program.
+    let module = b"\0asm\x0d\0\x01\0".to_vec();
     server
         .send(
             "PUT",
@@ -294,7 +296,7 @@ async fn a_module_that_is_no_algorithm_is_a_failed_build_saying_why() {
         compiled["compilation"]["output"]
             .as_str()
             .unwrap()
-            .contains("WASI command")
+            .contains("exports neither")
     );
     let publish = server
         .admin_json(

@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per concern.
 //!
-//! Guests are built from source for `wasm32-wasip2` by `tests/artifacts`;
+//! Guests are built from source by `tests/artifacts` (Rust for
+//! `wasm32-wasip2` or `wasm32-wasip1`, C with clang);
 //! every guest must have a test here (see `every_guest_has_a_test`).
 
 mod api;
@@ -22,6 +23,7 @@ mod stops;
 mod support;
 mod tenants;
 mod void_calls;
+mod wasi_programs;
 
 /// Fails to compile when a guest has no test named after it in one of the
 /// modules above, so a new guest cannot go untested.
@@ -43,10 +45,10 @@ mod covered {
     pub(crate) use crate::gpu::{gpu_bench, gpu_probe, matrix_multiply, vector_add};
     pub(crate) use crate::network::net_probe;
     pub(crate) use crate::pipeline::caller;
-    pub(crate) use crate::registration::command;
     pub(crate) use crate::sandbox::{
         chatterbox, deep_recursion, echo, failer, looper, memory_hog, oversized, panicker, sleeper,
         spammer, stubborn,
     };
     pub(crate) use crate::stops::janitor;
+    pub(crate) use crate::wasi_programs::{byte_stats, command, wc_p1};
 }

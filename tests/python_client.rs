@@ -142,6 +142,22 @@ for ref in ["admin/echo/9.9.9", "admin/nothing/1.0.0"]:
         raise SystemExit("a missing algorithm is no algorithm error: " + ref)
     except Exception as e:
         assert "404" in str(e), str(e)
+
+# A plain WASI program in C (examples/algorithms/byte-stats): its input is
+# stdin and its stdout the result, JSON only when the call sent JSON.
+stats = client.algo("admin/stats")
+stats.create(details={"label": "Byte stats"}, settings={"language": "c", "environment": "cpu", "source_visibility": "closed", "license": "apl", "network_access": "isolated", "pipeline_enabled": False})
+with open(os.environ["BYTE_STATS_WASM"], "rb") as f:
+    r = requests.put(api + "/v1/algorithms/admin/stats/source", data=f.read(), headers={"Authorization": key})
+    assert r.status_code == 200, r.text
+assert stats.compile()["compilation"]["successful"]
+stats.publish(version_info={"version_type": "minor"})
+r = client.algo("admin/stats/0.1.0").pipe([7])
+assert r.metadata.content_type == "json", r.metadata
+assert r.result["bytes"] == 3 and r.result["distinct"] == 3 and r.result["most_common"] == {"byte": 55, "count": 1}, r.result
+r = client.algo("admin/stats/0.1.0").pipe("aab")
+assert r.metadata.content_type == "text", r.metadata
+assert r.result.startswith('{"bytes":3,"distinct":2,') and r.result.endswith("}\n"), r.result
 print("ok")
 "#;
 
@@ -155,6 +171,7 @@ async fn the_official_python_client_works_unmodified() {
             ("ECHO_WASM", test_artifacts::ECHO),
             ("HELLO_WASM", test_artifacts::HELLO),
             ("FAILER_WASM", test_artifacts::FAILER),
+            ("BYTE_STATS_WASM", test_artifacts::BYTE_STATS),
         ],
     )
     .await;

@@ -14,13 +14,15 @@ async fn bytes_that_are_not_a_component_are_refused_with_the_reason() {
     assert!(matches!(err, RegisterError::NotWasm), "{err:?}");
     assert!(err.to_string().contains("wasm32-wasip2"), "{err}");
 
-    // The smallest valid core module: the magic number and version 1.
+    // The smallest valid core module: not a WASI command, having no `_start`.
     let err = runtime
         .register(b"\0asm\x01\0\0\0".to_vec())
         .await
         .unwrap_err();
-    assert!(matches!(err, RegisterError::CoreModule), "{err:?}");
+    assert!(matches!(err, RegisterError::CoreModule(_)), "{err:?}");
     assert!(err.to_string().contains("core WebAssembly module"), "{err}");
+    assert!(err.to_string().contains("no `_start`"), "{err}");
+    assert!(err.to_string().contains("wasm32-wasip1"), "{err}");
 
     // A component header with nothing valid after it.
     let err = runtime
@@ -31,14 +33,19 @@ async fn bytes_that_are_not_a_component_are_refused_with_the_reason() {
 }
 
 #[tokio::test]
-pub(crate) async fn command() {
-    let runtime = runtime();
-    let wasm = std::fs::read(test_artifacts::COMMAND).unwrap();
-    let err = runtime.register(wasm).await.unwrap_err();
-    assert!(matches!(err, RegisterError::WasiCommand), "{err:?}");
+async fn a_component_with_neither_export_is_refused_with_what_it_exports() {
+    // A component that exports nothing: neither an algorithm nor a program.
+    let err = runtime()
+        .register(b"\0asm\x0d\0\x01\0".to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RegisterError::MissingExport { .. }),
+        "{err:?}"
+    );
     let message = err.to_string();
-    assert!(message.contains("WASI command"), "{message}");
-    assert!(message.contains("export_function!"), "{message}");
+    assert!(message.contains("wasi:cli/run"), "{message}");
+    assert!(message.contains("it exports: nothing"), "{message}");
 }
 
 #[tokio::test]

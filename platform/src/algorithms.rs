@@ -114,7 +114,8 @@ impl Platform {
         wasm: Vec<u8>,
     ) -> Result<(AlgorithmRecord, ContentHash), PlatformError> {
         self.require_manager(caller, owner).await?;
-        self.inner.runtime.validate(&wasm)?;
+        // A `wasm32-wasip1` module is stored as the component it becomes.
+        let wasm = self.inner.runtime.admit(wasm).await?;
         self.registered(owner, name).await?;
         let registry = &self.inner.registry;
         let modules = Arc::clone(&self.inner.modules);

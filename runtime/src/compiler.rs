@@ -124,6 +124,7 @@ impl Compiler {
         (
             env!("CARGO_PKG_VERSION"),
             algobox_host_api::LIFECYCLE_EXPORT,
+            crate::compiled_algorithm::COMMAND_EXPORT,
             crate::compiled_algorithm::SUPPORTED_IMPORTS,
         )
             .hash(&mut hasher);
@@ -222,6 +223,5 @@ fn is_deterministic(err: &RegisterError) -> bool {
             | RegisterError::CompileMemory { .. }
             | RegisterError::MissingExport { .. }
             | RegisterError::UnsupportedImport { .. }
-            | RegisterError::WasiCommand
     )
 }

@@ -37,20 +37,15 @@ pub enum RegisterError {
         "not a WebAssembly binary (it does not start with `\\0asm`); upload the `.wasm` file that `cargo build --target wasm32-wasip2` writes"
     )]
     NotWasm,
-    /// A core module rather than a component.
+    /// A core module that cannot be made into a WASI command: not built
+    /// for `wasm32-wasip1` with a `main`, or refused by the adapter.
     #[error(
-        "this is a core WebAssembly module, but algobox runs components of the `algobox:algorithm` world; build the algorithm with the algobox guest SDK for `--target wasm32-wasip2`"
+        "this is a core WebAssembly module that algobox cannot run as a WASI program ({0}); build a program with a `main` for `wasm32-wasip1` (`clang --target=wasm32-wasi`, `cargo build --target wasm32-wasip1`), or an algorithm with the algobox guest SDK for `wasm32-wasip2`"
     )]
-    CoreModule,
-    /// A plain WASI command (`fn main`) rather than an algorithm.
+    CoreModule(String),
+    /// A component with neither the lifecycle export nor `wasi:cli/run`.
     #[error(
-        "this is a WASI command (it exports `wasi:cli/run`), not an algorithm; algobox calls algorithms through the `{}` export: build a library (`crate-type = [\"cdylib\"]`) with the algobox guest SDK and `export_function!`",
-        algobox_host_api::LIFECYCLE_EXPORT
-    )]
-    WasiCommand,
-    /// A component without the lifecycle export.
-    #[error(
-        "the component does not export `{expected}` (it exports: {found}); build it with the algobox guest SDK, which provides that export"
+        "the component exports neither `{expected}` nor `wasi:cli/run` (it exports: {found}); build an algorithm with the algobox guest SDK, which provides the first, or a program with a `main`, which provides the second"
     )]
     MissingExport {
         /// The export algobox needs.

@@ -4,15 +4,18 @@
 //! The request path, in five steps:
 //!
 //! 1. [`Runtime::register`] checks the bytes against the guest contract
-//!    (`host-api/wit`), compiles them (or loads them from the code cache) and
-//!    links them once into a [`CompiledAlgorithm`].
+//!    (`host-api/wit`), or finds a plain WASI program (`wasi:cli/run`, or a
+//!    `wasm32-wasip1` module made into a component), compiles them (or loads
+//!    them from the code cache) and links them once into a
+//!    [`CompiledAlgorithm`].
 //! 2. [`Runtime::invoke`] takes a slot in the instance pool.
 //! 3. The sandbox builds a fresh store with every limit set (memory, output,
 //!    stdio, host calls, deadline), then instantiates from the pre-linked
 //!    template.
 //! 4. The guest runs the Hkube lifecycle: `initialize`, `start`, and `stop`
-//!    after a stop request; the engine's one epoch ticker makes it yield and
-//!    enforces its deadline.
+//!    after a stop request (a plain WASI program runs `main`, its input on
+//!    stdin and its result on stdout); the engine's one epoch ticker makes
+//!    it yield and enforces its deadline.
 //! 5. The result, or a typed [`InvokeError`], comes back with the captured
 //!    stdout and progress reports.
 //!
@@ -61,6 +64,7 @@ pub mod invocation;
 pub mod limits;
 pub mod network;
 pub mod pipeline;
+mod preview1_command;
 mod sandbox;
 pub mod stop;
 
@@ -72,7 +76,7 @@ use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
 
 use crate::cache::CodeCache;
-use crate::compiled_algorithm::CompiledAlgorithm;
+use crate::compiled_algorithm::{CompiledAlgorithm, Layer};
 use crate::compiler::{Compiler, CompilerConfig};
 use crate::content_hash::ContentHash;
 use crate::egress::EgressPolicy;
@@ -239,7 +243,9 @@ impl Runtime {
         Ok(GpuUsage::default())
     }
 
-    /// Compiles, checks and links an algorithm from its `.wasm` bytes.
+    /// Compiles, checks and links an algorithm from its `.wasm` bytes: a
+    /// component, or a `wasm32-wasip1` command module, which is made into a
+    /// component first (as [`admit`](Self::admit) does).
     ///
     /// The same bytes registered twice give the same [`CompiledAlgorithm`]
     /// without a second compile; with a [cache folder](RuntimeBuilder::cache_dir)
@@ -252,8 +258,7 @@ impl Runtime {
         &self,
         wasm: impl Into<Vec<u8>>,
     ) -> Result<CompiledAlgorithm, RegisterError> {
-        let wasm = wasm.into();
-        compiled_algorithm::check_header(&wasm)?;
+        let wasm = self.admit(wasm.into()).await?;
         let hash = ContentHash::of(&wasm);
         if let Some(found) = self.lookup(&hash) {
             return Ok(found);
@@ -285,15 +290,32 @@ impl Runtime {
         Ok(algorithms.entry(hash).or_insert(algorithm).clone())
     }
 
-    /// Checks uploaded bytes cheaply, without compiling them: that they are
-    /// a component, and that its structure is within the
-    /// [compiler's limits](compiler::CompilerConfig::component). Servers
-    /// call it before storing an upload, so a wrong file or a compile bomb
-    /// is refused with a message that says what to change.
-    pub fn validate(&self, wasm: &[u8]) -> Result<(), RegisterError> {
-        compiled_algorithm::check_header(wasm)?;
-        self.inner.compiler.config().component.check(wasm)?;
-        Ok(())
+    /// Checks uploaded bytes without compiling them, and returns what to
+    /// store: the component itself, or the component a `wasm32-wasip1`
+    /// command module (a core module with `_start`) becomes with the
+    /// preview1 command adapter. Either way the result's structure is within
+    /// the [compiler's limits](compiler::CompilerConfig::component).
+    ///
+    /// Servers call it before storing an upload, so that a wrong file or a
+    /// compile bomb is refused with a message that says what to change, and
+    /// so that the module store, its hashes and the compiler only ever see
+    /// components: the conversion happens once, here.
+    pub async fn admit(&self, wasm: Vec<u8>) -> Result<Vec<u8>, RegisterError> {
+        let limits = self.inner.compiler.config().component;
+        let component = match compiled_algorithm::check_header(&wasm)? {
+            Layer::Component => wasm,
+            // Parsing and re-encoding a large module takes a while: not on
+            // the async workers.
+            Layer::CoreModule => {
+                tokio::task::spawn_blocking(move || preview1_command::componentize(&wasm, &limits))
+                    .await
+                    .map_err(|err| {
+                        RegisterError::Compiler(format!("the conversion thread failed: {err}"))
+                    })??
+            }
+        };
+        limits.check(&component)?;
+        Ok(component)
     }
 
     /// The registered algorithm with this hash, if any.

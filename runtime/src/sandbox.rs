@@ -3,8 +3,11 @@
 
 mod bindings;
 mod budget;
+mod command;
 mod context;
 mod data;
+mod exit_status;
+mod failure;
 mod gpu;
 mod host_error;
 mod http;
@@ -13,15 +16,21 @@ mod memory_limiter;
 mod name_lookup;
 mod output;
 mod pipeline;
+pub(crate) mod prepared;
+mod stdin;
+mod stdout_result;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::sockets::ip_name_lookup;
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -37,20 +46,19 @@ use self::memory_limiter::MemoryLimiter;
 use self::name_lookup::{NameLookupView, NameLookups};
 use self::output::CapturedOutput;
 use self::pipeline::{PipelineState, PipelineView};
+use self::prepared::Prepared;
+use self::stdin::Stdin;
 use crate::cpu_share::{self, CpuTurn};
 use crate::data_access::DataAccess;
 use crate::egress::EgressPolicy;
 use crate::engine::Engine;
-use crate::error::{InvokeError, StdStream, TrapKind};
+use crate::error::InvokeError;
 #[cfg(feature = "gpu")]
 use crate::gpu::{Gpu, Session};
 use crate::invocation::{Invocation, Output, StartSink};
 use crate::limits::Limits;
 use crate::network::NetworkAccess;
 use crate::stop::StopHandle;
-
-/// An algorithm linked and ready to instantiate.
-pub(crate) type AlgorithmPre = bindings::AlgorithmPre<SandboxState>;
 
 /// Everything one invocation's store holds: one state per capability,
 /// each reached by its imports through a view that borrows only that state
@@ -184,13 +192,6 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Sandb
     Ok(linker)
 }
 
-/// Checks that `pre` has the lifecycle export, returning the linked form.
-pub(crate) fn prepare(
-    pre: wasmtime::component::InstancePre<SandboxState>,
-) -> wasmtime::Result<AlgorithmPre> {
-    AlgorithmPre::new(pre)
-}
-
 /// Why a deadline ended an invocation.
 #[derive(Debug, Clone, Copy)]
 enum Expiry {
@@ -211,11 +212,13 @@ impl Stops<'_> {
     }
 }
 
-/// How the guest's lifecycle ended, when it did not trap.
+/// How the guest ended, when it did not trap.
 enum Finish {
     Returned(bindings::Payload),
     Failed(bindings::AlgoError),
     Stopped,
+    /// Ended with an error the run already classified.
+    Ended(InvokeError),
 }
 
 /// Runs one invocation on a fresh instance of `pre`.
@@ -223,7 +226,7 @@ enum Finish {
 /// The caller has checked the invocation against `limits`.
 pub(crate) async fn invoke(
     engine: &Engine,
-    pre: &AlgorithmPre,
+    pre: &Prepared,
     limits: &Limits,
     egress: &Arc<EgressPolicy>,
     #[cfg(feature = "gpu")] gpu: Option<&Arc<Gpu>>,
@@ -243,6 +246,12 @@ pub(crate) async fn invoke(
         slot_wait: _,
         cpu_share,
     } = invocation;
+    // An algorithm gets its inputs from `initialize`; a plain WASI program
+    // reads one on stdin.
+    let (inputs, stdin): (Vec<bindings::Payload>, _) = match pre {
+        Prepared::Lifecycle(_) => (inputs.into_iter().map(Into::into).collect(), None),
+        Prepared::Command(_) => (Vec::new(), Some(Stdin::from_inputs(inputs)?)),
+    };
     let timeout = timeout.unwrap_or(limits.default_timeout);
     let started = Instant::now();
     let deadline = started + timeout;
@@ -259,10 +268,18 @@ pub(crate) async fn invoke(
     // caller's.
     let timed_out = Arc::new(AtomicBool::new(false));
 
-    let stdout = CapturedOutput::new(limits.stdio);
+    // A program's stdout is its result, so it is capped like one.
+    let stdout = CapturedOutput::new(match pre {
+        Prepared::Lifecycle(_) => limits.stdio,
+        Prepared::Command(_) => limits.output,
+    });
     let stderr = CapturedOutput::new(limits.stdio);
     let mut wasi = WasiCtxBuilder::new();
     wasi.stdout(stdout.clone()).stderr(stderr.clone());
+    let json_call = stdin.as_ref().is_some_and(|stdin| stdin.json);
+    if let Some(stdin) = stdin {
+        wasi.stdin(MemoryInputPipe::new(stdin.bytes));
+    }
     if network == NetworkAccess::Full {
         grant_network(&mut wasi, Arc::clone(egress));
     }
@@ -324,27 +341,30 @@ pub(crate) async fn invoke(
         None => store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1))),
     }
 
-    let inputs: Vec<bindings::Payload> = inputs.into_iter().map(Into::into).collect();
-    let lifecycle = cpu_share::gated(
-        turn,
-        run_lifecycle(
-            &mut store,
-            pre,
-            &inputs,
-            Stops {
-                handle: stop.as_ref(),
-                timed_out: &timed_out,
-            },
-            on_started,
-        ),
-    );
+    let stops = Stops {
+        handle: stop.as_ref(),
+        timed_out: &timed_out,
+    };
+    let run: Pin<Box<dyn Future<Output = wasmtime::Result<Finish>> + Send + '_>> = match pre {
+        Prepared::Lifecycle(pre) => {
+            Box::pin(run_lifecycle(&mut store, pre, &inputs, stops, on_started))
+        }
+        Prepared::Command(pre) => {
+            Box::pin(command::run(&mut store, pre, json_call, stops, on_started))
+        }
+    };
+    let run = cpu_share::gated(turn, run);
     // At its timeout the invocation is asked to stop, as from outside, and
     // ends by force once `timeout_grace` has passed too (or a stop's own
-    // grace, if sooner): its `stop` hook gets to run.
+    // grace, if sooner): its `stop` hook gets to run. A WASI program has
+    // no hook and cannot see the request, so it ends at its timeout.
     // An atomic only because the invocation's future must be `Send`; one
     // task reads and writes it.
     let stopped_first = AtomicBool::new(false);
-    let hard_deadline = deadline + limits.timeout_grace;
+    let hard_deadline = match pre {
+        Prepared::Lifecycle(_) => deadline + limits.timeout_grace,
+        Prepared::Command(_) => deadline,
+    };
     let outcome = engine
         .deadlines
         .run(
@@ -366,7 +386,7 @@ pub(crate) async fn invoke(
                     _ => Some((end, Expiry::Timeout)),
                 }
             },
-            lifecycle,
+            run,
         )
         .await;
     let duration = started.elapsed();
@@ -380,11 +400,12 @@ pub(crate) async fn invoke(
     let finish = match outcome {
         Err(Expiry::Timeout) => return Err(InvokeError::Timeout { limit: timeout }),
         Err(Expiry::ForcedStop) => return Err(InvokeError::Stopped { forced: true }),
-        Ok(Err(err)) => return Err(classify(&err, store.data(), limits)),
+        Ok(Err(err)) => return Err(failure::classify(&err, store.data(), limits)),
         Ok(Ok(finish)) => finish,
     };
     let payload = match finish {
         Finish::Stopped => return Err(InvokeError::Stopped { forced: false }),
+        Finish::Ended(err) => return Err(err),
         Finish::Failed(err) => return Err(InvokeError::Algorithm(bindings::algo_error(err))),
         Finish::Returned(payload) => Payload::from(payload),
     };
@@ -428,7 +449,7 @@ fn grant_network(wasi: &mut WasiCtxBuilder, egress: Arc<EgressPolicy>) {
 /// Instantiates the algorithm and drives it through the Hkube lifecycle.
 async fn run_lifecycle(
     store: &mut Store<SandboxState>,
-    pre: &AlgorithmPre,
+    pre: &bindings::AlgorithmPre<SandboxState>,
     inputs: &[bindings::Payload],
     stops: Stops<'_>,
     on_started: Option<StartSink>,
@@ -452,64 +473,4 @@ async fn run_lifecycle(
         Ok(payload) => Finish::Returned(payload),
         Err(err) => Finish::Failed(err),
     })
-}
-
-/// Maps a failed call to its cause, from what the store recorded first and
-/// the trap code second: never by parsing a message.
-fn classify(err: &wasmtime::Error, state: &SandboxState, limits: &Limits) -> InvokeError {
-    // Checked first: the pool running out is the server's state, never the
-    // guest's crash.
-    if let Some(exhausted) = err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
-        return InvokeError::Capacity(exhausted.to_string());
-    }
-    if state.memory.exceeded() {
-        return InvokeError::MemoryLimit {
-            limit: limits.memory,
-        };
-    }
-    for (stream, output) in [
-        (StdStream::Stdout, &state.stdout),
-        (StdStream::Stderr, &state.stderr),
-    ] {
-        if output.overflowed() {
-            return InvokeError::StdioLimit {
-                stream,
-                limit: limits.stdio,
-            };
-        }
-    }
-    if let Some(exceeded) = state.budget.exceeded() {
-        return InvokeError::HostCallLimit(exceeded.to_owned());
-    }
-    let trap = err.downcast_ref::<Trap>().copied();
-    let kind = match trap {
-        Some(Trap::StackOverflow) => TrapKind::StackOverflow,
-        Some(Trap::UnreachableCodeReached) => TrapKind::Unreachable,
-        Some(
-            Trap::IntegerDivisionByZero | Trap::IntegerOverflow | Trap::BadConversionToInteger,
-        ) => TrapKind::Arithmetic,
-        Some(
-            Trap::MemoryOutOfBounds
-            | Trap::HeapMisaligned
-            | Trap::TableOutOfBounds
-            | Trap::IndirectCallToNull
-            | Trap::BadSignature,
-        ) => TrapKind::BadAccess,
-        _ => TrapKind::Other,
-    };
-    match (&state.context.panic, kind) {
-        // A Rust panic aborts through `unreachable`, after the SDK's hook
-        // reported the message.
-        (Some(message), TrapKind::Unreachable | TrapKind::Other) => InvokeError::Trap {
-            kind: TrapKind::Panic,
-            message: message.clone(),
-        },
-        _ => InvokeError::Trap {
-            kind,
-            message: match trap {
-                Some(trap) => trap.to_string(),
-                None => format!("{:#}", err.root_cause()),
-            },
-        },
-    }
 }

@@ -24,6 +24,9 @@ pub(crate) struct CapturedOutput {
 struct Captured {
     bytes: Vec<u8>,
     overflowed: bool,
+    /// Bytes the guest tried to write, refused ones included: how large an
+    /// output that overflowed would have been, at least.
+    attempted: usize,
 }
 
 impl CapturedOutput {
@@ -37,6 +40,7 @@ impl CapturedOutput {
     /// Appends `bytes`, or records the overflow and refuses them whole.
     fn append(&self, bytes: &[u8]) -> Result<(), ()> {
         let mut buffer = self.buffer.lock().expect("capture buffer poisoned");
+        buffer.attempted = buffer.attempted.saturating_add(bytes.len());
         if buffer.bytes.len() + bytes.len() > self.limit {
             buffer.overflowed = true;
             return Err(());
@@ -51,6 +55,24 @@ impl CapturedOutput {
             .lock()
             .expect("capture buffer poisoned")
             .overflowed
+    }
+
+    /// The capture limit, in bytes.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Bytes the guest tried to write, refused ones included.
+    pub(crate) fn attempted(&self) -> usize {
+        self.buffer
+            .lock()
+            .expect("capture buffer poisoned")
+            .attempted
+    }
+
+    /// Takes what was written, as it was written.
+    pub(crate) fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut self.buffer.lock().expect("capture buffer poisoned").bytes)
     }
 
     /// What was written, as text (invalid UTF-8 replaced).
