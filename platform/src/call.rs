@@ -130,6 +130,20 @@ pub struct CallFailure {
     pub elapsed: Duration,
 }
 
+impl CallFailure {
+    /// The failure the runtime's `err` makes, after `elapsed`: its error as
+    /// the guest contract carries it, and whether it was the server's
+    /// capacity or a stop.
+    pub fn of(err: &InvokeError, elapsed: Duration) -> Self {
+        Self {
+            error: err.to_algo_error(),
+            at_capacity: err.is_capacity(),
+            stopped: matches!(err, InvokeError::Stopped { .. }),
+            elapsed,
+        }
+    }
+}
+
 /// Why a call has no result.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -187,13 +201,8 @@ impl Platform {
         });
         let stop_on_drop = StopOnDrop(Some(stop));
         let outcome = run.await.unwrap_or_else(|err| {
-            Err(CallFailure {
-                error: InvokeError::Internal(format!("the call's task failed: {err}"))
-                    .to_algo_error(),
-                at_capacity: false,
-                stopped: false,
-                elapsed: Duration::ZERO,
-            })
+            let err = InvokeError::Internal(format!("the call's task failed: {err}"));
+            Err(CallFailure::of(&err, Duration::ZERO))
         });
         // Finished: the handle may be a pipeline caller's, shared with this
         // callee, and must not be stopped now.
@@ -250,12 +259,8 @@ impl Platform {
             let _slot = platform.inner.slots.run(&account, false).await;
             // Stopped while it waited: it never runs.
             let outcome = if stop.is_requested() {
-                Err(CallFailure {
-                    error: InvokeError::Stopped { forced: false }.to_algo_error(),
-                    at_capacity: false,
-                    stopped: true,
-                    elapsed: Duration::ZERO,
-                })
+                let stopped = InvokeError::Stopped { forced: false };
+                Err(CallFailure::of(&stopped, Duration::ZERO))
             } else {
                 platform.calls().running(&request_id);
                 platform.run(&target, invocation, stdout_visible).await
@@ -291,16 +296,11 @@ impl Platform {
                 stdout_visible,
             })
             .map_err(|err| {
-                let mut error = err.to_algo_error();
+                let mut failure = CallFailure::of(&err, started.elapsed());
                 if !target.source_visible() {
-                    error.details = None;
+                    failure.error.details = None;
                 }
-                CallFailure {
-                    error,
-                    at_capacity: err.is_capacity(),
-                    stopped: matches!(err, InvokeError::Stopped { .. }),
-                    elapsed: started.elapsed(),
-                }
+                failure
             })
     }
 
