@@ -246,9 +246,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
         else {
             continue;
         };
-        let bytes = algobox_platform::module_store::ModuleStore::get(&store, &hash)
-            .unwrap()
-            .unwrap();
+        let bytes = store.get_blocking(&hash).unwrap().unwrap();
         assert_eq!(algobox_runtime::content_hash::ContentHash::of(&bytes), hash);
     }
 }

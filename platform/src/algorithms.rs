@@ -1,7 +1,6 @@
 //! Managing algorithms: create, update, delete, upload, compile, publish,
 //! and the builds and versions that result, with the owner's permissions.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use algobox_runtime::content_hash::ContentHash;
@@ -12,7 +11,7 @@ use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm}
 use crate::registry::build::Build;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
-use crate::{Caller, Platform, blocking};
+use crate::{Caller, Platform};
 
 impl Platform {
     /// The algorithm as the registry has it now (not the short-lived
@@ -52,7 +51,7 @@ impl Platform {
         owner: &AccountName,
         name: &AlgorithmName,
     ) -> Result<(AlgorithmRecord, Vec<Version>, bool), PlatformError> {
-        self.forget(owner, name);
+        self.forget_here(owner, name);
         let missing = || PlatformError::no_algorithm(owner, name);
         let listing = self.listing(owner, name).await?.ok_or_else(missing)?;
         let manages = self.manages(caller, owner).await?;
@@ -118,8 +117,7 @@ impl Platform {
         let wasm = self.inner.runtime.admit(wasm).await?;
         self.registered(owner, name).await?;
         let registry = &self.inner.registry;
-        let modules = Arc::clone(&self.inner.modules);
-        let hash = blocking(move || modules.put(&wasm)).await??;
+        let hash = self.inner.modules.put(wasm).await?;
         let algorithm = registry.set_source(owner, name, &hash).await?;
         self.forget(owner, name);
         Ok((algorithm, hash))

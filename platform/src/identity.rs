@@ -156,6 +156,13 @@ identity!(
 );
 
 identity!(
+    /// The name of a cluster: the prefix of its NATS subjects, streams and
+    /// buckets, so several clusters can share one NATS server. Same rule as
+    /// account names, which keeps it valid in both.
+    ClusterName, check_name, NameError
+);
+
+identity!(
     /// An algorithm's id: it stays when the algorithm is renamed.
     AlgorithmId, check_id, IdError
 );

@@ -15,7 +15,7 @@ use crate::registry::build::{Build, BuildStatus};
 use crate::registry::page::PageRequest;
 use crate::registry::version::Version;
 use crate::registry::version_spec::{VersionSpec, resolve};
-use crate::{CACHE_TTL, Caller, Listing, Platform, Target, blocking};
+use crate::{Caller, Listing, Platform, Target};
 
 impl Platform {
     /// The algorithm, if `caller` manages it; builds are its managers' alone.
@@ -95,7 +95,7 @@ impl Platform {
             .lock()
             .expect("listing cache poisoned")
             .get(&key)
-            && at.elapsed() < CACHE_TTL
+            && at.elapsed() < self.listing_ttl()
         {
             return Ok(Some(Arc::clone(listing)));
         }
@@ -121,7 +121,17 @@ impl Platform {
         }))
     }
 
+    /// Forgets the cached listing of `owner/name` on this node and, in a
+    /// cluster, on every other.
     pub(crate) fn forget(&self, owner: &AccountName, name: &AlgorithmName) {
+        self.forget_here(owner, name);
+        if let Some(link) = self.inner.cluster.get() {
+            link.invalidations.announce(owner, name);
+        }
+    }
+
+    /// Forgets the cached listing of `owner/name` on this node only.
+    pub(crate) fn forget_here(&self, owner: &AccountName, name: &AlgorithmName) {
         self.inner
             .listings
             .lock()
@@ -161,15 +171,11 @@ impl Platform {
         if let Some(algorithm) = self.inner.runtime.lookup(hash) {
             return Ok(algorithm);
         }
-        let modules = Arc::clone(&self.inner.modules);
-        let wanted = *hash;
-        let bytes = blocking(move || modules.get(&wanted))
-            .await??
-            .ok_or_else(|| {
-                PlatformError::Internal(format!(
-                    "module {hash} is referenced by the registry but missing from the module store"
-                ))
-            })?;
+        let bytes = self.inner.modules.get(hash).await?.ok_or_else(|| {
+            PlatformError::Internal(format!(
+                "module {hash} is referenced by the registry but missing from the module store"
+            ))
+        })?;
         Ok(self.inner.runtime.register(bytes).await?)
     }
 }

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use crate::module_store::{ModuleStore, ModuleStoreError};
 use algobox_runtime::content_hash::ContentHash;
+use async_trait::async_trait;
+
+use crate::module_store::{ModuleStore, ModuleStoreError};
 
 /// Temporary files older than this are left over from a killed process.
 const STALE_AFTER: Duration = Duration::from_secs(3600);
@@ -120,12 +122,11 @@ impl DirectoryStore {
             }
         }
     }
-}
 
-impl ModuleStore for DirectoryStore {
-    fn put(&self, bytes: &[u8]) -> Result<ContentHash, ModuleStoreError> {
+    /// [`ModuleStore::put`], on this thread (file I/O blocks).
+    pub fn put_blocking(&self, bytes: &[u8]) -> Result<ContentHash, ModuleStoreError> {
         let hash = ContentHash::of(bytes);
-        match self.get(&hash) {
+        match self.get_blocking(&hash) {
             Ok(Some(_)) => return Ok(hash),
             // A corrupt copy is replaced by the good bytes we now have.
             Ok(None) | Err(ModuleStoreError::Corrupt { .. }) => {}
@@ -135,7 +136,8 @@ impl ModuleStore for DirectoryStore {
         Ok(hash)
     }
 
-    fn get(&self, hash: &ContentHash) -> Result<Option<Vec<u8>>, ModuleStoreError> {
+    /// [`ModuleStore::get`], on this thread (file I/O blocks).
+    pub fn get_blocking(&self, hash: &ContentHash) -> Result<Option<Vec<u8>>, ModuleStoreError> {
         let path = self.path_of(hash);
         let bytes = match fs::read(&path) {
             Ok(bytes) => bytes,
@@ -147,16 +149,49 @@ impl ModuleStore for DirectoryStore {
             return Err(ModuleStoreError::Corrupt {
                 expected: *hash,
                 actual,
-                path,
+                location: path.display().to_string(),
             });
         }
         Ok(Some(bytes))
     }
 
-    fn contains(&self, hash: &ContentHash) -> Result<bool, ModuleStoreError> {
+    /// [`ModuleStore::contains`], on this thread (file I/O blocks).
+    pub fn contains_blocking(&self, hash: &ContentHash) -> Result<bool, ModuleStoreError> {
         let path = self.path_of(hash);
         path.try_exists()
             .map_err(|source| io("check", &path, source))
+    }
+
+    /// Runs `operation` on tokio's blocking pool, so file I/O never holds
+    /// an async worker thread.
+    async fn off_thread<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&Self) -> Result<T, ModuleStoreError> + Send + 'static,
+    ) -> Result<T, ModuleStoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || operation(&store))
+            .await
+            .map_err(|err| ModuleStoreError::Interrupted(err.to_string()))?
+    }
+}
+
+#[async_trait]
+impl ModuleStore for DirectoryStore {
+    async fn put(&self, bytes: Vec<u8>) -> Result<ContentHash, ModuleStoreError> {
+        self.off_thread(move |store| store.put_blocking(&bytes))
+            .await
+    }
+
+    async fn get(&self, hash: &ContentHash) -> Result<Option<Vec<u8>>, ModuleStoreError> {
+        let hash = *hash;
+        self.off_thread(move |store| store.get_blocking(&hash))
+            .await
+    }
+
+    async fn contains(&self, hash: &ContentHash) -> Result<bool, ModuleStoreError> {
+        let hash = *hash;
+        self.off_thread(move |store| store.contains_blocking(&hash))
+            .await
     }
 }
 
@@ -187,12 +222,12 @@ mod tests {
         let store = DirectoryStore::open(dir.path().join("modules")).unwrap();
         let bytes = b"\0asm fake module".to_vec();
 
-        let hash = store.put(&bytes).unwrap();
+        let hash = store.put_blocking(&bytes).unwrap();
         assert_eq!(hash, ContentHash::of(&bytes));
-        assert!(store.contains(&hash).unwrap());
-        assert_eq!(store.get(&hash).unwrap(), Some(bytes.clone()));
+        assert!(store.contains_blocking(&hash).unwrap());
+        assert_eq!(store.get_blocking(&hash).unwrap(), Some(bytes.clone()));
 
-        assert_eq!(store.put(&bytes).unwrap(), hash);
+        assert_eq!(store.put_blocking(&bytes).unwrap(), hash);
         assert_eq!(file_names(store.dir()), [format!("{hash}.wasm")]);
     }
 
@@ -201,8 +236,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = DirectoryStore::open(dir.path()).unwrap();
         let hash = ContentHash::of(b"never stored");
-        assert!(!store.contains(&hash).unwrap());
-        assert_eq!(store.get(&hash).unwrap(), None);
+        assert!(!store.contains_blocking(&hash).unwrap());
+        assert_eq!(store.get_blocking(&hash).unwrap(), None);
     }
 
     #[test]
@@ -210,10 +245,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = DirectoryStore::open(dir.path()).unwrap();
         let bytes = b"module bytes".to_vec();
-        let hash = store.put(&bytes).unwrap();
+        let hash = store.put_blocking(&bytes).unwrap();
         fs::write(store.path_of(&hash), b"module bytez").unwrap();
 
-        let err = store.get(&hash).unwrap_err();
+        let err = store.get_blocking(&hash).unwrap_err();
         assert!(
             matches!(&err, ModuleStoreError::Corrupt { expected, actual, .. }
                 if *expected == hash && *actual == ContentHash::of(b"module bytez")),
@@ -221,8 +256,8 @@ mod tests {
         );
         assert!(err.to_string().contains("upload the module again"), "{err}");
 
-        assert_eq!(store.put(&bytes).unwrap(), hash);
-        assert_eq!(store.get(&hash).unwrap(), Some(bytes));
+        assert_eq!(store.put_blocking(&bytes).unwrap(), hash);
+        assert_eq!(store.get_blocking(&hash).unwrap(), Some(bytes));
     }
 
     #[test]
