@@ -6,6 +6,7 @@
 
 mod api;
 mod call_slots;
+mod cluster_calls;
 mod compiles;
 mod cpu_share;
 mod data_api;

@@ -64,17 +64,29 @@ impl TestServer {
         data: tempfile::TempDir,
         configure: impl FnOnce(&mut PlatformConfig),
     ) -> Self {
-        let mut config = PlatformConfig {
+        let mut config = Self::config(data.path());
+        configure(&mut config);
+        let platform = Platform::open(config).await.unwrap();
+        Self::serve(platform, data).await
+    }
+
+    /// The test configuration over `data`: tight limits, the GPU and
+    /// compile workers.
+    pub(crate) fn config(data: &std::path::Path) -> PlatformConfig {
+        PlatformConfig {
             limits: limits(),
             gpu: Some(crate::gpu::worker()),
             compiler: CompilerConfig {
                 worker: Some(crate::compiles::worker()),
                 ..CompilerConfig::default()
             },
-            ..PlatformConfig::new(data.path())
-        };
-        configure(&mut config);
-        let platform = Platform::open(config).await.unwrap();
+            ..PlatformConfig::new(data)
+        }
+    }
+
+    /// Serves `platform`, whose data folder is `data` (or a folder it
+    /// shares with another server's), with the admin's key installed.
+    pub(crate) async fn serve(platform: Platform, data: tempfile::TempDir) -> Self {
         platform.bootstrap_admin(Some(ADMIN_KEY)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();

@@ -49,6 +49,11 @@ impl AccountSlots {
         }
     }
 
+    /// How many void calls one account may have accepted and unfinished.
+    pub(crate) fn void_calls_per_account(&self) -> u32 {
+        self.queued
+    }
+
     /// Waits for a slot for one of `account`'s calls; see
     /// [`CallSlots::acquire`].
     pub(crate) async fn run(

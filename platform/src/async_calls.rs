@@ -2,7 +2,7 @@
 //! outcome with `GET /v1/requests/:id` (beyond Algorithmia, which offers no
 //! way to learn what a void call did).
 
-mod result_file;
+pub(crate) mod result_file;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use algobox_runtime::stop::StopHandle;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::call::{CallFailure, CallOutcome};
 
@@ -28,7 +28,7 @@ pub const MAX_PROGRESS_BYTES: usize = 64 << 10;
 pub const DEFAULT_RESULTS_PER_ACCOUNT: usize = 1_000;
 
 /// Where a void call is, in Hkube's terms where it has them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CallStatus {
     /// Accepted, waiting for a slot.
@@ -55,7 +55,7 @@ impl CallStatus {
 }
 
 /// A progress report, as the status endpoint shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallProgress {
     /// From 0 to 100.
     pub percent: f32,
@@ -83,6 +83,29 @@ pub struct CallRecord {
     on_disk: bool,
     /// The bytes of the progress details kept.
     progress_bytes: usize,
+}
+
+impl CallRecord {
+    /// A record kept elsewhere (a cluster's key-value bucket), for
+    /// `caller`.
+    pub(crate) fn kept_elsewhere(
+        request_id: &str,
+        caller: &str,
+        status: CallStatus,
+        progress: Vec<CallProgress>,
+        outcome: Option<Result<CallOutcome, CallFailure>>,
+    ) -> Self {
+        Self {
+            request_id: request_id.to_owned(),
+            status,
+            progress,
+            outcome,
+            caller: caller.to_owned(),
+            finished: None,
+            on_disk: false,
+            progress_bytes: 0,
+        }
+    }
 }
 
 /// The bytes of finished results one account's void calls may hold by
@@ -153,6 +176,11 @@ impl AsyncCalls {
     pub fn with_result_bytes_per_account(mut self, bytes: usize) -> Self {
         self.result_bytes_per_account = bytes;
         self
+    }
+
+    /// How long finished results are kept.
+    pub fn retention(&self) -> Duration {
+        self.retention
     }
 
     /// Records a new call by `caller`, which `stop` stops. Expired results

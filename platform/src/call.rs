@@ -10,7 +10,7 @@ use algobox_runtime::error::InvokeError;
 use algobox_runtime::invocation::{Invocation, Output};
 use algobox_runtime::stop::StopHandle;
 
-use crate::async_calls::CallProgress;
+use crate::async_calls::{CallProgress, CallRecord, CallStatus};
 use crate::error::PlatformError;
 use crate::identity::{AccountName, AlgorithmName};
 use crate::pipeline::PlatformPipeline;
@@ -219,6 +219,18 @@ impl Platform {
         request: CallRequest,
         request_id: &str,
     ) -> Result<(), PlatformError> {
+        if let Some(cluster) = self.inner.cluster.get() {
+            // Resolved now, so that a refusal reaches the caller; then
+            // queued for whichever node has a runner free.
+            self.resolve(
+                caller,
+                &request.owner,
+                &request.name,
+                request.version.as_deref(),
+            )
+            .await?;
+            return cluster.calls.submit(caller, &request, request_id).await;
+        }
         let queued = self.inner.slots.enqueue(&caller.name).map_err(|most| {
             PlatformError::TooManyCalls(format!(
                 "{} has {most} output=void calls waiting or running, the most one account may have; \
@@ -278,10 +290,43 @@ impl Platform {
         Ok(())
     }
 
+    /// The `output=void` call `request_id`, if `caller` made it and its
+    /// record is still kept: from this node's table, or in a cluster from
+    /// the cluster's bucket, whichever node ran it.
+    pub async fn void_call(
+        &self,
+        request_id: &str,
+        caller: &Caller,
+    ) -> Result<Option<CallRecord>, PlatformError> {
+        if let Some(cluster) = self.inner.cluster.get() {
+            return cluster.calls.get(request_id, caller).await;
+        }
+        // A finished call's result is read from the results folder.
+        let platform = self.clone();
+        let (id, name) = (request_id.to_owned(), caller.name.as_str().to_owned());
+        tokio::task::spawn_blocking(move || platform.calls().get(&id, &name))
+            .await
+            .map_err(|err| PlatformError::Internal(format!("reading a result failed: {err}")))
+    }
+
+    /// Asks `caller`'s void call `request_id` to stop, wherever it runs,
+    /// and returns its status (`stopping`, or how it ended); `None` when
+    /// `caller` has no such call.
+    pub async fn stop_void_call(
+        &self,
+        request_id: &str,
+        caller: &Caller,
+    ) -> Result<Option<CallStatus>, PlatformError> {
+        if let Some(cluster) = self.inner.cluster.get() {
+            return cluster.calls.stop(request_id, caller).await;
+        }
+        Ok(self.calls().stop(request_id, caller.name.as_str()))
+    }
+
     /// Runs a prepared call to its outcome. A failure's stack trace is
     /// shown only to callers who may see the source (see
     /// [`Target::source_visible`]): it can quote the code.
-    async fn run(
+    pub(crate) async fn run(
         &self,
         target: &Target,
         invocation: Invocation,
@@ -305,7 +350,7 @@ impl Platform {
     }
 
     /// The resolved target, its invocation and whether stdout may be shown.
-    async fn prepare(
+    pub(crate) async fn prepare(
         &self,
         caller: &Caller,
         request: CallRequest,

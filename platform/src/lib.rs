@@ -24,6 +24,8 @@ mod algorithms;
 pub mod async_calls;
 pub mod call;
 mod call_slots;
+pub mod cluster;
+mod cluster_calls;
 mod data;
 pub mod data_store;
 pub mod error;
@@ -53,10 +55,10 @@ use crate::account_compiles::AccountCompiles;
 use crate::account_slots::AccountSlots;
 use crate::async_calls::AsyncCalls;
 use crate::call_slots::CallSlots;
+use crate::cluster::ClusterLink;
 use crate::data_store::DataStore;
 use crate::error::PlatformError;
-use crate::identity::{AccountName, ClusterName};
-use crate::invalidations::Invalidations;
+use crate::identity::AccountName;
 use crate::module_store::ModuleStore;
 use crate::module_store::directory::DirectoryStore;
 use crate::registry::Registry;
@@ -198,15 +200,8 @@ struct Inner {
     listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
     slots: Arc<AccountSlots>,
     compiles: AccountCompiles,
-    /// Set once this node joins a cluster: where its writes are announced,
-    /// and how long its listings are trusted without an announcement.
+    /// Set once this node joins a cluster.
     cluster: OnceLock<ClusterLink>,
-}
-
-/// A node's membership in a cluster.
-struct ClusterLink {
-    invalidations: Invalidations,
-    backstop: Duration,
 }
 
 /// An algorithm and its published versions, as resolution needs them.
@@ -314,43 +309,6 @@ impl Platform {
                 cluster: OnceLock::new(),
             }),
         }
-    }
-
-    /// Joins the cluster `cluster` on NATS: this node's writes (publish,
-    /// update, upload, delete) are announced to every node, which forget
-    /// their cached listing of that algorithm within milliseconds; a
-    /// listing no announcement reaches is trusted for `backstop` at most.
-    /// Several clusters may share one NATS server under different names.
-    pub async fn join_cluster(
-        &self,
-        client: async_nats::Client,
-        cluster: &ClusterName,
-        backstop: Duration,
-    ) -> Result<(), PlatformError> {
-        let invalidations = invalidations::connect(client, cluster, &self.inner)
-            .await
-            .map_err(|err| {
-                PlatformError::Internal(format!(
-                    "cannot subscribe to the cluster's invalidations on NATS: {err}; check that NATS is reachable"
-                ))
-            })?;
-        self.inner
-            .cluster
-            .set(ClusterLink {
-                invalidations,
-                backstop,
-            })
-            .map_err(|_| {
-                PlatformError::Internal("this platform has already joined a cluster".to_owned())
-            })
-    }
-
-    /// How long a cached listing is trusted.
-    fn listing_ttl(&self) -> Duration {
-        self.inner
-            .cluster
-            .get()
-            .map_or(CACHE_TTL, |link| link.backstop)
     }
 
     /// The runtime that runs the algorithms.

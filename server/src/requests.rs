@@ -30,8 +30,8 @@ pub(crate) async fn stop(
 ) -> Result<Response, ApiError> {
     let caller = platform.authenticate(auth::api_key(headers)).await?;
     let status = platform
-        .calls()
-        .stop(request_id, caller.name.as_str())
+        .stop_void_call(request_id, &caller)
+        .await?
         .ok_or_else(|| no_request(request_id))?;
     Ok(response::json(
         StatusCode::OK,
@@ -47,12 +47,9 @@ pub(crate) async fn status(
     request_id: &str,
 ) -> Result<Response, ApiError> {
     let caller = platform.authenticate(auth::api_key(headers)).await?;
-    // A finished call's result is read from the results folder.
-    let reader = platform.clone();
-    let id = request_id.to_owned();
-    let record = tokio::task::spawn_blocking(move || reader.calls().get(&id, caller.name.as_str()))
-        .await
-        .map_err(|err| ApiError::Internal(format!("reading a result failed: {err}")))?
+    let record = platform
+        .void_call(request_id, &caller)
+        .await?
         .ok_or_else(|| no_request(request_id))?;
     // The envelope the call would have answered with, once finished.
     let result = record

@@ -7,7 +7,7 @@
 //! binary result, and no second parse of a JSON one.
 
 use std::fs;
-use std::io::{self, BufRead as _, Read as _, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::path::Path;
 use std::time::Duration;
 
@@ -42,6 +42,24 @@ enum Header {
 /// Writes `outcome` to `path` whole or not at all (a temporary file,
 /// synced, then renamed), so a reader never sees half a result.
 pub(crate) fn write(path: &Path, outcome: &Result<CallOutcome, CallFailure>) -> io::Result<()> {
+    let partial = path.with_extension("partial");
+    let mut file = fs::File::create(&partial)?;
+    file.write_all(&encode(outcome))?;
+    file.sync_data()?;
+    fs::rename(&partial, path)
+}
+
+/// Reads back what [`write`] wrote. The progress reports are not in the
+/// file: the call's record keeps the latest ones.
+pub(crate) fn read(path: &Path) -> io::Result<Result<CallOutcome, CallFailure>> {
+    let mut bytes = Vec::new();
+    fs::File::open(path)?.read_to_end(&mut bytes)?;
+    decode(&bytes).map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", path.display())))
+}
+
+/// `outcome` in this format: a header line of JSON, then the result's
+/// bytes (the same bytes a cluster keeps in its key-value bucket).
+pub(crate) fn encode(outcome: &Result<CallOutcome, CallFailure>) -> Vec<u8> {
     let (header, body): (Header, &[u8]) = match outcome {
         Ok(outcome) => {
             let output = &outcome.output;
@@ -72,24 +90,20 @@ pub(crate) fn write(path: &Path, outcome: &Result<CallOutcome, CallFailure>) -> 
             (header, &[][..])
         }
     };
-    let partial = path.with_extension("partial");
-    let mut file = fs::File::create(&partial)?;
-    serde_json::to_writer(&mut file, &header)?;
-    file.write_all(b"\n")?;
-    file.write_all(body)?;
-    file.sync_data()?;
-    fs::rename(&partial, path)
+    let mut bytes = serde_json::to_vec(&header).expect("a header serializes");
+    bytes.push(b'\n');
+    bytes.extend_from_slice(body);
+    bytes
 }
 
-/// Reads back what [`write`] wrote. The progress reports are not in the
-/// file: the call's record keeps the latest ones.
-pub(crate) fn read(path: &Path) -> io::Result<Result<CallOutcome, CallFailure>> {
-    let mut reader = io::BufReader::new(fs::File::open(path)?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let header: Header = serde_json::from_str(&line)?;
-    let mut body = Vec::new();
-    reader.read_to_end(&mut body)?;
+/// Reads back what [`encode`] made.
+pub(crate) fn decode(bytes: &[u8]) -> io::Result<Result<CallOutcome, CallFailure>> {
+    let newline = bytes
+        .iter()
+        .position(|byte| *byte == b'\n')
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no header line"))?;
+    let (line, body) = (&bytes[..newline], bytes[newline + 1..].to_vec());
+    let header: Header = serde_json::from_slice(line)?;
     Ok(match header {
         Header::Succeeded {
             content_type,
@@ -110,7 +124,7 @@ pub(crate) fn read(path: &Path) -> io::Result<Result<CallOutcome, CallFailure>> 
                 other => {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        format!("unknown content type `{other}` in {}", path.display()),
+                        format!("unknown content type `{other}`"),
                     ));
                 }
             };

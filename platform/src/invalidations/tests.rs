@@ -2,8 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::cluster::ClusterOptions;
 use crate::identity::{AccountName, AlgorithmName, ClusterName};
-use crate::nats_fixture::{jetstream, unique_bucket};
+use crate::nats_fixture::{jetstream, remove_cluster, unique_bucket};
 use crate::registry::algorithm::{AlgorithmUpdate, Details, DetailsUpdate, NewAlgorithm};
 use crate::{Caller, Platform, PlatformConfig};
 
@@ -31,21 +32,32 @@ async fn an_update_on_one_node_reaches_the_others_within_a_second() {
         .await
         .unwrap();
     let cluster: ClusterName = unique_bucket("cluster").parse().unwrap();
-    let client = jetstream().await.client();
-    for node in [&node_a, &node_b] {
-        node.join_cluster(client.clone(), &cluster, BACKSTOP)
-            .await
-            .unwrap();
+    let elsewhere: ClusterName = unique_bucket("elsewhere").parse().unwrap();
+    let jetstream = jetstream().await;
+    let options = |name: &ClusterName| ClusterOptions {
+        backstop: BACKSTOP,
+        ..ClusterOptions::new(jetstream.client(), name.clone())
+    };
+    let joined = async {
+        node_a.join_cluster(options(&cluster)).await?;
+        node_b.join_cluster(options(&cluster)).await?;
+        node_c.join_cluster(options(&elsewhere)).await
     }
-    node_c
-        .join_cluster(
-            client.clone(),
-            &unique_bucket("elsewhere").parse().unwrap(),
-            BACKSTOP,
-        )
-        .await
-        .unwrap();
+    .await;
+    let outcome = match joined {
+        Ok(()) => tokio::spawn(update_and_watch(node_a, node_b, node_c)).await,
+        Err(err) => panic!("{err}"),
+    };
+    remove_cluster(&jetstream, cluster.as_str()).await;
+    remove_cluster(&jetstream, elsewhere.as_str()).await;
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
 
+/// A changes an algorithm; B, in A's cluster, sees it within a second,
+/// and C, in another, does not.
+async fn update_and_watch(node_a: Platform, node_b: Platform, node_c: Platform) {
     node_a.bootstrap_admin(None).await.unwrap();
     let admin = Caller {
         name: "admin".parse().unwrap(),

@@ -1,0 +1,68 @@
+//! What a cluster knows of a void call, as JSON in its key-value bucket
+//! under the request id. The outcome is kept apart, under
+//! `<request id>.result` (or in the object store when too large for a
+//! message), in the results folder's format.
+
+use serde::{Deserialize, Serialize};
+
+use crate::async_calls::{CallProgress, CallStatus, MAX_PROGRESS, MAX_PROGRESS_BYTES};
+
+/// A void call's status, for its caller, written by the node running it
+/// (or the node that accepted it, until then).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StoredRecord {
+    pub(crate) caller: String,
+    pub(crate) status: CallStatus,
+    pub(crate) progress: Vec<CallProgress>,
+    /// Where the outcome waits, once the call finished.
+    pub(crate) result: Option<ResultPlace>,
+    /// The node running it, if one is.
+    pub(crate) node: Option<String>,
+}
+
+/// Where a finished call's outcome is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ResultPlace {
+    /// In the key-value bucket, under `<request id>.result`.
+    Bucket,
+    /// In the object store, under `<request id>.result`.
+    Objects,
+}
+
+impl StoredRecord {
+    /// A call just accepted by `caller`.
+    pub(crate) fn queued(caller: &str) -> Self {
+        Self {
+            caller: caller.to_owned(),
+            status: CallStatus::Queued,
+            progress: Vec::new(),
+            result: None,
+            node: None,
+        }
+    }
+
+    /// Moves to `status` unless the call is stopping or has ended, as a
+    /// single node's record does.
+    pub(crate) fn advance(&mut self, status: CallStatus) {
+        if self.status != CallStatus::Stopping && !self.status.is_final() {
+            self.status = status;
+        }
+    }
+
+    /// Adds a progress report, keeping the latest ones within the same
+    /// bounds as a single node.
+    pub(crate) fn add_progress(&mut self, progress: CallProgress) {
+        self.progress.push(progress);
+        let details = |progress: &CallProgress| progress.details.as_ref().map_or(0, String::len);
+        let mut bytes: usize = self.progress.iter().map(details).sum();
+        let mut dropped = 0;
+        while self.progress.len() - dropped > 1
+            && (self.progress.len() - dropped > MAX_PROGRESS || bytes > MAX_PROGRESS_BYTES)
+        {
+            bytes -= details(&self.progress[dropped]);
+            dropped += 1;
+        }
+        self.progress.drain(..dropped);
+    }
+}
