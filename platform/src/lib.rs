@@ -37,6 +37,7 @@ mod nats_fixture;
 pub mod pipeline;
 pub mod registry;
 mod resolution;
+pub mod shared_parts;
 pub mod timestamp;
 
 use std::collections::HashMap;
@@ -66,6 +67,7 @@ use crate::registry::algorithm::AlgorithmRecord;
 use crate::registry::settings::Settings;
 use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::version::Version;
+use crate::shared_parts::SharedParts;
 
 /// How long an authenticated key and a version list are trusted before the
 /// registry is asked again. Writes through this platform invalidate at once;
@@ -211,8 +213,18 @@ struct Listing {
 }
 
 impl Platform {
-    /// Opens (creating) the data folder.
+    /// Opens (creating) the data folder, with everything in it.
     pub async fn open(config: PlatformConfig) -> Result<Self, PlatformError> {
+        Self::open_with(config, SharedParts::default()).await
+    }
+
+    /// Opens (creating) the data folder for what stays local (compiled
+    /// code, Data API files, void results), with `shared`'s parts in place
+    /// of the folder's registry and module store.
+    pub async fn open_with(
+        config: PlatformConfig,
+        shared: SharedParts,
+    ) -> Result<Self, PlatformError> {
         let calls = call_slots(
             config.limits.concurrency,
             config.calls_per_account,
@@ -222,20 +234,29 @@ impl Platform {
         std::fs::create_dir_all(&dir).map_err(|err| {
             PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
         })?;
-        let registry =
-            blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
-        let abandoned = Registry::fail_unfinished_builds(
-            &registry,
-            "The server stopped while this build was compiling; compile the algorithm again.",
-        )
-        .await?;
-        if abandoned > 0 {
-            tracing::warn!(
-                abandoned,
-                "failed the builds an earlier server left in progress"
-            );
+        let registry: Arc<dyn Registry> = match shared.registry {
+            Some(registry) => registry,
+            None => Arc::new(
+                blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??,
+            ),
+        };
+        if shared.sole_compiler {
+            let abandoned = registry
+                .fail_unfinished_builds(
+                    "The server stopped while this build was compiling; compile the algorithm again.",
+                )
+                .await?;
+            if abandoned > 0 {
+                tracing::warn!(
+                    abandoned,
+                    "failed the builds an earlier server left in progress"
+                );
+            }
         }
-        let modules = DirectoryStore::open(config.data_dir.join("modules"))?;
+        let modules: Arc<dyn ModuleStore> = match shared.modules {
+            Some(modules) => modules,
+            None => Arc::new(DirectoryStore::open(config.data_dir.join("modules"))?),
+        };
         let data = DataStore::open(config.data_dir.join("files"))?
             .with_max_file_bytes(config.max_file_bytes);
         let mut runtime = Runtime::builder()
@@ -263,8 +284,8 @@ impl Platform {
             })?;
         Ok(Self::assemble(
             runtime,
-            Arc::new(registry),
-            Arc::new(modules),
+            registry,
+            modules,
             Arc::new(data),
             calls,
             slots,

@@ -3,9 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
+use algobox_platform::cluster::ClusterOptions;
+use algobox_platform::identity::ClusterName;
+use algobox_platform::module_store::jetstream::JetStreamModuleStore;
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
+use algobox_platform::shared_parts::SharedParts;
 use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::compiler::{CompileWorker, CompilerConfig};
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
@@ -34,6 +39,17 @@ pub(crate) struct ServeCommand {
     /// Folder for the registry, modules and compiled code.
     #[arg(long, env = "ALGOBOX_DATA_DIR", default_value = "./algobox-data")]
     data_dir: PathBuf,
+    /// Join a cluster through this NATS server (with JetStream), such as
+    /// nats://10.0.0.5:4222: modules are kept in its object store, void
+    /// calls wait on its work queue for any node, and changes reach every
+    /// node at once. Every node needs the same registry (--registry) and
+    /// the same admin key.
+    #[arg(long, env = "ALGOBOX_NATS", value_name = "URL")]
+    nats: Option<String>,
+    /// The cluster's name: the prefix of its NATS streams, buckets and
+    /// subjects, so several clusters can share one NATS server.
+    #[arg(long, env = "ALGOBOX_CLUSTER", default_value = "algobox", value_name = "NAME")]
+    cluster: ClusterName,
     /// Use this API key for `admin` instead of a random one (for scripts
     /// and tests); it is installed on every start.
     #[arg(long, env = "ALGOBOX_ADMIN_KEY", hide_env_values = true)]
@@ -143,6 +159,13 @@ impl ServeCommand {
             egress.allow(rule);
         }
         // Sockets see addresses only: look up the named hosts once, now.
+        // Guests never reach the cluster's own services, whatever the
+        // policy allows: the deny list wins over everything.
+        if let Some(url) = &self.nats {
+            for rule in service_addresses(url).await? {
+                egress.deny(rule);
+            }
+        }
         let egress = tokio::task::spawn_blocking(move || {
             egress.resolve_hosts();
             egress
@@ -178,9 +201,36 @@ impl ServeCommand {
             compiler,
             ..PlatformConfig::new(&self.data_dir)
         };
-        let platform = Platform::open(config)
+        let mut shared = SharedParts::default();
+        let nats = match &self.nats {
+            Some(url) => {
+                let client = async_nats::ConnectOptions::new()
+                    .name("algobox")
+                    .connection_timeout(Duration::from_secs(10))
+                    .connect(url.as_str())
+                    .await
+                    .with_context(|| format!("cannot connect to NATS at {url} (--nats, ALGOBOX_NATS); is it running, with JetStream (-js)?"))?;
+                let jetstream = async_nats::jetstream::new(client.clone());
+                let modules = JetStreamModuleStore::open(&jetstream, &format!("{}_modules", self.cluster))
+                    .await
+                    .context("cannot open the cluster's module store")?;
+                shared.modules = Some(Arc::new(modules));
+                // Other nodes may be compiling for the shared registry.
+                shared.sole_compiler = false;
+                Some(client)
+            }
+            None => None,
+        };
+        let platform = Platform::open_with(config, shared)
             .await
             .with_context(|| format!("cannot open the data folder {}", self.data_dir.display()))?;
+        if let Some(client) = nats {
+            platform
+                .join_cluster(ClusterOptions::new(client, self.cluster.clone()))
+                .await
+                .context("cannot join the cluster")?;
+            tracing::info!(cluster = %self.cluster, "joined the cluster");
+        }
         if let Some(chosen) = &self.admin_key
             && chosen.chars().count() < MIN_CHOSEN_KEY_LEN
         {
@@ -247,6 +297,31 @@ impl ServeCommand {
         .await?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The addresses of the service at `url` (`scheme://user@host:port/...`
+/// or `host:port`), each as a rule denying it.
+async fn service_addresses(url: &str) -> anyhow::Result<Vec<EgressRule>> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', ',']).next().unwrap_or(rest);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
+            (host.trim_start_matches('[').trim_end_matches(']'), port.parse().unwrap_or(0))
+        }
+        _ => (authority, 0),
+    };
+    let addresses = tokio::net::lookup_host((host, port))
+        .await
+        .with_context(|| format!("cannot look up {host}, from {url}"))?;
+    addresses
+        .map(|address| {
+            let bits = if address.is_ipv4() { 32 } else { 128 };
+            format!("{}/{bits}", address.ip())
+                .parse()
+                .with_context(|| format!("cannot deny {}", address.ip()))
+        })
+        .collect()
 }
 
 /// Writes `secret` readable by its owner only.
