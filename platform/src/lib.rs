@@ -203,24 +203,42 @@ struct Listing {
 }
 
 impl Platform {
-    /// Opens (creating) the data folder.
+    /// Opens (creating) the data folder, with the registry in
+    /// `registry.sqlite3` there.
     pub async fn open(config: PlatformConfig) -> Result<Self, PlatformError> {
-        let calls = call_slots(
-            config.limits.concurrency,
-            config.calls_per_account,
-            config.waiting_calls_per_account,
-        );
         let dir = config.data_dir.clone();
         std::fs::create_dir_all(&dir).map_err(|err| {
             PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
         })?;
         let registry =
             blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??;
-        let abandoned = Registry::fail_unfinished_builds(
-            &registry,
-            "The server stopped while this build was compiling; compile the algorithm again.",
-        )
-        .await?;
+        Self::open_with_registry(config, Arc::new(registry)).await
+    }
+
+    /// Opens (creating) the data folder for modules, compiled code and
+    /// files, with `registry` as the registry (a
+    /// [`PostgresRegistry`](crate::registry::postgres::PostgresRegistry)
+    /// shared with other servers, say). Like [`open`](Self::open), it fails
+    /// the builds the registry holds as in progress, since no compile
+    /// outlives the server that ran it.
+    pub async fn open_with_registry(
+        config: PlatformConfig,
+        registry: Arc<dyn Registry>,
+    ) -> Result<Self, PlatformError> {
+        let calls = call_slots(
+            config.limits.concurrency,
+            config.calls_per_account,
+            config.waiting_calls_per_account,
+        );
+        let dir = &config.data_dir;
+        std::fs::create_dir_all(dir).map_err(|err| {
+            PlatformError::Internal(format!("cannot create {}: {err}", dir.display()))
+        })?;
+        let abandoned = registry
+            .fail_unfinished_builds(
+                "The server stopped while this build was compiling; compile the algorithm again.",
+            )
+            .await?;
         if abandoned > 0 {
             tracing::warn!(
                 abandoned,
@@ -255,7 +273,7 @@ impl Platform {
             })?;
         Ok(Self::assemble(
             runtime,
-            Arc::new(registry),
+            registry,
             Arc::new(modules),
             Arc::new(data),
             calls,
