@@ -3,9 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
+use algobox_platform::registry::postgres::PostgresRegistry;
 use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::compiler::{CompileWorker, CompilerConfig};
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
@@ -17,7 +19,8 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 /// Serves the Algorithmia-compatible HTTP API, keeping everything in one
-/// data folder (an SQLite registry, uploaded modules, compiled code).
+/// data folder (an SQLite registry, uploaded modules, compiled code), or
+/// the registry in PostgreSQL with --registry.
 ///
 /// On the first start with an empty data folder it creates the user
 /// `admin`, prints its API key once and writes it to `<data-dir>/admin.key`.
@@ -34,6 +37,18 @@ pub(crate) struct ServeCommand {
     /// Folder for the registry, modules and compiled code.
     #[arg(long, env = "ALGOBOX_DATA_DIR", default_value = "./algobox-data")]
     data_dir: PathBuf,
+    /// Keep the registry (accounts, keys, algorithms, builds, versions) in
+    /// this PostgreSQL database instead of the data folder's SQLite file,
+    /// so that several servers can share it: postgres://USER:PASSWORD@HOST:PORT/DATABASE
+    /// (or postgresql://). The schema is created or upgraded at start.
+    #[arg(
+        long,
+        env = "ALGOBOX_REGISTRY",
+        hide_env_values = true,
+        value_name = "URL",
+        value_parser = postgres_url
+    )]
+    registry: Option<String>,
     /// Use this API key for `admin` instead of a random one (for scripts
     /// and tests); it is installed on every start.
     #[arg(long, env = "ALGOBOX_ADMIN_KEY", hide_env_values = true)]
@@ -178,9 +193,21 @@ impl ServeCommand {
             compiler,
             ..PlatformConfig::new(&self.data_dir)
         };
-        let platform = Platform::open(config)
-            .await
-            .with_context(|| format!("cannot open the data folder {}", self.data_dir.display()))?;
+        let platform = match &self.registry {
+            None => Platform::open(config).await.with_context(|| {
+                format!("cannot open the data folder {}", self.data_dir.display())
+            })?,
+            Some(url) => {
+                let registry = PostgresRegistry::connect(url).await.context(
+                    "cannot open the registry in PostgreSQL (--registry, ALGOBOX_REGISTRY)",
+                )?;
+                Platform::open_with_registry(config, Arc::new(registry))
+                    .await
+                    .with_context(|| {
+                        format!("cannot open the data folder {}", self.data_dir.display())
+                    })?
+            }
+        };
         if let Some(chosen) = &self.admin_key
             && chosen.chars().count() < MIN_CHOSEN_KEY_LEN
         {
@@ -246,6 +273,19 @@ impl ServeCommand {
         )
         .await?;
         Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Checks that `url` names a PostgreSQL database, the one networked
+/// registry there is; the connection itself is tried at start.
+fn postgres_url(url: &str) -> Result<String, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url.to_owned())
+    } else {
+        Err(
+            "the registry must be a PostgreSQL URL starting with postgres:// or postgresql:// (postgres://USER:PASSWORD@HOST:PORT/DATABASE); leave --registry and ALGOBOX_REGISTRY unset to keep the registry in the data folder's SQLite file"
+                .to_owned(),
+        )
     }
 }
 
