@@ -2,7 +2,9 @@
 //! HTTP client for it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use algobox_platform::registry::Registry;
 use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::compiler::CompilerConfig;
 use http_body_util::{BodyExt, Full};
@@ -64,17 +66,27 @@ impl TestServer {
         data: tempfile::TempDir,
         configure: impl FnOnce(&mut PlatformConfig),
     ) -> Self {
-        let mut config = PlatformConfig {
-            limits: limits(),
-            gpu: Some(crate::gpu::worker()),
-            compiler: CompilerConfig {
-                worker: Some(crate::compiles::worker()),
-                ..CompilerConfig::default()
-            },
-            ..PlatformConfig::new(data.path())
-        };
+        let mut config = test_config(&data);
         configure(&mut config);
         let platform = Platform::open(config).await.unwrap();
+        Self::serve(data, platform).await
+    }
+
+    /// Starts a server over `data` with the test configuration and
+    /// `registry` as its registry (PostgreSQL, say).
+    pub(crate) async fn start_with_registry(
+        data: tempfile::TempDir,
+        registry: Arc<dyn Registry>,
+    ) -> Self {
+        let config = test_config(&data);
+        let platform = Platform::open_with_registry(config, registry)
+            .await
+            .unwrap();
+        Self::serve(data, platform).await
+    }
+
+    /// Serves `platform` on a new loopback port.
+    async fn serve(data: tempfile::TempDir, platform: Platform) -> Self {
         platform.bootstrap_admin(Some(ADMIN_KEY)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -232,6 +244,20 @@ impl TestServer {
             .await;
         assert_eq!(published.status, 200, "{}", published.text());
         published.json()
+    }
+}
+
+/// The test configuration over `data`: tight limits, and the test
+/// binaries' GPU and compile workers.
+fn test_config(data: &tempfile::TempDir) -> PlatformConfig {
+    PlatformConfig {
+        limits: limits(),
+        gpu: Some(crate::gpu::worker()),
+        compiler: CompilerConfig {
+            worker: Some(crate::compiles::worker()),
+            ..CompilerConfig::default()
+        },
+        ..PlatformConfig::new(data.path())
     }
 }
 
