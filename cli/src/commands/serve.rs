@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 /// data folder (an SQLite registry, uploaded modules, compiled code), or
 /// the registry in PostgreSQL with --registry.
 ///
-/// On the first start with an empty data folder it creates the user
+/// On the first start with an empty registry it creates the user
 /// `admin`, prints its API key once and writes it to `<data-dir>/admin.key`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeCommand {

@@ -37,11 +37,12 @@ use crate::registry::error::RegistryError;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
 
-/// Connections the pool keeps at most. Registry operations are short, and
-/// a synchronous call reaches the registry only when its caches miss, so a
-/// few connections serve a busy node; PostgreSQL's default limit of 100
-/// connections then leaves room for many nodes.
-const POOL_SIZE: usize = 16;
+/// Connections the pool keeps at most. Registry operations are short (one
+/// round trip, or one transaction of a few), and a synchronous call reaches
+/// the registry only when its caches miss, so a few connections serve a
+/// busy node; PostgreSQL's default limit of 100 connections then leaves
+/// room for about a dozen nodes.
+const POOL_SIZE: usize = 8;
 
 /// How long an operation waits for a free connection, or for a new one to
 /// be established, before failing.
