@@ -109,8 +109,9 @@ impl PostgresRegistry {
                 describe(&err)
             )),
             other => RegistryError::Storage(format!(
-                "no connection to PostgreSQL at {} became free: {other}",
-                self.target
+                "no connection to PostgreSQL at {} within {} s ({other}); check that it is reachable and accepts more connections",
+                self.target,
+                POOL_TIMEOUT.as_secs()
             )),
         })
     }
