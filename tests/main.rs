@@ -18,6 +18,7 @@ mod network;
 mod pipeline;
 mod python_client;
 mod registration;
+mod registry_postgres;
 mod sandbox;
 mod server;
 mod stops;

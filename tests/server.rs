@@ -2,7 +2,10 @@
 //! HTTP client for it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use algobox_platform::registry::Registry;
+use algobox_platform::shared_parts::SharedParts;
 use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::compiler::CompilerConfig;
 use http_body_util::{BodyExt, Full};
@@ -82,6 +85,22 @@ impl TestServer {
             },
             ..PlatformConfig::new(data)
         }
+    }
+
+    /// Starts a server over `data` with the test configuration and
+    /// `registry` as its registry (PostgreSQL, say).
+    pub(crate) async fn start_with_registry(
+        data: tempfile::TempDir,
+        registry: Arc<dyn Registry>,
+    ) -> Self {
+        let shared = SharedParts {
+            registry: Some(registry),
+            ..SharedParts::default()
+        };
+        let platform = Platform::open_with(Self::config(data.path()), shared)
+            .await
+            .unwrap();
+        Self::serve(platform, data).await
     }
 
     /// Serves `platform`, whose data folder is `data` (or a folder it

@@ -2,169 +2,84 @@
 //! and durability under `kill -9`. (They live here, not in `tests/`,
 //! because only this package's tests are given the binary's path.)
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use algobox_platform::registry::postgres::test_database::TestDatabase;
 use serde_json::{Value, json};
 
 use crate::command_line::algobox;
+use crate::serve_process::{KEY, Server, call, deploy};
 
 mod command_line;
-
-const KEY: &str = "durability-test-key";
+mod serve_process;
 
 /// Kill-and-restart rounds in the durability test.
 const ROUNDS: u64 = 12;
 
-/// A server process.
-struct Server {
-    child: Mutex<Child>,
-    address: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data);
-        Self::spawn(command)
-    }
-
-    /// Runs `command`, which starts a server with the test key, and waits
-    /// until it listens.
-    fn spawn(mut command: Command) -> Self {
-        let mut child = command
-            .env("ALGOBOX_ADMIN_KEY", KEY)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let address = loop {
-            let line = lines
-                .next()
-                .expect("the server exited before listening")
-                .unwrap();
-            if let Some(address) = line.strip_prefix("algobox listening on http://") {
-                break address.to_owned();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Self {
-            child: Mutex::new(child),
-            address,
-        }
-    }
-
-    /// Sends one request; `None` if the connection failed (the server died).
-    fn send(
-        &self,
-        method: &str,
-        path: &str,
-        content_type: &str,
-        body: &[u8],
-    ) -> Option<(u16, Vec<u8>)> {
-        let mut stream = TcpStream::connect(&self.address).ok()?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .ok()?;
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Simple {KEY}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.address,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).ok()?;
-        stream.write_all(body).ok()?;
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).ok()?;
-        let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
-        let status = std::str::from_utf8(&response[9..12]).ok()?.parse().ok()?;
-        let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
-        let mut body = response[split + 4..].to_vec();
-        if head.contains("transfer-encoding: chunked") {
-            body = dechunk(&body);
-        }
-        Some((status, body))
-    }
-
-    fn json(&self, method: &str, path: &str, body: &Value) -> Option<(u16, Value)> {
-        let (status, body) = self.send(
-            method,
-            path,
-            "application/json",
-            body.to_string().as_bytes(),
-        )?;
-        Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
-    }
-
-    /// Kills the process with SIGKILL, as a crash or an OOM killer would.
-    fn kill(&self) {
-        let mut child = self.child.lock().unwrap();
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 4 + size..];
-    }
-    out
-}
-
-/// Creates, uploads, compiles and publishes; stops at the first failure
-/// (the server being killed).
-fn deploy(server: &Server, name: &str, wasm: &[u8]) -> Option<(String, String)> {
-    let create = json!({"name": name, "details": {"label": name}, "settings": {
-        "language": "rust", "environment": "cpu", "license": "apl", "source_visibility": "closed",
-        "network_access": "isolated", "pipeline_enabled": false,
-    }});
-    server.json("POST", "/v1/algorithms/admin", &create)?;
-    let (status, _) = server.send(
-        "PUT",
-        &format!("/v1/algorithms/admin/{name}/source"),
-        "application/wasm",
-        wasm,
-    )?;
-    (status == 200).then_some(())?;
-    let (_, compiled) = server.json(
-        "POST",
-        &format!("/v1/algorithms/admin/{name}/compile"),
-        &json!({}),
-    )?;
-    (compiled["compilation"]["successful"] == true).then_some(())?;
-    let publish = json!({"version_info": {"version_type": "minor"}});
-    let (status, published) = server.json(
-        "POST",
-        &format!("/v1/algorithms/admin/{name}/versions"),
-        &publish,
-    )?;
-    (status == 200).then_some(())?;
-    Some((
-        published["version_info"]["semantic_version"]
-            .as_str()?
-            .to_owned(),
-        published["version_info"]["git_hash"].as_str()?.to_owned(),
-    ))
-}
-
 #[test]
 fn kill_9_at_any_moment_leaves_a_consistent_registry() {
     let data = tempfile::tempdir().unwrap();
+    kill_9_rounds(data.path(), || Server::start(data.path()));
+}
+
+/// The same with the registry in PostgreSQL (`--registry`): the server's
+/// transactions there are whole or absent too, and the data folder holds
+/// no SQLite registry.
+#[test]
+fn kill_9_at_any_moment_leaves_a_consistent_postgres_registry() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let database = runtime.block_on(TestDatabase::create());
+    let data = tempfile::tempdir().unwrap();
+    let url = database.url();
+    kill_9_rounds(data.path(), || {
+        Server::start_with_registry(data.path(), &url)
+    });
+    assert!(!data.path().join("registry.sqlite3").exists());
+}
+
+/// `--registry` takes PostgreSQL URLs only, and says so.
+#[test]
+fn a_registry_url_that_is_not_postgres_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    for url in ["mysql://root@127.0.0.1/algobox", "registry.sqlite3"] {
+        let (ok, _, stderr) = algobox(
+            &[
+                "serve",
+                "--registry",
+                url,
+                "--data-dir",
+                data.path().to_str().unwrap(),
+            ],
+            data.path(),
+        );
+        assert!(!ok);
+        assert!(stderr.contains("postgres:// or postgresql://"), "{stderr}");
+    }
+    // A PostgreSQL URL whose server is down fails at start, naming it.
+    let (ok, _, stderr) = algobox(
+        &[
+            "serve",
+            "--registry",
+            "postgresql://postgres@127.0.0.1:1/algobox",
+            "--data-dir",
+            data.path().to_str().unwrap(),
+        ],
+        data.path(),
+    );
+    assert!(!ok);
+    assert!(stderr.contains("127.0.0.1:1/algobox"), "{stderr}");
+    assert!(!data.path().join("registry.sqlite3").exists());
+}
+
+/// Deploys in rounds, killing the server (which `start` starts over
+/// `data`) with SIGKILL at moments spread over a deploy, and checks after
+/// each restart that every published version is intact and callable.
+fn kill_9_rounds(data: &Path, start: impl Fn() -> Server) {
     let modules = [
         ("hello", std::fs::read(test_artifacts::HELLO).unwrap()),
         ("echo", std::fs::read(test_artifacts::ECHO).unwrap()),
@@ -178,7 +93,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
     // coverage on a slow or loaded machine.
     let mut span = None;
     for round in 0..ROUNDS {
-        let server = Server::start(data.path());
+        let server = start();
         let kill_after = span.map(|span: Duration| span * (round as u32 - 1) / (ROUNDS as u32 - 1));
         let started = Instant::now();
         let name = format!("algo{round}");
@@ -223,7 +138,7 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
 
         // After a restart every published version answers with its own
         // module's behaviour, and no version changed.
-        let server = Server::start(data.path());
+        let server = start();
         check_consistent(&server, &published);
         server.kill();
     }
@@ -233,11 +148,10 @@ fn kill_9_at_any_moment_leaves_a_consistent_registry() {
     );
 
     // Every stored module is whole: its bytes hash to its name.
-    let store = algobox_platform::module_store::directory::DirectoryStore::open(
-        data.path().join("modules"),
-    )
-    .unwrap();
-    for entry in std::fs::read_dir(data.path().join("modules")).unwrap() {
+    let store =
+        algobox_platform::module_store::directory::DirectoryStore::open(data.join("modules"))
+            .unwrap();
+    for entry in std::fs::read_dir(data.join("modules")).unwrap() {
         let path = entry.unwrap().path();
         let Some(hash) = path
             .file_stem()
@@ -431,19 +345,6 @@ fn run_a_file_then_deploy_it_and_run_it_on_a_server() {
     assert!(!ok);
     assert!(stderr.contains("401"), "{stderr}");
     server.kill();
-}
-
-/// Calls a published version with the text `x`; it must answer with a
-/// result, not an error. Returns the result.
-fn call(server: &Server, name: &str, version: &str) -> String {
-    let path = format!("/v1/algo/admin/{name}/{version}");
-    let (status, body) = server.send("POST", &path, "text/plain", b"x").unwrap();
-    let reply: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(status, 200, "{path}: {reply}");
-    reply["result"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name}/{version} is published but fails: {reply}"))
-        .to_owned()
 }
 
 /// `algobox serve` raises its soft open-file limit to the hard one, so a

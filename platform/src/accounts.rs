@@ -6,6 +6,7 @@ use std::time::Instant;
 use crate::error::PlatformError;
 use crate::identity::AccountName;
 use crate::registry::account::AccountKind;
+use crate::registry::error::RegistryError;
 use crate::{ADMIN_KEY_LABEL, CACHE_TTL, Caller, Platform};
 
 impl Platform {
@@ -23,10 +24,13 @@ impl Platform {
         let admin = &admin;
         let created = match registry.account(admin).await? {
             Some(_) => false,
-            None => {
-                registry.create_account(admin, AccountKind::User).await?;
-                true
-            }
+            None => match registry.create_account(admin, AccountKind::User).await {
+                Ok(_) => true,
+                // Another server sharing the registry (PostgreSQL) created
+                // it between the look-up and here: it hands out the key.
+                Err(RegistryError::AlreadyExists { .. }) => false,
+                Err(err) => return Err(err.into()),
+            },
         };
         if let Some(key) = key {
             let installed = registry.set_key(admin, ADMIN_KEY_LABEL, key).await?;
@@ -104,7 +108,12 @@ impl Platform {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use futures_util::future::join_all;
+
     use crate::error::PlatformError;
+    use crate::registry::postgres::test_database::TestDatabase;
     use crate::{Platform, PlatformConfig};
 
     #[tokio::test]
@@ -142,6 +151,50 @@ mod tests {
         assert_eq!(platform.bootstrap_admin(Some(second)).await.unwrap(), None);
         assert_eq!(
             platform.authenticate(Some(second)).await.unwrap().name,
+            "admin"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn servers_sharing_a_registry_bootstrap_the_admin_once() {
+        let database = TestDatabase::create().await;
+        let mut platforms = Vec::new();
+        let mut folders = Vec::new();
+        for _ in 0..4 {
+            let folder = tempfile::tempdir().unwrap();
+            let registry = Arc::new(database.registry().await);
+            platforms.push(
+                Platform::open_with(
+                    PlatformConfig::new(folder.path()),
+                    crate::shared_parts::SharedParts {
+                        registry: Some(registry),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap(),
+            );
+            folders.push(folder);
+        }
+        // All start at once on the empty registry: one creates `admin` and
+        // gets its key; the others start too, without one.
+        let keys = join_all(platforms.iter().map(|p| p.bootstrap_admin(None))).await;
+        let keys: Vec<String> = keys.into_iter().filter_map(|key| key.unwrap()).collect();
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        for platform in &platforms {
+            assert_eq!(
+                platform.authenticate(Some(&keys[0])).await.unwrap().name,
+                "admin"
+            );
+        }
+        // With a chosen key, every server installs the same one.
+        let chosen = "operator-key-for-the-cluster-0123456789";
+        let installed = join_all(platforms.iter().map(|p| p.bootstrap_admin(Some(chosen)))).await;
+        for result in installed {
+            assert_eq!(result.unwrap(), None);
+        }
+        assert_eq!(
+            platforms[3].authenticate(Some(chosen)).await.unwrap().name,
             "admin"
         );
     }

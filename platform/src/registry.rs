@@ -3,8 +3,10 @@
 //!
 //! [`Registry`] is the interface the platform uses; [`SqliteRegistry`](sqlite::SqliteRegistry)
 //! implements it in one SQLite file, running each operation on tokio's
-//! blocking pool. The interface is async and object-safe, so a networked
-//! registry (PostgreSQL) can stand in behind an `Arc<dyn Registry>`.
+//! blocking pool, and [`PostgresRegistry`](postgres::PostgresRegistry) in a
+//! PostgreSQL database that several servers share. The interface is async
+//! and object-safe, so either stands behind an `Arc<dyn Registry>`. One
+//! suite of tests (`conformance`) holds both to the same behaviour.
 //!
 //! Validation lives in the request types ([`NewAlgorithm::validate`],
 //! [`SettingsUpdate::apply`](settings::SettingsUpdate::apply),
@@ -16,9 +18,13 @@ pub mod account;
 pub mod algorithm;
 pub mod api_key;
 pub mod build;
+#[cfg(test)]
+#[macro_use]
+pub(crate) mod conformance;
 pub mod error;
 mod id;
 pub mod page;
+pub mod postgres;
 pub mod settings;
 pub mod sqlite;
 pub mod version;

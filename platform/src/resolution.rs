@@ -212,7 +212,7 @@ mod tests {
                 label: "Hello".into(),
                 ..Default::default()
             },
-            settings: crate::registry::sqlite::fixture::required_settings(),
+            settings: crate::registry::conformance::required_settings(),
         };
         let registry = Arc::clone(platform.registry());
         let algorithm = registry.create_algorithm(&admin, &request).await.unwrap();

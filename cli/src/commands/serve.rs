@@ -10,6 +10,7 @@ use algobox_platform::cluster::ClusterOptions;
 use algobox_platform::identity::ClusterName;
 use algobox_platform::module_store::jetstream::JetStreamModuleStore;
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
+use algobox_platform::registry::postgres::PostgresRegistry;
 use algobox_platform::shared_parts::SharedParts;
 use algobox_platform::{Platform, PlatformConfig};
 use algobox_runtime::compiler::{CompileWorker, CompilerConfig};
@@ -22,9 +23,10 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 /// Serves the Algorithmia-compatible HTTP API, keeping everything in one
-/// data folder (an SQLite registry, uploaded modules, compiled code).
+/// data folder (an SQLite registry, uploaded modules, compiled code), or
+/// the registry in PostgreSQL with --registry.
 ///
-/// On the first start with an empty data folder it creates the user
+/// On the first start with an empty registry it creates the user
 /// `admin`, prints its API key once and writes it to `<data-dir>/admin.key`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeCommand {
@@ -39,6 +41,18 @@ pub(crate) struct ServeCommand {
     /// Folder for the registry, modules and compiled code.
     #[arg(long, env = "ALGOBOX_DATA_DIR", default_value = "./algobox-data")]
     data_dir: PathBuf,
+    /// Keep the registry (accounts, keys, algorithms, builds, versions) in
+    /// this PostgreSQL database instead of the data folder's SQLite file,
+    /// so that several servers can share it: postgres://USER:PASSWORD@HOST:PORT/DATABASE
+    /// (or postgresql://). The schema is created or upgraded at start.
+    #[arg(
+        long,
+        env = "ALGOBOX_REGISTRY",
+        hide_env_values = true,
+        value_name = "URL",
+        value_parser = postgres_url
+    )]
+    registry: Option<String>,
     /// Join a cluster through this NATS server (with JetStream), such as
     /// nats://10.0.0.5:4222: modules are kept in its object store, void
     /// calls wait on its work queue for any node, and changes reach every
@@ -48,7 +62,12 @@ pub(crate) struct ServeCommand {
     nats: Option<String>,
     /// The cluster's name: the prefix of its NATS streams, buckets and
     /// subjects, so several clusters can share one NATS server.
-    #[arg(long, env = "ALGOBOX_CLUSTER", default_value = "algobox", value_name = "NAME")]
+    #[arg(
+        long,
+        env = "ALGOBOX_CLUSTER",
+        default_value = "algobox",
+        value_name = "NAME"
+    )]
     cluster: ClusterName,
     /// Use this API key for `admin` instead of a random one (for scripts
     /// and tests); it is installed on every start.
@@ -161,7 +180,7 @@ impl ServeCommand {
         // Sockets see addresses only: look up the named hosts once, now.
         // Guests never reach the cluster's own services, whatever the
         // policy allows: the deny list wins over everything.
-        if let Some(url) = &self.nats {
+        for url in [&self.nats, &self.registry].into_iter().flatten() {
             for rule in service_addresses(url).await? {
                 egress.deny(rule);
             }
@@ -202,6 +221,12 @@ impl ServeCommand {
             ..PlatformConfig::new(&self.data_dir)
         };
         let mut shared = SharedParts::default();
+        if let Some(url) = &self.registry {
+            let registry = PostgresRegistry::connect(url)
+                .await
+                .context("cannot open the registry in PostgreSQL (--registry, ALGOBOX_REGISTRY)")?;
+            shared.registry = Some(Arc::new(registry));
+        }
         let nats = match &self.nats {
             Some(url) => {
                 let client = async_nats::ConnectOptions::new()
@@ -211,9 +236,10 @@ impl ServeCommand {
                     .await
                     .with_context(|| format!("cannot connect to NATS at {url} (--nats, ALGOBOX_NATS); is it running, with JetStream (-js)?"))?;
                 let jetstream = async_nats::jetstream::new(client.clone());
-                let modules = JetStreamModuleStore::open(&jetstream, &format!("{}_modules", self.cluster))
-                    .await
-                    .context("cannot open the cluster's module store")?;
+                let modules =
+                    JetStreamModuleStore::open(&jetstream, &format!("{}_modules", self.cluster))
+                        .await
+                        .context("cannot open the cluster's module store")?;
                 shared.modules = Some(Arc::new(modules));
                 // Other nodes may be compiling for the shared registry.
                 shared.sole_compiler = false;
@@ -305,12 +331,15 @@ async fn service_addresses(url: &str) -> anyhow::Result<Vec<EgressRule>> {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
     let authority = rest.split(['/', '?', ',']).next().unwrap_or(rest);
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
-            (host.trim_start_matches('[').trim_end_matches(']'), port.parse().unwrap_or(0))
-        }
-        _ => (authority, 0),
+    // `[v6]:port`, `[v6]`, `host:port` or `host`.
+    let (host, port) = match authority
+        .strip_prefix('[')
+        .and_then(|v6| v6.split_once(']'))
+    {
+        Some((host, rest)) => (host, rest.strip_prefix(':').unwrap_or("")),
+        None => authority.rsplit_once(':').unwrap_or((authority, "")),
     };
+    let port: u16 = port.parse().unwrap_or(0);
     let addresses = tokio::net::lookup_host((host, port))
         .await
         .with_context(|| format!("cannot look up {host}, from {url}"))?;
@@ -322,6 +351,19 @@ async fn service_addresses(url: &str) -> anyhow::Result<Vec<EgressRule>> {
                 .with_context(|| format!("cannot deny {}", address.ip()))
         })
         .collect()
+}
+
+/// Checks that `url` names a PostgreSQL database, the one networked
+/// registry there is; the connection itself is tried at start.
+fn postgres_url(url: &str) -> Result<String, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url.to_owned())
+    } else {
+        Err(
+            "the registry must be a PostgreSQL URL starting with postgres:// or postgresql:// (postgres://USER:PASSWORD@HOST:PORT/DATABASE); leave --registry and ALGOBOX_REGISTRY unset to keep the registry in the data folder's SQLite file"
+                .to_owned(),
+        )
+    }
 }
 
 /// Writes `secret` readable by its owner only.

@@ -70,7 +70,7 @@ async fn update_and_watch(node_a: Platform, node_b: Platform, node_c: Platform) 
             summary: "before".into(),
             ..Details::default()
         },
-        settings: crate::registry::sqlite::fixture::required_settings(),
+        settings: crate::registry::conformance::required_settings(),
     };
     node_a
         .create_algorithm(&admin, &admin.name, request)

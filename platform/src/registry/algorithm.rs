@@ -154,7 +154,7 @@ mod tests {
                 label: "Greeting".into(),
                 ..Details::default()
             },
-            settings: crate::registry::sqlite::fixture::required_settings(),
+            settings: crate::registry::conformance::required_settings(),
         }
     }
 

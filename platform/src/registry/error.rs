@@ -102,7 +102,7 @@ pub enum RegistryError {
     },
     /// The database failed or holds data this version cannot read.
     #[error(
-        "registry storage failed: {0}; check that the database file is on a writable disk with free space, and the server's logs"
+        "registry storage failed: {0}; check that the database is reachable and on a writable disk with free space (the SQLite file, or the PostgreSQL server), and the server's logs"
     )]
     Storage(String),
     /// The operating system's random source failed.

@@ -1,41 +1,14 @@
-//! Shared test fixtures for the registry's SQL tests.
+//! Shared test fixtures for the SQLite registry's own tests, on its
+//! synchronous methods (the conformance suite covers the trait).
 
-use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId};
+use crate::identity::{AlgorithmId, BuildId};
 use crate::registry::account::AccountKind;
 use crate::registry::algorithm::{Details, NewAlgorithm};
-use crate::registry::settings::{Callability, SettingsUpdate};
+use crate::registry::conformance::{acct, required_settings};
+use crate::registry::settings::Callability;
 use crate::registry::sqlite::SqliteRegistry;
 use crate::registry::version::{PublishRequest, VersionBump};
 use algobox_runtime::content_hash::ContentHash;
-
-/// `name` as an account name.
-pub(crate) fn acct(name: &str) -> AccountName {
-    AccountName::parse(name).unwrap()
-}
-
-/// `name` as an algorithm name.
-pub(crate) fn algo(name: &str) -> AlgorithmName {
-    AlgorithmName::parse(name).unwrap()
-}
-
-/// An id no algorithm or build has.
-pub(crate) fn unknown_id() -> AlgorithmId {
-    AlgorithmId::parse("00000000-0000-4000-8000-000000000000").unwrap()
-}
-
-/// The settings Algorithmia requires at create: Rust on CPU, private,
-/// closed, isolated, no pipelines.
-pub(crate) fn required_settings() -> SettingsUpdate {
-    SettingsUpdate {
-        language: Some("rust".into()),
-        environment: Some("cpu".into()),
-        license: Some("apl".into()),
-        network_access: Some("isolated".into()),
-        pipeline_enabled: Some(false),
-        source_visibility: Some("closed".into()),
-        ..SettingsUpdate::default()
-    }
-}
 
 /// A registry with the algorithm `demo/Hello`, and its id.
 pub(crate) fn registry() -> (SqliteRegistry, AlgorithmId) {

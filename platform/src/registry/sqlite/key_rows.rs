@@ -119,44 +119,20 @@ pub(super) fn revoke(
     Ok(deleted > 0)
 }
 
+// The behaviour of keys is in the conformance suite (`registry::conformance`);
+// this checks what only SQL can see.
 #[cfg(test)]
 mod tests {
     use crate::registry::account::AccountKind;
-    use crate::registry::error::RegistryError;
+    use crate::registry::conformance::acct;
     use crate::registry::sqlite::SqliteRegistry;
-    use crate::registry::sqlite::fixture::acct;
 
-    fn registry() -> SqliteRegistry {
+    #[test]
+    fn the_key_itself_is_not_stored() {
         let registry = SqliteRegistry::in_memory().unwrap();
         registry
             .create_account(&acct("alice"), AccountKind::User)
             .unwrap();
-        registry
-            .create_account(&acct("bob"), AccountKind::User)
-            .unwrap();
-        registry
-    }
-
-    #[test]
-    fn a_created_key_authenticates_and_a_wrong_one_does_not() {
-        let registry = registry();
-        let (info, key) = registry.create_key(&acct("alice"), "laptop").unwrap();
-        assert_eq!(info.account, "alice");
-        assert_eq!(info.label, "laptop");
-        assert_eq!(info.shown_prefix, key[..7]);
-
-        let account = registry.authenticate(&key).unwrap().unwrap();
-        assert_eq!(account.name, "alice");
-        let mut wrong = key.clone();
-        wrong.pop();
-        wrong.push('!');
-        assert_eq!(registry.authenticate(&wrong).unwrap(), None);
-        assert_eq!(registry.authenticate("").unwrap(), None);
-    }
-
-    #[test]
-    fn the_key_itself_is_not_stored() {
-        let registry = registry();
         let (_, key) = registry.create_key(&acct("alice"), "ci").unwrap();
         let conn = registry.conn();
         let (stored, length): (Vec<u8>, i64) = conn
@@ -178,62 +154,5 @@ mod tests {
             )
             .unwrap();
         assert_eq!(leaks, 0);
-    }
-
-    #[test]
-    fn an_operator_key_installs_idempotently() {
-        let registry = registry();
-        let first = registry
-            .set_key(&acct("alice"), "admin", "operator-chosen-key-1")
-            .unwrap();
-        let again = registry
-            .set_key(&acct("alice"), "admin", "operator-chosen-key-1")
-            .unwrap();
-        assert_eq!(first, again);
-        assert_eq!(registry.list_keys(&acct("alice")).unwrap(), vec![first]);
-        assert_eq!(
-            registry
-                .authenticate("operator-chosen-key-1")
-                .unwrap()
-                .map(|a| a.name),
-            Some(acct("alice"))
-        );
-        assert_eq!(
-            registry.set_key(&acct("bob"), "admin", "operator-chosen-key-1"),
-            Err(RegistryError::KeyInUse)
-        );
-        let err = registry.set_key(&acct("alice"), "admin", "").unwrap_err();
-        assert!(
-            matches!(err, RegistryError::InvalidField { field: "key", .. }),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn revoked_keys_stop_working() {
-        let registry = registry();
-        let (first, first_key) = registry.create_key(&acct("alice"), "one").unwrap();
-        let (second, second_key) = registry.create_key(&acct("alice"), "two").unwrap();
-        let ids: Vec<_> = registry
-            .list_keys(&acct("alice"))
-            .unwrap()
-            .into_iter()
-            .map(|k| k.id)
-            .collect();
-        assert_eq!(ids, [first.id.clone(), second.id.clone()]);
-
-        assert!(
-            !registry.revoke_key(&acct("bob"), &first.id).unwrap(),
-            "bob cannot revoke alice's key"
-        );
-        assert!(registry.revoke_key(&acct("alice"), &first.id).unwrap());
-        assert!(!registry.revoke_key(&acct("alice"), &first.id).unwrap());
-        assert_eq!(registry.authenticate(&first_key).unwrap(), None);
-        assert!(registry.authenticate(&second_key).unwrap().is_some());
-        assert_eq!(registry.list_keys(&acct("alice")).unwrap(), vec![second]);
-        assert!(matches!(
-            registry.create_key(&acct("ghost"), "x"),
-            Err(RegistryError::NoSuchAccount { .. })
-        ));
     }
 }

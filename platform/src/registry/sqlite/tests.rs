@@ -1,10 +1,22 @@
-//! The SQLite registry as a whole: durability, settings, the trait.
+//! The SQLite registry as a whole: the conformance suite, durability,
+//! settings, the trait.
 
 use crate::registry::Registry;
 use crate::registry::algorithm::Details;
-use crate::registry::sqlite::fixture::{acct, algo};
+use crate::registry::conformance::{acct, algo};
 use crate::registry::sqlite::*;
 use crate::registry::version::VersionBump;
+
+/// A registry in memory, and no guard.
+async fn registry() -> ((), SqliteRegistry) {
+    ((), SqliteRegistry::in_memory().unwrap())
+}
+
+mod conformance {
+    use super::registry;
+
+    conformance_suite!();
+}
 
 #[test]
 fn data_survives_reopening_the_file() {
@@ -23,7 +35,7 @@ fn data_survives_reopening_the_file() {
                 label: "Hello".into(),
                 ..Details::default()
             },
-            settings: crate::registry::sqlite::fixture::required_settings(),
+            settings: crate::registry::conformance::required_settings(),
         };
         registry.create_algorithm(&acct("demo"), &request).unwrap();
         let algorithm = registry

@@ -83,55 +83,11 @@ pub(super) fn all(conn: &Connection, algorithm_id: &str) -> Result<Vec<Version>,
 
 #[cfg(test)]
 mod tests {
+    use crate::registry::conformance::{acct, algo};
     use crate::registry::error::RegistryError;
     use crate::registry::page::PageRequest;
-    use crate::registry::settings::Callability;
-    use crate::registry::sqlite::fixture::{acct, algo};
-    use crate::registry::sqlite::fixture::{build, publish, registry, request};
+    use crate::registry::sqlite::fixture::{build, publish, registry};
     use crate::registry::version::VersionBump;
-    use crate::registry::version_spec::{VersionSpec, resolve};
-
-    #[test]
-    fn version_pages_and_public_filter() {
-        let (registry, algorithm) = registry();
-        for (i, callability) in [
-            Callability::Public,
-            Callability::Private,
-            Callability::Public,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let id = build(&registry, &algorithm, &format!("code{i}"), true);
-            registry
-                .publish(&algorithm, &request(&id, VersionBump::Patch, callability))
-                .unwrap();
-        }
-        let first = registry
-            .versions(&algorithm, &PageRequest::first(2), false)
-            .unwrap();
-        let texts: Vec<String> = first.items.iter().map(|v| v.version.to_string()).collect();
-        assert_eq!(texts, ["0.0.3", "0.0.2"]);
-        let marker = first.marker.unwrap();
-        let rest = registry
-            .versions(&algorithm, &PageRequest::after(2, marker), false)
-            .unwrap();
-        let texts: Vec<String> = rest.items.iter().map(|v| v.version.to_string()).collect();
-        assert_eq!(texts, ["0.0.1"]);
-        assert_eq!(rest.marker, None);
-
-        let public = registry
-            .versions(&algorithm, &PageRequest::first(10), true)
-            .unwrap();
-        let texts: Vec<String> = public.items.iter().map(|v| v.version.to_string()).collect();
-        assert_eq!(texts, ["0.0.3", "0.0.1"]);
-
-        let all = registry.all_versions(&algorithm).unwrap();
-        let latest = resolve(Some(&VersionSpec::LatestPrivate), &all, false);
-        assert_eq!(latest, None);
-        let latest = resolve(None, &all, false).map(|v| v.version.to_string());
-        assert_eq!(latest.as_deref(), Some("0.0.3"));
-    }
 
     #[test]
     fn deleting_the_algorithm_removes_its_builds_and_versions() {

@@ -1,0 +1,162 @@
+//! SQL for the `builds` table.
+
+use tokio_postgres::{Client, GenericClient, Row};
+
+use crate::identity::AlgorithmId;
+use crate::registry::build::{Build, BuildStatus};
+use crate::registry::error::RegistryError;
+use crate::registry::id::new_build_id;
+use crate::registry::page::{Page, PageRequest};
+use crate::registry::postgres::algorithm_rows;
+use crate::registry::postgres::column::parsed;
+use crate::timestamp::Timestamp;
+use algobox_runtime::content_hash::ContentHash;
+
+const SELECT: &str =
+    "SELECT seq, id, algorithm_id, commit_sha, status, started_at, finished_at, logs FROM builds";
+
+/// A build and its position (`seq`) from a row of [`SELECT`].
+fn from_row(row: &Row) -> Result<(i64, Build), RegistryError> {
+    Ok((
+        row.try_get(0)?,
+        Build {
+            id: parsed(row, 1)?,
+            algorithm_id: parsed(row, 2)?,
+            commit_sha: parsed(row, 3)?,
+            status: parsed(row, 4)?,
+            started_at: Timestamp::from_millis(row.try_get(5)?),
+            finished_at: row
+                .try_get::<_, Option<i64>>(6)?
+                .map(Timestamp::from_millis),
+            logs: row.try_get(7)?,
+        },
+    ))
+}
+
+pub(super) async fn start(
+    client: &Client,
+    algorithm_id: &AlgorithmId,
+    commit_sha: &ContentHash,
+) -> Result<Build, RegistryError> {
+    let build = Build {
+        id: new_build_id()?,
+        algorithm_id: algorithm_id.clone(),
+        commit_sha: *commit_sha,
+        status: BuildStatus::InProgress,
+        started_at: Timestamp::now(),
+        finished_at: None,
+        logs: String::new(),
+    };
+    // One statement: the insert happens only if the algorithm exists, and
+    // the foreign key keeps it from being deleted meanwhile.
+    let inserted = client
+        .execute(
+            "INSERT INTO builds (id, algorithm_id, commit_sha, status, started_at, finished_at, logs)
+             SELECT $1, id, $3, $4, $5, NULL, '' FROM algorithms WHERE id = $2",
+            &[
+                &build.id.as_str(),
+                &algorithm_id.as_str(),
+                &build.commit_sha.to_string(),
+                &build.status.as_str(),
+                &build.started_at.as_millis(),
+            ],
+        )
+        .await?;
+    if inserted == 0 {
+        return Err(RegistryError::NoSuchAlgorithm {
+            algorithm: algorithm_id.to_string(),
+        });
+    }
+    Ok(build)
+}
+
+/// Fails every build in progress; see
+/// [`Registry::fail_unfinished_builds`](crate::registry::Registry::fail_unfinished_builds).
+pub(super) async fn fail_unfinished(client: &Client, logs: &str) -> Result<usize, RegistryError> {
+    let failed = client
+        .execute(
+            "UPDATE builds SET status = $1, finished_at = $2, logs = $3 WHERE status = $4",
+            &[
+                &BuildStatus::Failed.as_str(),
+                &Timestamp::now().as_millis(),
+                &logs,
+                &BuildStatus::InProgress.as_str(),
+            ],
+        )
+        .await?;
+    Ok(usize::try_from(failed).unwrap_or(usize::MAX))
+}
+
+pub(super) async fn finish(
+    client: &mut Client,
+    build_id: &str,
+    succeeded: bool,
+    logs: &str,
+) -> Result<Build, RegistryError> {
+    let tx = client.transaction().await?;
+    // Locked, so that of two concurrent finishes exactly one succeeds.
+    let sql = format!("{SELECT} WHERE id = $1 FOR NO KEY UPDATE");
+    let Some(row) = tx.query_opt(&sql, &[&build_id]).await? else {
+        return Err(RegistryError::NoSuchBuild {
+            build_id: build_id.to_owned(),
+        });
+    };
+    let (_, mut build) = from_row(&row)?;
+    if build.status != BuildStatus::InProgress {
+        return Err(RegistryError::BuildFinished {
+            build_id: build_id.to_owned(),
+        });
+    }
+    build.status = if succeeded {
+        BuildStatus::Succeeded
+    } else {
+        BuildStatus::Failed
+    };
+    build.finished_at = Some(Timestamp::now());
+    logs.clone_into(&mut build.logs);
+    tx.execute(
+        "UPDATE builds SET status = $2, finished_at = $3, logs = $4 WHERE id = $1",
+        &[
+            &build.id.as_str(),
+            &build.status.as_str(),
+            &build.finished_at.map(Timestamp::as_millis),
+            &build.logs,
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(build)
+}
+
+pub(super) async fn get(
+    client: &(impl GenericClient + Sync),
+    algorithm_id: &str,
+    build_id: &str,
+) -> Result<Option<Build>, RegistryError> {
+    let sql = format!("{SELECT} WHERE algorithm_id = $1 AND id = $2");
+    let found = client.query_opt(&sql, &[&algorithm_id, &build_id]).await?;
+    Ok(found
+        .map(|row| from_row(&row))
+        .transpose()?
+        .map(|(_, build)| build))
+}
+
+pub(super) async fn page(
+    client: &Client,
+    algorithm_id: &str,
+    request: &PageRequest,
+) -> Result<Page<Build>, RegistryError> {
+    let before = request.position()?.unwrap_or(i64::MAX);
+    algorithm_rows::require_by_id(client, algorithm_id, false).await?;
+    let sql = format!("{SELECT} WHERE algorithm_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3");
+    let rows = client
+        .query(
+            &sql,
+            &[&algorithm_id, &before, &(i64::from(request.limit) + 1)],
+        )
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(rows, request.limit))
+}
