@@ -6,6 +6,7 @@ mod deploy;
 mod run;
 mod serve;
 mod stop;
+mod wit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ pub(crate) enum Command {
     Run(run::RunCommand),
     Deploy(deploy::DeployCommand),
     Stop(stop::StopCommand),
+    Wit(wit::WitCommand),
     /// Creates users and organizations in a data folder's registry.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -53,6 +55,7 @@ impl Command {
             Self::Run(command) => command.run().await,
             Self::Deploy(command) => command.run().await,
             Self::Stop(command) => command.run().await,
+            Self::Wit(command) => command.run(),
             Self::Account(command) => command.run(),
             Self::Key(command) => command.run(),
             // `main` runs the worker before starting an async runtime.
