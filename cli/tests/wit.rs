@@ -31,7 +31,11 @@ fn wit_writes_the_contract_that_componentize_py_binds_to() {
     let algorithm = std::fs::read_to_string(dir.join("algorithm.wit")).unwrap();
     assert!(algorithm.starts_with("package algobox:algorithm@0.1.0;"));
     let http = std::fs::read_to_string(dir.join("deps/http.wit")).unwrap();
-    assert!(http.starts_with("package wasi:http@0.2.12;"), "{}", &http[..40]);
+    assert!(
+        http.starts_with("package wasi:http@0.2.12;"),
+        "{}",
+        &http[..40]
+    );
 
     for (world, http_module) in [("algorithm", false), ("algorithm-with-http", true)] {
         let out = scratch.path().join(world);
@@ -44,7 +48,10 @@ fn wit_writes_the_contract_that_componentize_py_binds_to() {
             .unwrap();
         assert!(status.success(), "componentize-py refused world {world}");
         let imports = out.join("wit_world/imports");
-        assert!(imports.join("context.py").exists(), "{world}: no context bindings");
+        assert!(
+            imports.join("context.py").exists(),
+            "{world}: no context bindings"
+        );
         assert_eq!(
             imports.join("outgoing_handler.py").exists(),
             http_module,

@@ -75,6 +75,9 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, "").unwrap();
         let err = write_wit(&file.join("wit")).unwrap_err();
-        assert!(format!("{err:#}").contains("cannot create the folder"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("cannot create the folder"),
+            "{err:#}"
+        );
     }
 }
