@@ -1,7 +1,8 @@
 //! The integration tests: one binary, one module per concern.
 //!
 //! Guests are built from source by `tests/artifacts` (Rust for
-//! `wasm32-wasip2` or `wasm32-wasip1`, C with clang);
+//! `wasm32-wasip2` or `wasm32-wasip1`, C with clang, Python with
+//! componentize-py, JavaScript with componentize-js);
 //! every guest must have a test here (see `every_guest_has_a_test`).
 
 mod api;
@@ -13,6 +14,7 @@ mod data_api;
 mod examples;
 mod gpu;
 mod invoke;
+mod languages;
 mod management;
 mod network;
 mod pipeline;
@@ -45,6 +47,7 @@ mod covered {
     pub(crate) use crate::data_api::archiver;
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
     pub(crate) use crate::gpu::{gpu_bench, gpu_probe, matrix_multiply, vector_add};
+    pub(crate) use crate::languages::{group_records, js_probe, py_probe, word_stats};
     pub(crate) use crate::network::net_probe;
     pub(crate) use crate::pipeline::caller;
     pub(crate) use crate::sandbox::{

@@ -13,7 +13,7 @@ use algobox_platform::data_store::path::{DataPath, FilePath};
 use crate::server::{ADMIN_KEY, TestServer};
 
 /// The Python of a virtualenv holding the client, created if missing.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/algorithmia-venv");
     let python = venv.join("bin/python");
     let installed = Command::new(&python)
@@ -256,7 +256,7 @@ async fn the_official_python_client_round_trips_data() {
 
 /// Runs `script` with the client against `server` as the admin, with
 /// `env` set; it must print `ok` last.
-async fn run(server: &TestServer, script: &str, env: &[(&str, &str)]) {
+pub(crate) async fn run(server: &TestServer, script: &str, env: &[(&str, &str)]) {
     let output = tokio::process::Command::new(python())
         .arg("-c")
         .arg(script)

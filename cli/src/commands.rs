@@ -1,11 +1,16 @@
 //! The command line: one subcommand per file under `cli/`.
 
 mod account;
+mod build;
 mod client;
 mod deploy;
+mod language;
+mod new;
+mod project;
 mod run;
 mod serve;
 mod stop;
+mod wit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +35,9 @@ pub(crate) enum Command {
     Run(run::RunCommand),
     Deploy(deploy::DeployCommand),
     Stop(stop::StopCommand),
+    Wit(wit::WitCommand),
+    New(new::NewCommand),
+    Build(build::BuildCommand),
     /// Creates users and organizations in a data folder's registry.
     #[command(subcommand)]
     Account(account::AccountCommand),
@@ -53,6 +61,9 @@ impl Command {
             Self::Run(command) => command.run().await,
             Self::Deploy(command) => command.run().await,
             Self::Stop(command) => command.run().await,
+            Self::Wit(command) => command.run(),
+            Self::New(command) => command.run(),
+            Self::Build(command) => command.run(),
             Self::Account(command) => command.run(),
             Self::Key(command) => command.run(),
             // `main` runs the worker before starting an async runtime.

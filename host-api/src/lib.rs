@@ -3,6 +3,8 @@
 //! - [`WIT_DIR`] is the one source of truth for the guest interface: the
 //!   host's `wasmtime::component::bindgen!` and the guest SDK's
 //!   `wit_bindgen::generate!` both read `wit/` by relative path.
+//! - [`wit_file::WIT_FILES`] embeds that folder (with the WASI packages
+//!   under `wit/deps/`), so `algobox wit` can write it anywhere.
 //! - [`Payload`] and [`AlgoError`] are the values that cross it, as plain Rust.
 //!
 //! This crate has no wasmtime or tokio dependency and compiles for
@@ -11,6 +13,8 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+pub mod wit_file;
 
 /// The folder holding the WIT package `algobox:algorithm@0.1.0`.
 pub const WIT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/wit");

@@ -2,7 +2,17 @@
 //! `artifacts.rs` naming the files: Rust guests with one nested cargo per
 //! target (`wasm32-wasip2` unless the package's
 //! `[package.metadata.algobox] target` says otherwise), C guests (a folder
-//! with a `main.c` and no `Cargo.toml`) with clang for `wasm32-wasi`.
+//! with a `main.c` and no `Cargo.toml`) with clang for `wasm32-wasi`,
+//! Python guests (an `app.py`) with componentize-py and JavaScript guests
+//! (an `app.js`) with componentize-js.
+
+// The build script is a crate root, so its modules are named by path.
+#[path = "build/componentize_js.rs"]
+mod componentize_js;
+#[path = "build/componentize_py.rs"]
+mod componentize_py;
+#[path = "build/fresh.rs"]
+mod fresh;
 
 use std::env;
 use std::fmt::Write as _;
@@ -11,7 +21,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The folders whose subfolders are guest packages, relative to the root.
-const GUEST_FOLDERS: &[&str] = &["examples/algorithms", "tests/guests"];
+const GUEST_FOLDERS: &[&str] = &[
+    "examples/algorithms",
+    "tests/guests",
+    "tests/language-guests",
+];
 
 /// The target Rust guests are built for unless they name another.
 const DEFAULT_TARGET: &str = "wasm32-wasip2";
@@ -52,6 +66,10 @@ enum Language {
     Rust { target: String },
     /// C sources, built with clang.
     C,
+    /// A Python `app.py`, built with componentize-py.
+    Python,
+    /// A JavaScript `app.js`, built with componentize-js.
+    JavaScript,
 }
 
 fn main() {
@@ -66,7 +84,8 @@ fn main() {
     track_inputs(&root, &guests);
     let wasm_dir = build(&root, &out_dir, &guests);
     let c_dir = build_c(&out_dir, &guests);
-    write_artifacts(&wasm_dir, &c_dir, &out_dir, &guests);
+    let script_dir = build_scripts(&root, &out_dir, &guests);
+    write_artifacts(&wasm_dir, &c_dir, &script_dir, &out_dir, &guests);
 }
 
 /// Every package folder under [`GUEST_FOLDERS`] (a Rust package, or a C
@@ -88,7 +107,16 @@ fn find_guests(root: &Path) -> Vec<Guest> {
                     },
                     dir,
                 });
-            } else if dir.join("main.c").is_file() {
+            } else {
+                let language = if dir.join("main.c").is_file() {
+                    Language::C
+                } else if dir.join("app.py").is_file() {
+                    Language::Python
+                } else if dir.join("app.js").is_file() {
+                    Language::JavaScript
+                } else {
+                    continue;
+                };
                 let name = dir
                     .file_name()
                     .and_then(|name| name.to_str())
@@ -97,7 +125,7 @@ fn find_guests(root: &Path) -> Vec<Guest> {
                 guests.push(Guest {
                     name,
                     dir,
-                    language: Language::C,
+                    language,
                 });
             }
         }
@@ -152,6 +180,10 @@ fn track_inputs(root: &Path, guests: &[Guest]) {
         "host-api/src",
         "guest-sdk/src",
         "guest-sdk/Cargo.toml",
+        "guest-sdk/python/src",
+        "guest-sdk/javascript/src",
+        "guest-sdk/javascript/bin",
+        "guest-sdk/javascript/package-lock.json",
         "Cargo.lock",
         "Cargo.toml",
     ]
@@ -165,7 +197,9 @@ fn track_inputs(root: &Path, guests: &[Guest]) {
                 inputs.push(guest.dir.join("src"));
                 inputs.push(guest.dir.join("Cargo.toml"));
             }
-            Language::C => inputs.push(guest.dir.clone()),
+            Language::C | Language::Python | Language::JavaScript => {
+                inputs.push(guest.dir.clone());
+            }
         }
     }
     println!("cargo:rerun-if-env-changed=WASI_SYSROOT");
@@ -185,7 +219,7 @@ fn build(root: &Path, out_dir: &Path, guests: &[Guest]) -> PathBuf {
         .iter()
         .filter_map(|guest| match &guest.language {
             Language::Rust { target } => Some(target.as_str()),
-            Language::C => None,
+            _ => None,
         })
         .collect();
     targets.sort_unstable();
@@ -291,9 +325,31 @@ fn build_c(out_dir: &Path, guests: &[Guest]) -> PathBuf {
     c_dir
 }
 
+/// Builds each Python and JavaScript guest to `<out_dir>/scripts/<name>.wasm`,
+/// and returns that folder.
+fn build_scripts(root: &Path, out_dir: &Path, guests: &[Guest]) -> PathBuf {
+    let dir = out_dir.join("scripts");
+    fs::create_dir_all(&dir).unwrap_or_else(|err| panic!("cannot create {}: {err}", dir.display()));
+    for guest in guests {
+        let wasm = dir.join(format!("{}.wasm", guest.name.replace('-', "_")));
+        match guest.language {
+            Language::Python => componentize_py::build(root, &guest.name, &guest.dir, &wasm),
+            Language::JavaScript => componentize_js::build(root, &guest.name, &guest.dir, &wasm),
+            Language::Rust { .. } | Language::C => {}
+        }
+    }
+    dir
+}
+
 /// Writes `artifacts.rs`: one constant per guest, `ALL`, and
 /// `foreach_guest!`.
-fn write_artifacts(target_dir: &Path, c_dir: &Path, out_dir: &Path, guests: &[Guest]) {
+fn write_artifacts(
+    target_dir: &Path,
+    c_dir: &Path,
+    script_dir: &Path,
+    out_dir: &Path,
+    guests: &[Guest],
+) {
     let mut code = String::new();
     let mut all = String::new();
     let mut idents = String::new();
@@ -302,6 +358,7 @@ fn write_artifacts(target_dir: &Path, c_dir: &Path, out_dir: &Path, guests: &[Gu
         let folder = match &guest.language {
             Language::Rust { target } => target_dir.join(target).join("release"),
             Language::C => c_dir.to_owned(),
+            Language::Python | Language::JavaScript => script_dir.to_owned(),
         };
         // A library's file is named in snake case, a binary's as the package.
         let path = [&snake, &guest.name]
