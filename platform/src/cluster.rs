@@ -111,6 +111,23 @@ impl Platform {
         Ok(())
     }
 
+    /// Whether this node can serve: its registry answers and, in a
+    /// cluster, its NATS connection is up. The error says what is not.
+    pub async fn readiness(&self) -> Result<(), String> {
+        let admin: crate::identity::AccountName = "admin".parse().expect("a valid name");
+        self.inner
+            .registry
+            .account(&admin)
+            .await
+            .map_err(|err| format!("the registry does not answer: {err}"))?;
+        if let Some(link) = self.inner.cluster.get() {
+            link.calls.connected().map_err(|state| {
+                format!("the connection to NATS is {state}; the node reconnects on its own")
+            })?;
+        }
+        Ok(())
+    }
+
     /// How long a cached listing is trusted: a cluster's backstop, or a
     /// single node's short lifetime (other processes may write to its
     /// registry).

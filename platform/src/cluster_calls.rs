@@ -366,6 +366,14 @@ impl ClusterCalls {
         })
     }
 
+    /// Whether the NATS connection is up, or its state.
+    pub(crate) fn connected(&self) -> Result<(), String> {
+        match self.shared.client.connection_state() {
+            async_nats::connection::State::Connected => Ok(()),
+            state => Err(state.to_string()),
+        }
+    }
+
     /// The stop handle of a call this node runs.
     fn running_stop(&self, request_id: &str) -> Option<(StopHandle, runner::SharedRecord)> {
         self.shared

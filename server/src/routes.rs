@@ -51,6 +51,7 @@ pub(crate) fn routes() -> Router<ApiState> {
         ("/v1/algorithms/{owner}/{algo}/scm/status", get(scm_status)),
         ("/v1/capabilities", get(capabilities)),
         ("/healthz", any(healthz)),
+        ("/readyz", any(readyz)),
     ] {
         router = with_trailing_slash(router, path, methods);
     }
@@ -257,6 +258,18 @@ async fn data_api(
 
 async fn healthz() -> Response {
     response::json(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}
+
+/// Ready to serve: the registry answers and, in a cluster, NATS is
+/// connected (`/healthz` says only that the process is up).
+async fn readyz(State(platform): State<Platform>) -> Response {
+    match platform.readiness().await {
+        Ok(()) => response::json(StatusCode::OK, &serde_json::json!({"status": "ready"})),
+        Err(reason) => response::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"status": "not ready", "reason": reason}),
+        ),
+    }
 }
 
 async fn no_route(method: Method, uri: Uri) -> ApiError {

@@ -69,6 +69,16 @@ pub(crate) struct ServeCommand {
         value_name = "NAME"
     )]
     cluster: ClusterName,
+    /// Seconds a cluster node may go without reporting on a void call it
+    /// runs before another node runs the call again (it reports every
+    /// third of this); a node killed mid-call loses its calls for this long.
+    #[arg(
+        long,
+        env = "ALGOBOX_RERUN_AFTER",
+        default_value_t = 30.0,
+        value_name = "SECONDS"
+    )]
+    rerun_after: f64,
     /// Use this API key for `admin` instead of a random one (for scripts
     /// and tests); it is installed on every start.
     #[arg(long, env = "ALGOBOX_ADMIN_KEY", hide_env_values = true)]
@@ -252,7 +262,18 @@ impl ServeCommand {
             .with_context(|| format!("cannot open the data folder {}", self.data_dir.display()))?;
         if let Some(client) = nats {
             platform
-                .join_cluster(ClusterOptions::new(client, self.cluster.clone()))
+                .join_cluster(ClusterOptions {
+                    ack_wait: Duration::try_from_secs_f64(self.rerun_after)
+                        .ok()
+                        .filter(|wait| *wait >= Duration::from_secs(1))
+                        .with_context(|| {
+                            format!(
+                                "--rerun-after {} is not a number of seconds of at least 1",
+                                self.rerun_after
+                            )
+                        })?,
+                    ..ClusterOptions::new(client, self.cluster.clone())
+                })
                 .await
                 .context("cannot join the cluster")?;
             tracing::info!(cluster = %self.cluster, "joined the cluster");

@@ -1,0 +1,210 @@
+//! A cluster of `algobox serve` processes on the machine's PostgreSQL and
+//! NATS: nodes starting at once, an algorithm deployed through one node
+//! and called through another, a publish seen everywhere within a second,
+//! and a void call that outlives the node that ran it (`kill -9`).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use algobox_platform::registry::postgres::test_database::TestDatabase;
+use serde_json::{Value, json};
+
+use crate::serve_process::{Server, call, deploy};
+
+mod serve_process;
+
+/// The NATS server tests use unless `ALGOBOX_TEST_NATS` names another.
+fn nats_url() -> String {
+    std::env::var("ALGOBOX_TEST_NATS").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+}
+
+/// A node of `cluster` over its own data folder, the registry at
+/// `registry`, reporting on its void calls often (a killed node's calls
+/// run again after 2 s).
+fn node(data: &Path, registry: &str, cluster: &str) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
+    command
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--rerun-after",
+            "2",
+            "--data-dir",
+        ])
+        .arg(data)
+        .env("ALGOBOX_REGISTRY", registry)
+        .env("ALGOBOX_NATS", nats_url())
+        .env("ALGOBOX_CLUSTER", cluster);
+    Server::spawn(command)
+}
+
+/// Removes the cluster's streams and buckets from NATS.
+async fn remove_cluster(cluster: &str) {
+    let client = async_nats::connect(nats_url()).await.unwrap_or_else(|err| {
+        panic!(
+            "the cluster tests need NATS with JetStream on {} ({err}); start it with `nats-server -js`",
+            nats_url()
+        )
+    });
+    let jetstream = async_nats::jetstream::new(client);
+    let _ignored = jetstream.delete_stream(format!("{cluster}_calls")).await;
+    let _ignored = jetstream
+        .delete_key_value(format!("{cluster}_requests"))
+        .await;
+    let _ignored = jetstream
+        .delete_object_store(format!("{cluster}_call_data"))
+        .await;
+    let _ignored = jetstream
+        .delete_object_store(format!("{cluster}_modules"))
+        .await;
+}
+
+/// Polls `node` until the void call `id` is in one of `statuses`.
+fn until(node: &Server, id: &str, statuses: &[&str], within: Duration) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let (status, body) = node
+            .json("GET", &format!("/v1/requests/{id}"), &Value::Null)
+            .unwrap();
+        assert_eq!(status, 200, "{body}");
+        if statuses.contains(&body["status"].as_str().unwrap_or_default()) {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {body}, waiting for {statuses:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn nodes_share_algorithms_publishes_and_void_calls_that_survive_kill_9() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let database = runtime.block_on(TestDatabase::create());
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).unwrap();
+    let cluster: String = format!(
+        "algobox_test_{}",
+        random
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let outcome = std::panic::catch_unwind(|| run_cluster(&database.url(), &cluster));
+    runtime.block_on(remove_cluster(&cluster));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn run_cluster(registry: &str, cluster: &str) {
+    let folders: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    // Two nodes start at once on an empty database: both come up.
+    let (node_a, node_b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| node(folders[0].path(), registry, cluster));
+        let b = scope.spawn(|| node(folders[1].path(), registry, cluster));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    for node in [&node_a, &node_b] {
+        let (status, ready) = node.json("GET", "/readyz", &Value::Null).unwrap();
+        assert_eq!(
+            (status, &ready["status"]),
+            (200, &json!("ready")),
+            "{ready}"
+        );
+    }
+
+    // Deployed through A (the module goes to NATS), called through B.
+    let hello = std::fs::read(test_artifacts::HELLO).unwrap();
+    let (version, _) = deploy(&node_a, "hello", &hello).unwrap();
+    assert_eq!(call(&node_b, "hello", &version), "Hello x");
+
+    // A new version published on A answers through B within a second,
+    // though B cached the algorithm's versions a moment ago.
+    let (status, _) = node_b
+        .send("POST", "/v1/algo/admin/hello", "text/plain", b"x")
+        .unwrap();
+    assert_eq!(status, 200);
+    let echo = std::fs::read(test_artifacts::ECHO).unwrap();
+    let (status, _) = node_a
+        .send(
+            "PUT",
+            "/v1/algorithms/admin/hello/source",
+            "application/wasm",
+            &echo,
+        )
+        .unwrap();
+    assert_eq!(status, 200);
+    let (_, compiled) = node_a
+        .json("POST", "/v1/algorithms/admin/hello/compile", &json!({}))
+        .unwrap();
+    assert_eq!(compiled["compilation"]["successful"], true, "{compiled}");
+    let (status, published) = node_a
+        .json(
+            "POST",
+            "/v1/algorithms/admin/hello/versions",
+            &json!({"version_info": {"version_type": "minor"}}),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{published}");
+    let published_at = Instant::now();
+    loop {
+        let (_, body) = node_b
+            .send("POST", "/v1/algo/admin/hello", "text/plain", b"x")
+            .unwrap();
+        let reply: Value = serde_json::from_slice(&body).unwrap();
+        // `echo` answers with its input; `hello` greets.
+        if reply["result"] == "x" {
+            break;
+        }
+        assert!(
+            published_at.elapsed() < Duration::from_secs(1),
+            "B still runs the old version a second after A published: {reply}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    eprintln!(
+        "publish on A seen through B after {:?}",
+        published_at.elapsed()
+    );
+
+    // A void call that A runs survives A's kill -9: another node runs it
+    // again, and any node reads its result.
+    let sleeper = std::fs::read(test_artifacts::SLEEPER).unwrap();
+    let (version, _) = deploy(&node_a, "sleeper", &sleeper).unwrap();
+    node_b.kill();
+    let (status, accepted) = node_a
+        .json(
+            "POST",
+            &format!("/v1/algo/admin/sleeper/{version}?output=void"),
+            &json!(1500),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{accepted}");
+    let id = accepted["request_id"].as_str().unwrap().to_owned();
+    until(
+        &node_a,
+        &id,
+        &["running", "started"],
+        Duration::from_secs(20),
+    );
+    node_a.kill();
+    let killed_at = Instant::now();
+    let node_c = node(folders[2].path(), registry, cluster);
+    let finished = until(
+        &node_c,
+        &id,
+        &["succeeded", "failed"],
+        Duration::from_secs(20),
+    );
+    // The rerun waits out --rerun-after (2 s), then sleeps its 1.5 s again.
+    eprintln!("kill -9 to the rerun's result: {:?}", killed_at.elapsed());
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert_eq!(finished["result"]["result"], "slept 1500 ms", "{finished}");
+}
