@@ -128,7 +128,12 @@ fn run_cluster(registry: &str, cluster: &str) {
     // A new version published on A answers through B within a second,
     // though B cached the algorithm's versions a moment ago.
     let (status, _) = node_b
-        .send("POST", "/v1/algo/admin/hello", "text/plain", b"x")
+        .send(
+            "POST",
+            "/v1/algo/admin/hello/latestPrivate",
+            "text/plain",
+            b"x",
+        )
         .unwrap();
     assert_eq!(status, 200);
     let echo = std::fs::read(test_artifacts::ECHO).unwrap();
@@ -156,7 +161,12 @@ fn run_cluster(registry: &str, cluster: &str) {
     let published_at = Instant::now();
     loop {
         let (_, body) = node_b
-            .send("POST", "/v1/algo/admin/hello", "text/plain", b"x")
+            .send(
+                "POST",
+                "/v1/algo/admin/hello/latestPrivate",
+                "text/plain",
+                b"x",
+            )
             .unwrap();
         let reply: Value = serde_json::from_slice(&body).unwrap();
         // `echo` answers with its input; `hello` greets.

@@ -21,6 +21,10 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    #[allow(
+        dead_code,
+        reason = "not every test file that includes this module calls it"
+    )]
     pub(crate) fn start(data: &Path) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
         command
@@ -31,6 +35,10 @@ impl Server {
 
     /// Starts a server over `data` with its registry in the PostgreSQL
     /// database at `url`.
+    #[allow(
+        dead_code,
+        reason = "not every test file that includes this module calls it"
+    )]
     pub(crate) fn start_with_registry(data: &Path, url: &str) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
         command
