@@ -434,3 +434,27 @@ fn the_python_sdk_unit_tests_pass() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("Ran 8 tests"), "{stderr}");
 }
+
+/// The per-call cost benchmark's Python guest answers like Rust's `hello`,
+/// on a fresh instance each call.
+#[tokio::test]
+pub(crate) async fn py_hello() {
+    hello_in(test_artifacts::PY_HELLO).await;
+}
+
+/// The per-call cost benchmark's JavaScript guest answers like Rust's
+/// `hello`, on a fresh instance each call.
+#[tokio::test]
+pub(crate) async fn js_hello() {
+    hello_in(test_artifacts::JS_HELLO).await;
+}
+
+async fn hello_in(path: &str) {
+    use algobox_host_api::Payload;
+    let runtime = crate::support::runtime();
+    let guest = crate::support::load(&runtime, path).await;
+    for name in ["Neo", "Trinity"] {
+        let output = runtime.invoke(&guest, Payload::text(name)).await.unwrap();
+        assert_eq!(output.payload, Payload::text(format!("Hello {name}")));
+    }
+}

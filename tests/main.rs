@@ -47,7 +47,9 @@ mod covered {
     pub(crate) use crate::data_api::archiver;
     pub(crate) use crate::examples::{countdown, hello, reverse_bytes, summary};
     pub(crate) use crate::gpu::{gpu_bench, gpu_probe, matrix_multiply, vector_add};
-    pub(crate) use crate::languages::{group_records, js_probe, py_probe, word_stats};
+    pub(crate) use crate::languages::{
+        group_records, js_hello, js_probe, py_hello, py_probe, word_stats,
+    };
     pub(crate) use crate::network::net_probe;
     pub(crate) use crate::pipeline::caller;
     pub(crate) use crate::sandbox::{

@@ -5,6 +5,10 @@
 //!   thread; with and without an explicit timeout; and on two threads at once
 //!   (reported per call, so the throughput of both threads together is
 //!   `1 / time`).
+//! - `languages`: `Hello Neo` in Rust, Python (componentize-py) and
+//!   JavaScript (componentize-js), each on a fresh instance, with the pool
+//!   keeping 4 MiB and 64 MiB of each memory resident between calls
+//!   ([`Limits::keep_resident`]), so the costs compare within one run.
 //! - `waiting`: 1,000 concurrent calls of a guest that sleeps 100 ms; the
 //!   process's peak resident memory is printed after the group.
 
@@ -19,6 +23,7 @@ use algobox_host_api::Payload;
 use algobox_runtime::Runtime;
 use algobox_runtime::compiled_algorithm::CompiledAlgorithm;
 use algobox_runtime::invocation::Invocation;
+use algobox_runtime::limits::Limits;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -75,6 +80,38 @@ fn hello(c: &mut Criterion) {
     group.finish();
 }
 
+fn languages(c: &mut Criterion) {
+    let rt = current_thread();
+    let input = Payload::text("Neo");
+    let expected = Payload::text("Hello Neo");
+    let mut group = c.benchmark_group("languages");
+    for keep_resident_mib in [4, 64] {
+        let runtime = Runtime::builder()
+            .limits(Limits {
+                keep_resident: keep_resident_mib << 20,
+                concurrency: 16,
+                ..Limits::default()
+            })
+            .build()
+            .unwrap();
+        for (language, path) in [
+            ("rust", test_artifacts::HELLO),
+            ("python", test_artifacts::PY_HELLO),
+            ("javascript", test_artifacts::JS_HELLO),
+        ] {
+            let guest = register(&rt, &runtime, path);
+            let name = format!("{language}, {keep_resident_mib} MiB resident");
+            group.bench_function(name, |b| {
+                b.to_async(&rt).iter(|| async {
+                    let output = runtime.invoke(&guest, input.clone()).await.unwrap();
+                    assert_eq!(output.payload, expected);
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 fn waiting(c: &mut Criterion) {
     const CALLS: usize = 1000;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -121,5 +158,5 @@ fn peak_rss_mib() -> u64 {
         .map_or(0, |kib| kib / 1024)
 }
 
-criterion_group!(benches, hello, waiting);
+criterion_group!(benches, hello, languages, waiting);
 criterion_main!(benches);

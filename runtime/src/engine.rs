@@ -15,11 +15,6 @@ use crate::limits::Limits;
 /// expired deadlines fire, so this is also the resolution of timeouts.
 pub(crate) const TICK: Duration = Duration::from_millis(5);
 
-/// Linear memory and tables kept paged in between uses of a pool slot.
-/// Without it every call page-faults its memory back in and two threads do not
-/// scale (measured: 18 µs of a 40 µs call; shared/research/wasmtime-spike.md).
-const KEEP_RESIDENT: usize = 4 << 20;
-
 /// A wasmtime engine with the epoch ticker that serves it.
 #[derive(Clone)]
 pub(crate) struct Engine {
@@ -46,8 +41,11 @@ impl Engine {
             .max_tables_per_component(component.tables)
             .total_stacks(instances)
             .max_memory_size(limits.memory)
-            .linear_memory_keep_resident(KEEP_RESIDENT)
-            .table_keep_resident(KEEP_RESIDENT)
+            // Without it every call page-faults its memory back in and two
+            // threads do not scale (measured: 18 µs of a 40 µs call;
+            // shared/research/wasmtime-spike.md).
+            .linear_memory_keep_resident(limits.keep_resident)
+            .table_keep_resident(limits.keep_resident)
             // Reset only the pages a guest touched (Linux 6.7+), so a slot
             // keeps resident what its last guest used, not the whole
             // keep-resident size: without it, 1,000 concurrent instances of
