@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use algobox_host_api::wit_file::WIT_FILES;
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 
 use crate::commands::language::Language;
 use crate::commands::project::{MANIFEST, Project};
+use crate::commands::wit::write_files;
 
 /// Writes a new algorithm project in the folder NAME: a hello algorithm in
 /// the chosen language with its SDK vendored (none for C), the WIT
@@ -91,24 +92,12 @@ fn write_project(dir: &Path, name: &str, language: Language) -> anyhow::Result<(
         language,
     };
     files.push((MANIFEST.to_owned(), project.to_toml()));
-    for (relative, contents) in files {
-        let path = dir.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!(
-                    "cannot create {}; check that the path is writable",
-                    parent.display()
-                )
-            })?;
-        }
-        std::fs::write(&path, contents).with_context(|| {
-            format!(
-                "cannot write {}; check that the path is writable",
-                path.display()
-            )
-        })?;
-    }
-    Ok(())
+    write_files(
+        dir,
+        files
+            .iter()
+            .map(|(relative, contents)| (relative.as_str(), contents.as_str())),
+    )
 }
 
 #[cfg(test)]

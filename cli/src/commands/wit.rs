@@ -31,7 +31,16 @@ impl WitCommand {
 
 /// Writes every embedded WIT file under `dir`.
 fn write_wit(dir: &Path) -> anyhow::Result<()> {
-    for (relative, contents) in WIT_FILES {
+    write_files(dir, WIT_FILES.iter().copied())
+}
+
+/// Writes each `(relative path, contents)` under `dir`, creating folders
+/// as needed and replacing files already there.
+pub(crate) fn write_files<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> anyhow::Result<()> {
+    for (relative, contents) in files {
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| {

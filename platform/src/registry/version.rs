@@ -6,7 +6,10 @@ use std::str::FromStr;
 
 use crate::registry::settings::{Callability, Settings};
 
+use crate::registry::algorithm::AlgorithmRecord;
+use crate::registry::build::Build;
 use crate::registry::error::RegistryError;
+use crate::registry::id::new_id;
 use crate::timestamp::Timestamp;
 use algobox_runtime::content_hash::ContentHash;
 
@@ -120,6 +123,37 @@ pub struct PublishRequest {
     /// `algorithm_callability`. The algorithm's setting becomes this value,
     /// since it describes the latest version.
     pub callability: Option<Callability>,
+}
+
+impl PublishRequest {
+    /// The version this request makes of `build`, numbered after
+    /// `highest` (the algorithm's highest version so far), with the
+    /// algorithm's settings; the algorithm's callability becomes the new
+    /// version's. The same for every backend.
+    pub(crate) fn version_of(
+        &self,
+        algorithm: &mut AlgorithmRecord,
+        build: &Build,
+        highest: Option<&semver::Version>,
+    ) -> Result<Version, RegistryError> {
+        let callability = self
+            .callability
+            .unwrap_or(algorithm.settings.algorithm_callability);
+        algorithm.settings.algorithm_callability = callability;
+        Ok(Version {
+            algorithm_id: algorithm.id.clone(),
+            version: self.bump.next(highest),
+            version_uuid: new_id()?,
+            build_id: build.id.clone(),
+            commit_sha: build.commit_sha,
+            release_notes: self.release_notes.clone(),
+            sample_input: self.sample_input.clone(),
+            sample_output: self.sample_output.clone(),
+            callability,
+            settings: algorithm.settings.clone(),
+            published_at: Timestamp::now(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -5,11 +5,9 @@ use tokio_postgres::Client;
 use crate::identity::AlgorithmId;
 use crate::registry::build::BuildStatus;
 use crate::registry::error::RegistryError;
-use crate::registry::id::new_id;
 use crate::registry::postgres::column::to_json;
 use crate::registry::postgres::{algorithm_rows, build_rows};
 use crate::registry::version::{PublishRequest, Version};
-use crate::timestamp::Timestamp;
 
 pub(super) async fn publish(
     client: &mut Client,
@@ -59,23 +57,7 @@ pub(super) async fn publish(
         .into_iter()
         .max();
 
-    let callability = request
-        .callability
-        .unwrap_or(algorithm.settings.algorithm_callability);
-    algorithm.settings.algorithm_callability = callability;
-    let version = Version {
-        algorithm_id: algorithm_id.clone(),
-        version: request.bump.next(highest.as_ref()),
-        version_uuid: new_id()?,
-        build_id: build.id,
-        commit_sha: build.commit_sha,
-        release_notes: request.release_notes.clone(),
-        sample_input: request.sample_input.clone(),
-        sample_output: request.sample_output.clone(),
-        callability,
-        settings: algorithm.settings.clone(),
-        published_at: Timestamp::now(),
-    };
+    let version = request.version_of(&mut algorithm, &build, highest.as_ref())?;
     tx.execute(
         "INSERT INTO versions (algorithm_id, version, version_uuid, build_id, commit_sha,
             release_notes, sample_input, sample_output, callability, settings, published_at)
