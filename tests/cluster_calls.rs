@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use algobox_platform::Platform;
-use algobox_platform::cluster::ClusterOptions;
+use algobox_platform::cluster::{ClusterOptions, remove_cluster};
 use algobox_platform::identity::ClusterName;
 use serde_json::Value;
 
@@ -43,14 +43,7 @@ where
     let hex: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
     let cluster: ClusterName = format!("algobox_test_{hex}").parse().unwrap();
     let outcome = tokio::spawn(test(cluster.clone())).await;
-    let jetstream = async_nats::jetstream::new(nats().await);
-    let _ignored = jetstream.delete_stream(format!("{cluster}_calls")).await;
-    let _ignored = jetstream
-        .delete_key_value(format!("{cluster}_requests"))
-        .await;
-    let _ignored = jetstream
-        .delete_object_store(format!("{cluster}_call_data"))
-        .await;
+    remove_cluster(&nats().await, &cluster).await;
     if let Err(err) = outcome {
         std::panic::resume_unwind(err.into_panic());
     }

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use algobox_platform::cluster::remove_cluster;
 use algobox_platform::registry::postgres::test_database::TestDatabase;
 use serde_json::{Value, json};
 
@@ -41,24 +42,14 @@ fn node(data: &Path, registry: &str, cluster: &str) -> Server {
 }
 
 /// Removes the cluster's streams and buckets from NATS.
-async fn remove_cluster(cluster: &str) {
+async fn remove(cluster: &str) {
     let client = async_nats::connect(nats_url()).await.unwrap_or_else(|err| {
         panic!(
             "the cluster tests need NATS with JetStream on {} ({err}); start it with `nats-server -js`",
             nats_url()
         )
     });
-    let jetstream = async_nats::jetstream::new(client);
-    let _ignored = jetstream.delete_stream(format!("{cluster}_calls")).await;
-    let _ignored = jetstream
-        .delete_key_value(format!("{cluster}_requests"))
-        .await;
-    let _ignored = jetstream
-        .delete_object_store(format!("{cluster}_call_data"))
-        .await;
-    let _ignored = jetstream
-        .delete_object_store(format!("{cluster}_modules"))
-        .await;
+    remove_cluster(&client, &cluster.parse().unwrap()).await;
 }
 
 /// Polls `node` until the void call `id` is in one of `statuses`.
@@ -97,7 +88,7 @@ fn nodes_share_algorithms_publishes_and_void_calls_that_survive_kill_9() {
             .collect::<String>()
     );
     let outcome = std::panic::catch_unwind(|| run_cluster(&database.url(), &cluster));
-    runtime.block_on(remove_cluster(&cluster));
+    runtime.block_on(remove(&cluster));
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }

@@ -65,6 +65,26 @@ impl ClusterOptions {
     }
 }
 
+/// The object-store bucket of the cluster `name`'s modules (see
+/// [`JetStreamModuleStore`](crate::module_store::jetstream::JetStreamModuleStore)).
+pub fn modules_bucket(name: &ClusterName) -> String {
+    format!("{name}_modules")
+}
+
+/// Deletes everything the cluster `name` keeps in NATS: its modules, its
+/// void-call stream and their records and data. For tearing a cluster
+/// down, and for tests; the nodes must be stopped first. Parts already
+/// gone are skipped.
+pub async fn remove_cluster(client: &Client, name: &ClusterName) {
+    let jetstream = async_nats::jetstream::new(client.clone());
+    let _gone = jetstream.delete_stream(format!("{name}_calls")).await;
+    let _gone = jetstream.delete_key_value(format!("{name}_requests")).await;
+    let _gone = jetstream
+        .delete_object_store(format!("{name}_call_data"))
+        .await;
+    let _gone = jetstream.delete_object_store(modules_bucket(name)).await;
+}
+
 /// What a node holds once it joined.
 pub(crate) struct ClusterLink {
     pub(crate) invalidations: Invalidations,

@@ -50,13 +50,3 @@ where
         std::panic::resume_unwind(err.into_panic());
     }
 }
-
-/// Removes what joining the cluster `name` created: its call stream,
-/// requests bucket and call-data object store.
-pub(crate) async fn remove_cluster(jetstream: &Context, name: &str) {
-    let _ignored = jetstream.delete_stream(format!("{name}_calls")).await;
-    let _ignored = jetstream.delete_key_value(format!("{name}_requests")).await;
-    let _ignored = jetstream
-        .delete_object_store(format!("{name}_call_data"))
-        .await;
-}

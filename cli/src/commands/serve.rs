@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algobox_platform::cluster::ClusterOptions;
+use algobox_platform::cluster::{ClusterOptions, modules_bucket};
 use algobox_platform::identity::ClusterName;
 use algobox_platform::module_store::jetstream::JetStreamModuleStore;
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
@@ -247,7 +247,7 @@ impl ServeCommand {
                     .with_context(|| format!("cannot connect to NATS at {url} (--nats, ALGOBOX_NATS); is it running, with JetStream (-js)?"))?;
                 let jetstream = async_nats::jetstream::new(client.clone());
                 let modules =
-                    JetStreamModuleStore::open(&jetstream, &format!("{}_modules", self.cluster))
+                    JetStreamModuleStore::open(&jetstream, &modules_bucket(&self.cluster))
                         .await
                         .context("cannot open the cluster's module store")?;
                 shared.modules = Some(Arc::new(modules));

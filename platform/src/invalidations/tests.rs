@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cluster::ClusterOptions;
+use crate::cluster::{ClusterOptions, remove_cluster};
 use crate::identity::{AccountName, AlgorithmName, ClusterName};
-use crate::nats_fixture::{jetstream, remove_cluster, unique_bucket};
+use crate::nats_fixture::{jetstream, unique_bucket};
 use crate::registry::algorithm::{AlgorithmUpdate, Details, DetailsUpdate, NewAlgorithm};
 use crate::{Caller, Platform, PlatformConfig};
 
@@ -48,8 +48,8 @@ async fn an_update_on_one_node_reaches_the_others_within_a_second() {
         Ok(()) => tokio::spawn(update_and_watch(node_a, node_b, node_c)).await,
         Err(err) => panic!("{err}"),
     };
-    remove_cluster(&jetstream, cluster.as_str()).await;
-    remove_cluster(&jetstream, elsewhere.as_str()).await;
+    remove_cluster(&jetstream.client(), &cluster).await;
+    remove_cluster(&jetstream.client(), &elsewhere).await;
     if let Err(err) = outcome {
         std::panic::resume_unwind(err.into_panic());
     }
