@@ -147,6 +147,19 @@ async fn a_void_call_accepted_by_one_node_is_read_and_stopped_through_another() 
         // A long call accepted by A, stopped through B.
         let id = void_call(&node_a, ADMIN_KEY, "/v1/algo/admin/sleeper/0.1.0", "60000").await;
         until(&node_b, ADMIN_KEY, &id, &["running", "started"]).await;
+        // Another account cannot stop it: to bob it does not exist.
+        let refused = node_b
+            .send(
+                "DELETE",
+                &format!("/v1/requests/{id}"),
+                Some(&bob),
+                None,
+                "",
+            )
+            .await;
+        assert_eq!(refused.status, 404, "{}", refused.text());
+        let still = until(&node_a, ADMIN_KEY, &id, &["running", "started"]).await;
+        assert!(still["result"].is_null(), "{still}");
         let stopping = node_b
             .send(
                 "DELETE",

@@ -440,3 +440,35 @@ fn raise_open_files() -> Option<u64> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cluster's own services are denied to guests by address, from
+    /// whichever form their URL takes.
+    #[tokio::test]
+    async fn service_urls_become_denials_of_their_addresses() {
+        for (url, expected) in [
+            ("nats://127.0.0.1:4222", "127.0.0.1/32"),
+            ("127.0.0.1:4222", "127.0.0.1/32"),
+            (
+                "postgres://algobox:secret@127.0.0.2:5432/algobox",
+                "127.0.0.2/32",
+            ),
+            ("postgresql://u@[::1]:5432/db?sslmode=disable", "::1/128"),
+            ("nats://[::1]", "::1/128"),
+        ] {
+            let rules = service_addresses(url).await.unwrap();
+            let expected: EgressRule = expected.parse().unwrap();
+            assert_eq!(rules, [expected], "{url}");
+        }
+        let err = service_addresses("nats://no-such-host.invalid:4222")
+            .await
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("cannot look up no-such-host.invalid"),
+            "{err:#}"
+        );
+    }
+}
