@@ -6,7 +6,9 @@
 #   ALGOBOX_BIN=/other/tree/target/release/algobox bash server/benches/load.sh
 #
 # ALGOBOX_BIN runs an already built binary (another tree's, to compare two
-# builds in one session) instead of building this one.
+# builds in one session) instead of building this one. SERVE_ARGS adds
+# options to `algobox serve`, such as a cluster node's:
+#   SERVE_ARGS="--registry postgres://postgres@127.0.0.1/bench --nats nats://127.0.0.1:4222 --cluster bench"
 #
 # Prints: the time to the first response after publishing and after a
 # restart, then requests/s and latency percentiles at concurrency 1 and 64.
@@ -29,7 +31,7 @@ DATA=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
 start() {
-    ALGOBOX_ADMIN_KEY=$KEY RUST_LOG=error $BIN serve --listen 127.0.0.1:$PORT --data-dir "$DATA" 2>"$DATA/serve.log" &
+    ALGOBOX_ADMIN_KEY=$KEY RUST_LOG=error $BIN serve --listen 127.0.0.1:$PORT --data-dir "$DATA" ${SERVE_ARGS:-} 2>"$DATA/serve.log" &
     SERVER=$!
     until grep -q "listening" "$DATA/serve.log" 2>/dev/null; do sleep 0.01; done
 }
