@@ -5,15 +5,13 @@
 //! types, errors with their stack traces, progress, stops, `data://` files,
 //! and the network denied to an `isolated` algorithm.
 
-use std::io::Write as _;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use algobox_runtime::egress::{EgressPolicy, EgressRule};
 use serde_json::{Value, json};
 
+use crate::network::http_pong;
 use crate::python_client::run;
 use crate::server::{ADMIN_KEY, TestServer, settings};
 
@@ -319,27 +317,6 @@ pub(crate) async fn js_probe() {
             json!({"squares": [0, 1, 4, 9, 16], "calls": 1})
         );
     }
-}
-
-/// A listener on 127.0.0.1 that answers any HTTP request with `200 pong`
-/// and counts requests.
-fn http_pong() -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    let served = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&served);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut request = [0; 4096];
-            let _ = std::io::Read::read(&mut stream, &mut request);
-            counter.fetch_add(1, Ordering::SeqCst);
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\npong",
-            );
-        }
-    });
-    (address, served)
 }
 
 /// The Python SDK's `http` over `wasi:http`: refused for an `isolated`

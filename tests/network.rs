@@ -34,7 +34,7 @@ fn pong() -> (SocketAddr, Arc<AtomicUsize>) {
 
 /// A listener on 127.0.0.1 that answers any HTTP request with `200 pong`
 /// and counts requests.
-fn http_pong() -> (SocketAddr, Arc<AtomicUsize>) {
+pub(crate) fn http_pong() -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     let served = Arc::new(AtomicUsize::new(0));
