@@ -125,6 +125,19 @@ impl Server {
     }
 }
 
+/// A server outlives no test, whether it passed or panicked.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let child = self
+            .child
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Already ended if the test killed it.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
