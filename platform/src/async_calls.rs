@@ -265,20 +265,10 @@ impl AsyncCalls {
     /// Adds a progress report, keeping the latest [`MAX_PROGRESS`] of them
     /// and at most [`MAX_PROGRESS_BYTES`] of their details.
     pub fn progress(&self, request_id: &str, progress: CallProgress) {
-        let details = |progress: &CallProgress| progress.details.as_ref().map_or(0, String::len);
         if let Some(call) = self.lock().records.get_mut(request_id) {
-            call.progress_bytes += details(&progress);
+            call.progress_bytes += progress_bytes(&progress);
             call.progress.push(progress);
-            // The oldest go first; the newest report always stays.
-            let kept = call.progress.len();
-            let mut dropped = 0;
-            while kept - dropped > 1
-                && (kept - dropped > MAX_PROGRESS || call.progress_bytes > MAX_PROGRESS_BYTES)
-            {
-                call.progress_bytes -= details(&call.progress[dropped]);
-                dropped += 1;
-            }
-            call.progress.drain(..dropped);
+            keep_latest_progress(&mut call.progress, &mut call.progress_bytes);
         }
     }
 
@@ -371,13 +361,8 @@ impl AsyncCalls {
     /// Where `request_id`'s outcome is kept, if in a folder. Request ids
     /// are the server's own, but only a plain name becomes a file name.
     fn file(&self, request_id: &str) -> Option<PathBuf> {
-        let plain = !request_id.is_empty()
-            && request_id.len() <= 128
-            && request_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         let folder = self.folder.as_ref()?;
-        plain.then(|| folder.join(request_id))
+        is_plain_request_id(request_id).then(|| folder.join(request_id))
     }
 
     fn remove_files(&self, request_ids: &[String]) {
@@ -394,6 +379,34 @@ impl AsyncCalls {
     fn lock(&self) -> std::sync::MutexGuard<'_, Table> {
         self.calls.lock().expect("async call table poisoned")
     }
+}
+
+/// Whether `request_id` may name a file or a key: the server's own ids
+/// always do, and anything else names no call.
+pub(crate) fn is_plain_request_id(request_id: &str) -> bool {
+    !request_id.is_empty()
+        && request_id.len() <= 128
+        && request_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The bytes of a progress report's details.
+pub(crate) fn progress_bytes(progress: &CallProgress) -> usize {
+    progress.details.as_ref().map_or(0, String::len)
+}
+
+/// Drops the oldest reports of `progress`, whose details hold `bytes`,
+/// until at most [`MAX_PROGRESS`] of them and [`MAX_PROGRESS_BYTES`] of
+/// details are left; the newest report always stays.
+pub(crate) fn keep_latest_progress(progress: &mut Vec<CallProgress>, bytes: &mut usize) {
+    let kept = progress.len();
+    let mut dropped = 0;
+    while kept - dropped > 1 && (kept - dropped > MAX_PROGRESS || *bytes > MAX_PROGRESS_BYTES) {
+        *bytes -= progress_bytes(&progress[dropped]);
+        dropped += 1;
+    }
+    progress.drain(..dropped);
 }
 
 /// The bytes a finished call holds: its result and what it printed, or

@@ -231,13 +231,11 @@ impl Platform {
             .await?;
             return cluster.calls.submit(caller, &request, request_id).await;
         }
-        let queued = self.inner.slots.enqueue(&caller.name).map_err(|most| {
-            PlatformError::TooManyCalls(format!(
-                "{} has {most} output=void calls waiting or running, the most one account may have; \
-                 wait for some to finish (GET /v1/requests/REQUEST_ID) and call again",
-                caller.name
-            ))
-        })?;
+        let queued = self
+            .inner
+            .slots
+            .enqueue(&caller.name)
+            .map_err(|most| too_many_void_calls(&caller.name, most))?;
         // A void call can be stopped from outside (`DELETE /v1/requests/:id`).
         let stop = StopHandle::new();
         let request = CallRequest {
@@ -412,6 +410,15 @@ impl Platform {
         }
         invocation
     }
+}
+
+/// The refusal of a void call of `account`, which has `most` waiting or
+/// running (on this node, or in the cluster's queue).
+pub(crate) fn too_many_void_calls(account: &AccountName, most: u32) -> PlatformError {
+    PlatformError::TooManyCalls(format!(
+        "{account} has {most} output=void calls waiting or running, the most one account may have; \
+         wait for some to finish (GET /v1/requests/REQUEST_ID) and call again"
+    ))
 }
 
 /// Requests a stop when dropped, unless disarmed first: what a call does

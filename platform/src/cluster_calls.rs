@@ -37,8 +37,8 @@ use async_nats::jetstream::{self, Context, kv};
 use tokio::io::AsyncReadExt as _;
 
 use crate::Caller;
-use crate::async_calls::{CallRecord, CallStatus, result_file};
-use crate::call::CallRequest;
+use crate::async_calls::{CallRecord, CallStatus, is_plain_request_id, result_file};
+use crate::call::{CallRequest, too_many_void_calls};
 use crate::cluster_calls::message::QueuedCall;
 use crate::cluster_calls::record::{ResultPlace, StoredRecord};
 use crate::error::PlatformError;
@@ -198,12 +198,7 @@ impl ClusterCalls {
     ) -> Result<(), PlatformError> {
         let shared = &self.shared;
         let (mut queued, inputs) = QueuedCall::of(request_id, &caller.name, request);
-        let limit = shared
-            .client
-            .server_info()
-            .max_payload
-            .saturating_sub(MESSAGE_HEADROOM);
-        if inputs.len() > limit {
+        if inputs.len() > self.message_limit() {
             queued.stored = true;
             shared
                 .large
@@ -228,11 +223,10 @@ impl ClusterCalls {
         if let Err(err) = published {
             let _ignored = shared.records.delete(request_id).await;
             if err.contains("maximum messages per subject") {
-                return Err(PlatformError::TooManyCalls(format!(
-                    "{} has {} output=void calls waiting or running, the most one account may have; \
-                     wait for some to finish (GET /v1/requests/REQUEST_ID) and call again",
-                    caller.name, shared.settings.per_account
-                )));
+                return Err(too_many_void_calls(
+                    &caller.name,
+                    shared.settings.per_account,
+                ));
             }
             return Err(unavailable("queue the call", err));
         }
@@ -296,7 +290,7 @@ impl ClusterCalls {
     }
 
     async fn record(&self, request_id: &str) -> Result<Option<StoredRecord>, PlatformError> {
-        if !plain_key(request_id) {
+        if !is_plain_request_id(request_id) {
             return Ok(None);
         }
         let Some(bytes) = self
@@ -366,6 +360,16 @@ impl ClusterCalls {
         })
     }
 
+    /// The most bytes a message (a queued call, a kept result) may carry
+    /// before they go to the object store instead.
+    fn message_limit(&self) -> usize {
+        self.shared
+            .client
+            .server_info()
+            .max_payload
+            .saturating_sub(MESSAGE_HEADROOM)
+    }
+
     /// Whether the NATS connection is up, or its state.
     pub(crate) fn connected(&self) -> Result<(), String> {
         match self.shared.client.connection_state() {
@@ -388,16 +392,6 @@ impl ClusterCalls {
 /// The subject stops travel on.
 fn stop_subject(cluster: &ClusterName) -> String {
     format!("{cluster}.stop")
-}
-
-/// Whether `request_id` may be a key: the server's ids always are, and
-/// anything else names no call.
-fn plain_key(request_id: &str) -> bool {
-    !request_id.is_empty()
-        && request_id.len() <= 128
-        && request_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn unavailable(what: &str, err: impl std::fmt::Display) -> PlatformError {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::async_calls::{CallProgress, CallStatus, MAX_PROGRESS, MAX_PROGRESS_BYTES};
+use crate::async_calls::{CallProgress, CallStatus, keep_latest_progress, progress_bytes};
 
 /// A void call's status, for its caller, written by the node running it
 /// (or the node that accepted it, until then).
@@ -54,15 +54,7 @@ impl StoredRecord {
     /// bounds as a single node.
     pub(crate) fn add_progress(&mut self, progress: CallProgress) {
         self.progress.push(progress);
-        let details = |progress: &CallProgress| progress.details.as_ref().map_or(0, String::len);
-        let mut bytes: usize = self.progress.iter().map(details).sum();
-        let mut dropped = 0;
-        while self.progress.len() - dropped > 1
-            && (self.progress.len() - dropped > MAX_PROGRESS || bytes > MAX_PROGRESS_BYTES)
-        {
-            bytes -= details(&self.progress[dropped]);
-            dropped += 1;
-        }
-        self.progress.drain(..dropped);
+        let mut bytes = self.progress.iter().map(progress_bytes).sum();
+        keep_latest_progress(&mut self.progress, &mut bytes);
     }
 }

@@ -17,7 +17,7 @@ use crate::async_calls::{CallProgress, CallStatus, result_file};
 use crate::call::{CallFailure, CallOutcome};
 use crate::cluster_calls::message::QueuedCall;
 use crate::cluster_calls::record::{ResultPlace, StoredRecord};
-use crate::cluster_calls::{ClusterCalls, MAX_DELIVERIES, MESSAGE_HEADROOM, stop_subject};
+use crate::cluster_calls::{ClusterCalls, MAX_DELIVERIES, stop_subject};
 use crate::{Caller, Inner, Platform};
 
 /// A running call's record, written by one task at a time in order.
@@ -297,13 +297,7 @@ impl ClusterCalls {
     ) -> bool {
         let bytes = result_file::encode(outcome);
         let key = format!("{request_id}.result");
-        let limit = self
-            .shared
-            .client
-            .server_info()
-            .max_payload
-            .saturating_sub(MESSAGE_HEADROOM);
-        let place = if bytes.len() > limit {
+        let place = if bytes.len() > self.message_limit() {
             match self
                 .shared
                 .large

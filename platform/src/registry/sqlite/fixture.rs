@@ -4,10 +4,10 @@
 use crate::identity::{AlgorithmId, BuildId};
 use crate::registry::account::AccountKind;
 use crate::registry::algorithm::{Details, NewAlgorithm};
-use crate::registry::conformance::{acct, required_settings};
+use crate::registry::conformance::{acct, request, required_settings};
 use crate::registry::settings::Callability;
 use crate::registry::sqlite::SqliteRegistry;
-use crate::registry::version::{PublishRequest, VersionBump};
+use crate::registry::version::VersionBump;
 use algobox_runtime::content_hash::ContentHash;
 
 /// A registry with the algorithm `demo/Hello`, and its id.
@@ -43,22 +43,6 @@ pub(crate) fn build(
         .unwrap();
     registry.finish_build(&build.id, succeeded, "log").unwrap();
     build.id
-}
-
-/// A request to publish `build_id` with `bump`, as `callability`.
-pub(crate) fn request(
-    build_id: &BuildId,
-    bump: VersionBump,
-    callability: Callability,
-) -> PublishRequest {
-    PublishRequest {
-        build_id: build_id.clone(),
-        bump,
-        release_notes: format!("{bump} release"),
-        sample_input: "Neo".into(),
-        sample_output: "Hello Neo".into(),
-        callability: Some(callability),
-    }
 }
 
 /// Publishes `code` with `bump`, returning the version as text.
