@@ -6,9 +6,11 @@
 //!   (reported per call, so the throughput of both threads together is
 //!   `1 / time`).
 //! - `languages`: `Hello Neo` in Rust, Python (componentize-py) and
-//!   JavaScript (componentize-js), each on a fresh instance, with the pool
-//!   keeping 4 MiB and 64 MiB of each memory resident between calls
-//!   ([`Limits::keep_resident`]), so the costs compare within one run.
+//!   JavaScript (componentize-js), each on a fresh instance, so the costs
+//!   compare within one run: `instantiated in the call` is the whole cost
+//!   of a call that makes its instance (spare instances off), and `spare
+//!   ready` the latency of a call whose instance was made ahead of it
+//!   ([`Limits::spare_instances`]; the wait for the spare is not timed).
 //! - `waiting`: 1,000 concurrent calls of a guest that sleeps 100 ms; the
 //!   process's peak resident memory is printed after the group.
 
@@ -85,10 +87,11 @@ fn languages(c: &mut Criterion) {
     let input = Payload::text("Neo");
     let expected = Payload::text("Hello Neo");
     let mut group = c.benchmark_group("languages");
-    for keep_resident_mib in [4, 64] {
+    // One spare per language.
+    for spare_instances in [0, 3] {
         let runtime = Runtime::builder()
             .limits(Limits {
-                keep_resident: keep_resident_mib << 20,
+                spare_instances,
                 concurrency: 16,
                 ..Limits::default()
             })
@@ -100,11 +103,33 @@ fn languages(c: &mut Criterion) {
             ("javascript", test_artifacts::JS_HELLO),
         ] {
             let guest = register(&rt, &runtime, path);
-            let name = format!("{language}, {keep_resident_mib} MiB resident");
-            group.bench_function(name, |b| {
-                b.to_async(&rt).iter(|| async {
-                    let output = runtime.invoke(&guest, input.clone()).await.unwrap();
-                    assert_eq!(output.payload, expected);
+            if spare_instances == 0 {
+                group.bench_function(format!("{language}, instantiated in the call"), |b| {
+                    b.to_async(&rt).iter(|| async {
+                        let output = runtime.invoke(&guest, input.clone()).await.unwrap();
+                        assert_eq!(output.payload, expected);
+                    })
+                });
+                continue;
+            }
+            // A call leaves the next one a spare.
+            rt.block_on(runtime.invoke(&guest, input.clone())).unwrap();
+            group.bench_function(format!("{language}, spare ready"), |b| {
+                let (runtime, guest, input, expected) = (&runtime, &guest, &input, &expected);
+                b.to_async(&rt).iter_custom(|iterations| async move {
+                    let mut spent = Duration::ZERO;
+                    for _ in 0..iterations {
+                        // The spare is made on this thread once the last
+                        // call's task yields: wait for it, untimed.
+                        while !guest.has_spare() {
+                            tokio::task::yield_now().await;
+                        }
+                        let started = Instant::now();
+                        let output = runtime.invoke(guest, input.clone()).await.unwrap();
+                        spent += started.elapsed();
+                        assert_eq!(&output.payload, expected);
+                    }
+                    spent
                 })
             });
         }

@@ -10,6 +10,7 @@ use crate::content_hash::ContentHash;
 use crate::error::RegisterError;
 use crate::sandbox::SandboxState;
 use crate::sandbox::prepared::Prepared;
+use crate::sandbox::spare::SpareShelf;
 
 /// An algorithm compiled, checked against the guest contract and linked:
 /// ready to invoke any number of times, each time on a fresh instance.
@@ -20,6 +21,8 @@ use crate::sandbox::prepared::Prepared;
 pub struct CompiledAlgorithm {
     hash: ContentHash,
     pub(crate) pre: Arc<Prepared>,
+    /// Its next instance, when one was made ahead of the call.
+    pub(crate) spare: Arc<SpareShelf>,
 }
 
 /// How an algorithm is called, decided at registration from its exports.
@@ -45,6 +48,12 @@ impl CompiledAlgorithm {
         self.pre.kind()
     }
 
+    /// Whether an instance is ready for its next call, made ahead of it
+    /// (see [`Limits::spare_instances`](crate::limits::Limits::spare_instances)).
+    pub fn has_spare(&self) -> bool {
+        self.spare.is_ready()
+    }
+
     /// Checks a compiled component against the contract and links it.
     pub(crate) fn link(
         hash: ContentHash,
@@ -60,6 +69,7 @@ impl CompiledAlgorithm {
         Ok(Self {
             hash,
             pre: Arc::new(pre),
+            spare: Arc::default(),
         })
     }
 }

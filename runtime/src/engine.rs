@@ -30,7 +30,9 @@ impl Engine {
     /// admits may need, so a call that has a slot never finds the pool
     /// exhausted, and no component can take more than one slot's share.
     pub(crate) fn new(limits: &Limits, component: &ComponentLimits) -> Result<Self, Error> {
-        let instances = limits.concurrency;
+        // Spare instances wait in slots of their own, so calls always
+        // have `concurrency` slots.
+        let instances = limits.concurrency.saturating_add(limits.spare_instances);
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(instances)
             .total_core_instances(instances.saturating_mul(component.core_instances))

@@ -87,6 +87,7 @@ use crate::gpu::{AdapterInfo, GpuConfig, GpuUsage};
 use crate::invocation::{Invocation, Output};
 use crate::limits::Limits;
 use crate::sandbox::SandboxState;
+use crate::sandbox::spare::SpareMaker;
 
 /// The algobox runtime: the one way to run algorithms, used by the CLI, the
 /// HTTP server, the examples and the tests.
@@ -124,6 +125,8 @@ struct Inner {
     /// One permit per pool slot: invocations past the pool's size wait here
     /// rather than fail to instantiate.
     slots: Semaphore,
+    /// Makes the spare instances that calls start from.
+    spares: SpareMaker,
     algorithms: Mutex<HashMap<ContentHash, CompiledAlgorithm>>,
     /// The GPU worker, when configured.
     #[cfg(feature = "gpu")]
@@ -190,6 +193,13 @@ impl RuntimeBuilder {
             })
             .transpose()?;
         let slots = Semaphore::new(self.limits.concurrency as usize);
+        let egress = Arc::new(self.egress);
+        let spares = SpareMaker {
+            engine: engine.clone(),
+            limits: self.limits.clone(),
+            egress: Arc::clone(&egress),
+            permits: Arc::new(Semaphore::new(self.limits.spare_instances as usize)),
+        };
         Ok(Runtime {
             inner: Arc::new(Inner {
                 engine,
@@ -197,8 +207,9 @@ impl RuntimeBuilder {
                 cache,
                 compiler: Compiler::new(self.compiler),
                 limits: self.limits,
-                egress: Arc::new(self.egress),
+                egress,
                 slots,
+                spares,
                 algorithms: Mutex::default(),
                 #[cfg(feature = "gpu")]
                 gpu: self.gpu.map(|config| Arc::new(gpu::Gpu::new(config))),
@@ -354,16 +365,24 @@ impl Runtime {
                 .map_err(|_| InvokeError::NoSlot { waited })?
                 .map_err(shutting_down)?,
         };
-        sandbox::invoke(
+        let network = invocation.network;
+        let output = sandbox::invoke(
             &self.inner.engine,
             &algorithm.pre,
             &self.inner.limits,
             &self.inner.egress,
             #[cfg(feature = "gpu")]
             self.inner.gpu.as_ref(),
+            &algorithm.spare,
             invocation,
         )
-        .await
+        .await;
+        // Made while the caller reads this answer, the next instance is
+        // ready when the next call comes.
+        self.inner
+            .spares
+            .refill(&algorithm.pre, &algorithm.spare, network);
+        output
     }
 
     fn check(&self, invocation: &Invocation) -> Result<(), InvokeError> {

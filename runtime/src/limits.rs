@@ -60,6 +60,13 @@ pub struct Limits {
     /// interpreters touch megabytes per call) are the ones it speeds up; a
     /// slot never keeps more than its last guest touched.
     pub keep_resident: usize,
+    /// Instances made ahead of their calls, one per recently called
+    /// algorithm at most: after a call, the algorithm's next instance is
+    /// made in the background, so its next call skips instantiation
+    /// (most of a Python or JavaScript call's cost). Each still serves
+    /// one call only. They have pool slots of their own, beyond
+    /// `concurrency`; one unused for 30 s is dropped. Zero turns them off.
+    pub spare_instances: u32,
 }
 
 /// The default of [`Limits::keep_resident`].
@@ -81,6 +88,7 @@ impl Default for Limits {
             timeout_grace: Duration::from_secs(1),
             concurrency: 1000,
             keep_resident: DEFAULT_KEEP_RESIDENT,
+            spare_instances: 16,
         }
     }
 }

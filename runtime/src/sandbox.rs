@@ -8,6 +8,7 @@ mod context;
 mod data;
 mod exit_status;
 mod failure;
+mod fresh_store;
 mod gpu;
 mod host_error;
 mod http;
@@ -17,6 +18,7 @@ mod name_lookup;
 mod output;
 mod pipeline;
 pub(crate) mod prepared;
+pub(crate) mod spare;
 mod stdin;
 mod stdout_result;
 
@@ -30,15 +32,15 @@ use algobox_host_api::Payload;
 use wasmtime::component::{HasData, Linker, ResourceTable};
 use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi::p2::bindings::sockets::ip_name_lookup;
-use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::sockets::WasiSocketsCtxView;
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use self::bindings::algobox::algorithm as wit;
 use self::budget::HostCallBudget;
 use self::context::{ContextState, ContextView};
 use self::data::DataView;
+use self::fresh_store::CallParts;
 use self::gpu::{GpuAccess, GpuView};
 use self::http::HttpEgress;
 use self::log_line::LogQuota;
@@ -47,6 +49,7 @@ use self::name_lookup::{NameLookupView, NameLookups};
 use self::output::CapturedOutput;
 use self::pipeline::{PipelineState, PipelineView};
 use self::prepared::Prepared;
+use self::spare::SpareShelf;
 use self::stdin::Stdin;
 use crate::cpu_share::{self, CpuTurn};
 use crate::data_access::DataAccess;
@@ -57,7 +60,6 @@ use crate::error::InvokeError;
 use crate::gpu::{Gpu, Session};
 use crate::invocation::{Invocation, Output, StartSink};
 use crate::limits::Limits;
-use crate::network::NetworkAccess;
 use crate::stop::StopHandle;
 
 /// Everything one invocation's store holds: one state per capability,
@@ -230,6 +232,7 @@ pub(crate) async fn invoke(
     limits: &Limits,
     egress: &Arc<EgressPolicy>,
     #[cfg(feature = "gpu")] gpu: Option<&Arc<Gpu>>,
+    shelf: &SpareShelf,
     invocation: Invocation,
 ) -> Result<Output, InvokeError> {
     let Invocation {
@@ -268,77 +271,63 @@ pub(crate) async fn invoke(
     // caller's.
     let timed_out = Arc::new(AtomicBool::new(false));
 
-    // A program's stdout is its result, so it is capped like one.
-    let stdout = CapturedOutput::new(match pre {
-        Prepared::Lifecycle(_) => limits.stdio,
-        Prepared::Command(_) => limits.output,
-    });
-    let stderr = CapturedOutput::new(limits.stdio);
-    let mut wasi = WasiCtxBuilder::new();
-    wasi.stdout(stdout.clone()).stderr(stderr.clone());
-    let json_call = stdin.as_ref().is_some_and(|stdin| stdin.json);
-    if let Some(stdin) = stdin {
-        wasi.stdin(MemoryInputPipe::new(stdin.bytes));
-    }
-    if network == NetworkAccess::Full {
-        grant_network(&mut wasi, Arc::clone(egress));
-    }
-    let wasi = wasi.build();
-    let mut store = Store::new(
-        &engine.wasmtime,
-        SandboxState {
-            wasi,
-            table: ResourceTable::new(),
-            memory: MemoryLimiter::new(limits.memory),
-            budget: HostCallBudget::new(limits.host_calls, limits.host_call_bytes),
-            context: ContextState {
-                started,
-                progress: Vec::new(),
-                on_progress,
-                stop: stop.clone(),
-                timed_out: Arc::clone(&timed_out),
-                panic: None,
-                log_quota: LogQuota::default(),
-            },
-            pipeline: PipelineState {
-                pipeline,
-                deadline,
-                timeout_grace: limits.timeout_grace,
-                stop: stop.clone(),
-            },
-            data,
-            gpu: match gpu_granted {
-                false => GpuAccess::Denied,
-                #[cfg(feature = "gpu")]
-                true => match gpu {
-                    Some(gpu) => GpuAccess::Granted(Session::new(Arc::clone(gpu), deadline)),
-                    None => GpuAccess::Unavailable,
-                },
-                #[cfg(not(feature = "gpu"))]
-                true => GpuAccess::Unavailable,
-            },
-            stdout,
-            stderr,
-            http: WasiHttpCtx::new(),
-            http_egress: HttpEgress {
-                network,
-                egress: Arc::clone(egress),
-            },
-            name_lookups: NameLookups::new(network, Arc::clone(egress)),
+    let call = CallParts {
+        context: ContextState {
+            started,
+            progress: Vec::new(),
+            on_progress,
+            stop: stop.clone(),
+            timed_out: Arc::clone(&timed_out),
+            panic: None,
+            log_quota: LogQuota::default(),
         },
-    );
-    store.limiter(|state| &mut state.memory);
-    // The deadline must be set before instantiation: the default of zero
-    // would interrupt the guest's first instruction. Each tick the guest
-    // yields, which is when the deadline below is checked.
-    // In a CPU share, each slice also waits for one of the group's turns.
+        pipeline: PipelineState {
+            pipeline,
+            deadline,
+            timeout_grace: limits.timeout_grace,
+            stop: stop.clone(),
+        },
+        data,
+        gpu: match gpu_granted {
+            false => GpuAccess::Denied,
+            #[cfg(feature = "gpu")]
+            true => match gpu {
+                Some(gpu) => GpuAccess::Granted(Session::new(Arc::clone(gpu), deadline)),
+                None => GpuAccess::Unavailable,
+            },
+            #[cfg(not(feature = "gpu"))]
+            true => GpuAccess::Unavailable,
+        },
+    };
+    let json_call = stdin.as_ref().is_some_and(|stdin| stdin.json);
+    // A spare instance was made with no call's grants: this call's go in
+    // now, before any of the guest's exports runs.
+    let (mut store, spare) = match shelf.take(network) {
+        Some(spare) => {
+            let mut store = spare.store;
+            call.install(&mut store, limits);
+            (store, Some(spare.instance))
+        }
+        None => {
+            // A program's stdout is its result, so it is capped like one.
+            let stdout_limit = match pre {
+                Prepared::Lifecycle(_) => limits.stdio,
+                Prepared::Command(_) => limits.output,
+            };
+            let store =
+                fresh_store::new_store(engine, limits, egress, network, stdin, stdout_limit, call);
+            (store, None)
+        }
+    };
+    // Each tick the guest yields, which is when the deadline below is
+    // checked. In a CPU share, each slice also waits for one of the
+    // group's turns.
     store.set_epoch_deadline(1);
     let turn = cpu_share.map(CpuTurn::new);
-    match turn.clone() {
-        Some(turn) => store.epoch_deadline_callback(move |_| {
+    if let Some(turn) = turn.clone() {
+        store.epoch_deadline_callback(move |_| {
             Ok(UpdateDeadline::YieldCustom(1, turn.next_slice()))
-        }),
-        None => store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1))),
+        });
     }
 
     let stops = Stops {
@@ -346,9 +335,9 @@ pub(crate) async fn invoke(
         timed_out: &timed_out,
     };
     let run: Pin<Box<dyn Future<Output = wasmtime::Result<Finish>> + Send + '_>> = match pre {
-        Prepared::Lifecycle(pre) => {
-            Box::pin(run_lifecycle(&mut store, pre, &inputs, stops, on_started))
-        }
+        Prepared::Lifecycle(pre) => Box::pin(run_lifecycle(
+            &mut store, pre, spare, &inputs, stops, on_started,
+        )),
         Prepared::Command(pre) => {
             Box::pin(command::run(&mut store, pre, json_call, stops, on_started))
         }
@@ -432,29 +421,20 @@ pub(crate) async fn invoke(
     })
 }
 
-/// Grants TCP, UDP and name lookup, with every outbound connection and
-/// datagram checked against the egress policy (and every lookup's answer,
-/// by [`NameLookups`]). Without this call the guest has none of them: a
-/// fresh `WasiCtx` denies every socket and lookup, and the guest sees
-/// `PermissionDenied`.
-fn grant_network(wasi: &mut WasiCtxBuilder, egress: Arc<EgressPolicy>) {
-    wasi.allow_tcp(true)
-        .allow_udp(true)
-        .allow_ip_name_lookup(true)
-        .socket_addr_check(move |address, usage| {
-            Box::pin(std::future::ready(egress.permits_socket(address, usage)))
-        });
-}
-
-/// Instantiates the algorithm and drives it through the Hkube lifecycle.
+/// Instantiates the algorithm (unless a spare instance is ready) and
+/// drives it through the Hkube lifecycle.
 async fn run_lifecycle(
     store: &mut Store<SandboxState>,
     pre: &bindings::AlgorithmPre<SandboxState>,
+    spare: Option<bindings::Algorithm>,
     inputs: &[bindings::Payload],
     stops: Stops<'_>,
     on_started: Option<StartSink>,
 ) -> wasmtime::Result<Finish> {
-    let instance = pre.instantiate_async(&mut *store).await?;
+    let instance = match spare {
+        Some(instance) => instance,
+        None => pre.instantiate_async(&mut *store).await?,
+    };
     let lifecycle = instance.algobox_algorithm_lifecycle();
     if let Err(err) = lifecycle.call_initialize(&mut *store, inputs).await? {
         return Ok(Finish::Failed(err));

@@ -5,7 +5,8 @@ Actions: `progress` (three steps, then `"done"`), `wait-stop` (polls
 `stop_requested` until a stop or `limit_s`), `fail` (a ValueError two
 frames deep), `refuse` (an AlgorithmError with code InputError), `data`
 (writes `text` to `uri`, reads it back), `fetch` (GET `url`), `log`
-(through `logging`), `bytes` (returns binary), `void` (returns None).
+(through `logging`), `bytes` (returns binary), `void` (returns None),
+`count` (how many calls this instance has served, counting this one).
 """
 
 import logging
@@ -33,8 +34,17 @@ def deep_failure():
     explode("not a number")
 
 
+# Module state: a fresh instance starts every call from the snapshot, so
+# `count` always answers 1.
+calls_served = 0
+
+
 @export_function
 def probe(request: Request):
+    global calls_served
+    calls_served += 1
+    if request.action == "count":
+        return calls_served
     if request.action == "progress":
         for step in (25, 50, 75):
             context.progress(step, f"step {step}")

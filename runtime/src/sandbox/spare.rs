@@ -1,0 +1,207 @@
+//! Spare instances: an algorithm's next instance, made ahead of its call.
+//!
+//! Instantiating a large component is most of what a call of it costs: a
+//! componentize-py algorithm has 74 core instances and fills a 5,800-entry
+//! function table from other modules' element segments, which wasmtime
+//! initializes eagerly (a tiny Python `hello` spends about two thirds of
+//! its call there). After a call, the runtime makes the algorithm's next
+//! instance in the background, while the caller reads its answer, so the
+//! next call starts from a ready instance.
+//!
+//! Each spare serves exactly one call and is never reused: every call
+//! still gets a fresh instance, only made earlier. A spare is made with no
+//! call's grants (no stop, progress, pipeline, data or GPU; see
+//! [`CallParts::none`]); the call's own parts go in when it takes the
+//! spare. Its network grant is the algorithm's and is fixed at
+//! instantiation, so a call with another grant discards it. Spares hold
+//! pool slots of their own ([`Limits::spare_instances`], beyond the
+//! calls' [`Limits::concurrency`]) and a permit each; one left unused for
+//! [`SPARE_IDLE`] is dropped, so algorithms no longer called give their
+//! permits back.
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use wasmtime::Store;
+
+use super::SandboxState;
+use super::bindings::Algorithm;
+use super::fresh_store::{self, CallParts};
+use super::prepared::Prepared;
+use crate::egress::EgressPolicy;
+use crate::engine::Engine;
+use crate::limits::Limits;
+use crate::network::NetworkAccess;
+
+/// How long a spare waits for its call before it is dropped.
+pub(crate) const SPARE_IDLE: Duration = Duration::from_secs(30);
+
+/// How long making a spare may run the guest's start-up code. A call
+/// would give it the call's whole timeout; a spare that needs longer is
+/// not made, and the algorithm's calls instantiate as they run (where a
+/// start-up that never ends meets the call's timeout and is reported).
+const SPARE_INSTANTIATION_LIMIT: Duration = Duration::from_secs(2);
+
+/// An instance made ahead of its call, with the store it lives in.
+pub(super) struct Spare {
+    pub(super) store: Store<SandboxState>,
+    pub(super) instance: Algorithm,
+    network: NetworkAccess,
+    id: u64,
+    // Declared after the store, so the pool slot is free before the
+    // permit that counts it is returned.
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Where an algorithm keeps its spare, shared by the clones of its
+/// [`CompiledAlgorithm`](crate::compiled_algorithm::CompiledAlgorithm).
+#[derive(Default)]
+pub(crate) struct SpareShelf {
+    state: Mutex<ShelfState>,
+}
+
+#[derive(Default)]
+enum ShelfState {
+    /// No spare, and none being made.
+    #[default]
+    Empty,
+    /// One is being made.
+    Making,
+    /// One is ready.
+    Ready(Box<Spare>),
+    /// Making one failed or ran past its limit: calls instantiate as they
+    /// run, and report what goes wrong.
+    Unfit,
+}
+
+/// Numbers spares, so that an expiry drops only the spare it was set for.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+impl SpareShelf {
+    /// Takes the spare, if one is ready for a call granted `network`; a
+    /// spare made for another grant is dropped.
+    pub(super) fn take(&self, network: NetworkAccess) -> Option<Spare> {
+        let mut state = self.state.lock().expect("a shelf is never poisoned");
+        if !matches!(&*state, ShelfState::Ready(spare) if spare.network == network) {
+            if matches!(&*state, ShelfState::Ready(_)) {
+                *state = ShelfState::Empty;
+            }
+            return None;
+        }
+        match std::mem::take(&mut *state) {
+            ShelfState::Ready(spare) => Some(*spare),
+            _ => unreachable!("checked above"),
+        }
+    }
+
+    /// Whether a spare is ready.
+    pub(crate) fn is_ready(&self) -> bool {
+        matches!(
+            *self.state.lock().expect("a shelf is never poisoned"),
+            ShelfState::Ready(_)
+        )
+    }
+
+    /// Marks the shelf as being filled, if it is empty.
+    fn begin_making(&self) -> bool {
+        let mut state = self.state.lock().expect("a shelf is never poisoned");
+        if matches!(*state, ShelfState::Empty) {
+            *state = ShelfState::Making;
+            return true;
+        }
+        false
+    }
+
+    fn finish_making(&self, made: Option<Spare>) {
+        let mut state = self.state.lock().expect("a shelf is never poisoned");
+        *state = match made {
+            Some(spare) => ShelfState::Ready(Box::new(spare)),
+            None => ShelfState::Unfit,
+        };
+    }
+
+    /// Drops the spare numbered `id` if it is still waiting.
+    fn expire(&self, id: u64) {
+        let mut state = self.state.lock().expect("a shelf is never poisoned");
+        if matches!(&*state, ShelfState::Ready(spare) if spare.id == id) {
+            *state = ShelfState::Empty;
+        }
+    }
+}
+
+/// What making a spare needs from the runtime.
+pub(crate) struct SpareMaker {
+    pub(crate) engine: Engine,
+    pub(crate) limits: Limits,
+    pub(crate) egress: Arc<EgressPolicy>,
+    pub(crate) permits: Arc<Semaphore>,
+}
+
+impl SpareMaker {
+    /// Starts making a spare instance of `pre` for calls granted
+    /// `network`, unless the shelf has one (or one is being made), the
+    /// algorithm is a plain WASI program (whose store holds its call's
+    /// stdin), or every spare permit is taken. Must run inside a Tokio
+    /// runtime.
+    pub(crate) fn refill(
+        &self,
+        pre: &Arc<Prepared>,
+        shelf: &Arc<SpareShelf>,
+        network: NetworkAccess,
+    ) {
+        if !matches!(**pre, Prepared::Lifecycle(_)) {
+            return;
+        }
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+            return;
+        };
+        if !shelf.begin_making() {
+            return;
+        }
+        let engine = self.engine.clone();
+        let limits = self.limits.clone();
+        let egress = Arc::clone(&self.egress);
+        let pre = Arc::clone(pre);
+        let shelf = Arc::clone(shelf);
+        tokio::spawn(async move {
+            let Prepared::Lifecycle(algorithm) = &*pre else {
+                unreachable!("checked above")
+            };
+            let mut store = fresh_store::new_store(
+                &engine,
+                &limits,
+                &egress,
+                network,
+                None,
+                limits.stdio,
+                CallParts::none(&limits),
+            );
+            let limit = Instant::now() + SPARE_INSTANTIATION_LIMIT;
+            let made = engine
+                .deadlines
+                .run(
+                    |_| Some((limit, ())),
+                    algorithm.instantiate_async(&mut store),
+                )
+                .await;
+            let Ok(Ok(instance)) = made else {
+                tracing::debug!("no spare instance: instantiating failed or ran past its limit");
+                shelf.finish_making(None);
+                return;
+            };
+            let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+            shelf.finish_making(Some(Spare {
+                store,
+                instance,
+                network,
+                id,
+                _permit: permit,
+            }));
+            tokio::time::sleep(SPARE_IDLE).await;
+            shelf.expire(id);
+        });
+    }
+}
