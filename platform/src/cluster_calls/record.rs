@@ -18,6 +18,10 @@ pub(crate) struct StoredRecord {
     pub(crate) result: Option<ResultPlace>,
     /// The node running it, if one is.
     pub(crate) node: Option<String>,
+    /// How many times draining nodes handed it back to the queue; those
+    /// deliveries do not count towards the ones after which it fails.
+    #[serde(default)]
+    pub(crate) handed_back: u32,
 }
 
 /// Where a finished call's outcome is.
@@ -39,6 +43,7 @@ impl StoredRecord {
             progress: Vec::new(),
             result: None,
             node: None,
+            handed_back: 0,
         }
     }
 
