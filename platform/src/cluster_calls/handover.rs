@@ -94,6 +94,7 @@ impl ClusterCalls {
                 if let Err(err) = self.put_record(request_id, &record).await {
                     tracing::warn!(%request_id, %err, "could not record a handed-back void call as queued");
                 }
+                record.released = true;
             }
             self.hand_back_untaken(message).await;
             tracing::info!(%request_id, "handed a running void call back to the queue");

@@ -22,6 +22,10 @@ pub(crate) struct StoredRecord {
     /// deliveries do not count towards the ones after which it fails.
     #[serde(default)]
     pub(crate) handed_back: u32,
+    /// Set, on this node only, once a drain handed the call back: the run
+    /// still ending here must not overwrite the record another node writes.
+    #[serde(skip)]
+    pub(crate) released: bool,
 }
 
 /// Where a finished call's outcome is.
@@ -44,6 +48,7 @@ impl StoredRecord {
             result: None,
             node: None,
             handed_back: 0,
+            released: false,
         }
     }
 

@@ -346,7 +346,8 @@ impl ClusterCalls {
         )
     }
 
-    /// Changes the record and writes it, in the order changes are made.
+    /// Changes the record and writes it, in the order changes are made;
+    /// nothing once a drain handed the call back.
     async fn update(
         &self,
         request_id: &str,
@@ -354,6 +355,9 @@ impl ClusterCalls {
         change: impl FnOnce(&mut StoredRecord),
     ) {
         let mut record = record.lock().await;
+        if record.released {
+            return;
+        }
         change(&mut record);
         if let Err(err) = self.put_record(request_id, &record).await {
             tracing::warn!(%request_id, %err, "could not record a void call's progress");
