@@ -17,7 +17,7 @@ fn nats_url() -> String {
     std::env::var("ALGOBOX_TEST_NATS").unwrap_or_else(|_| "127.0.0.1:4222".to_owned())
 }
 
-async fn nats() -> async_nats::Client {
+pub(crate) async fn nats() -> async_nats::Client {
     let url = nats_url();
     async_nats::ConnectOptions::new()
         .connection_timeout(Duration::from_secs(5))
@@ -33,7 +33,7 @@ async fn nats() -> async_nats::Client {
 
 /// Runs `test` with a cluster name no other test uses, then removes the
 /// cluster's stream and buckets whether it passed or not.
-async fn in_cluster<F, Fut>(test: F)
+pub(crate) async fn in_cluster<F, Fut>(test: F)
 where
     F: FnOnce(ClusterName) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,

@@ -1,15 +1,27 @@
 //! The unmodified official Python client (`algorithmia==2.0.5` from PyPI)
 //! against a real server: management, calls with every payload type,
-//! options, errors and version strings.
+//! options, errors and version strings; and the same suite against a
+//! cluster node (PostgreSQL registry, NATS JetStream modules and void
+//! calls).
 //!
 //! `.ci/run` installs the client into `target/algorithmia-venv`; when that
 //! folder is missing the test creates it (it needs PyPI).
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
 
+use algobox_platform::Platform;
+use algobox_platform::cluster::{ClusterOptions, modules_bucket};
 use algobox_platform::data_store::path::{DataPath, FilePath};
+use algobox_platform::identity::ClusterName;
+use algobox_platform::module_store::jetstream::JetStreamModuleStore;
+use algobox_platform::registry::Registry as _;
+use algobox_platform::registry::postgres::PostgresRegistry;
+use algobox_platform::registry::postgres::test_database::TestDatabase;
+use algobox_platform::shared_parts::SharedParts;
 
+use crate::cluster_calls::{in_cluster, nats};
 use crate::server::{ADMIN_KEY, TestServer};
 
 /// The Python of a virtualenv holding the client, created if missing.
@@ -252,6 +264,86 @@ async fn the_official_python_client_round_trips_data() {
         store.write(&file, b"x").unwrap();
     }
     run(&server, DATA_SCRIPT, &[]).await;
+}
+
+/// A node of `cluster`, as `algobox serve --registry … --nats …` makes
+/// one: its registry in `database`, its modules in the cluster's object
+/// store, its void calls on the cluster's queue.
+async fn cluster_node(database: &TestDatabase, cluster: &ClusterName) -> TestServer {
+    let data = tempfile::tempdir().unwrap();
+    let client = nats().await;
+    let jetstream = async_nats::jetstream::new(client.clone());
+    let modules = JetStreamModuleStore::open(&jetstream, &modules_bucket(cluster))
+        .await
+        .unwrap();
+    let registry = PostgresRegistry::connect(&database.url()).await.unwrap();
+    let shared = SharedParts {
+        registry: Some(Arc::new(registry)),
+        modules: Some(Arc::new(modules)),
+        sole_compiler: false,
+    };
+    let platform = Platform::open_with(TestServer::config(data.path()), shared)
+        .await
+        .unwrap();
+    platform
+        .join_cluster(ClusterOptions::new(client, cluster.clone()))
+        .await
+        .unwrap();
+    TestServer::serve(platform, data).await
+}
+
+#[tokio::test]
+async fn the_official_python_client_works_unmodified_on_a_cluster_node() {
+    in_cluster(|cluster| async move {
+        let database = TestDatabase::create().await;
+        let server = cluster_node(&database, &cluster).await;
+        run(
+            &server,
+            SCRIPT,
+            &[
+                ("ECHO_WASM", test_artifacts::ECHO),
+                ("HELLO_WASM", test_artifacts::HELLO),
+                ("FAILER_WASM", test_artifacts::FAILER),
+                ("BYTE_STATS_WASM", test_artifacts::BYTE_STATS),
+            ],
+        )
+        .await;
+        // The registry the client wrote is the cluster's.
+        let algorithm = PostgresRegistry::connect(&database.url())
+            .await
+            .unwrap()
+            .algorithm(&"admin".parse().unwrap(), &"echo".parse().unwrap())
+            .await
+            .unwrap()
+            .expect("admin/echo is in PostgreSQL");
+        assert_eq!(algorithm.name.as_str(), "echo");
+
+        // The Data API suite, its 1,001 files written over HTTP first.
+        let created = server
+            .send(
+                "POST",
+                "/v1/data/admin",
+                Some(ADMIN_KEY),
+                Some("application/json"),
+                r#"{"name": "many"}"#,
+            )
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        for n in 0..1001 {
+            let reply = server
+                .send(
+                    "PUT",
+                    &format!("/v1/data/.my/many/f{n:04}"),
+                    Some(ADMIN_KEY),
+                    Some("application/octet-stream"),
+                    "x",
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.text());
+        }
+        run(&server, DATA_SCRIPT, &[]).await;
+    })
+    .await;
 }
 
 /// Runs `script` with the client against `server` as the admin, with

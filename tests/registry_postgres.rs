@@ -97,6 +97,10 @@ async fn a_build_left_in_progress_fails_when_a_server_starts() {
         .start_build(
             &algorithm.id,
             &algobox_runtime::content_hash::ContentHash::of(b"module"),
+            &algobox_platform::registry::build_lease::BuildLease {
+                owner: algobox_platform::identity::NodeId::random(),
+                term: std::time::Duration::from_secs(60),
+            },
         )
         .await
         .unwrap();

@@ -213,6 +213,7 @@ async fn server_with(
         platform,
         std::future::pending(),
         limits,
+        algobox_server::drain_policy::DrainPolicy::default(),
         None,
     ));
     (address, data)

@@ -374,3 +374,52 @@ fn serve_raises_its_open_file_limit() {
     assert_eq!(soft, hard, "{limits}");
     assert_ne!(soft, "256", "{limits}");
 }
+
+#[test]
+fn sigterm_lets_a_call_in_flight_finish_and_refuses_new_connections() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--drain-time", "20"])
+        .arg("--data-dir")
+        .arg(data.path());
+    let server = Server::spawn(command);
+    let sleeper = std::fs::read(test_artifacts::SLEEPER).unwrap();
+    let (version, _) = deploy(&server, "sleeper", &sleeper).unwrap();
+
+    std::thread::scope(|scope| {
+        let in_flight = scope.spawn(|| {
+            server.send(
+                "POST",
+                &format!("/v1/algo/admin/sleeper/{version}"),
+                "application/json",
+                b"2000",
+            )
+        });
+        // The call is running once the server counts it.
+        std::thread::sleep(Duration::from_millis(500));
+        server.terminate();
+        let signalled = Instant::now();
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            std::net::TcpStream::connect(&server.address).is_err(),
+            "a draining single node still accepts connections"
+        );
+        let (status, body) = in_flight
+            .join()
+            .unwrap()
+            .expect("the call in flight was cut off");
+        let reply: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, &reply["result"]),
+            (200, &json!("slept 2000 ms")),
+            "{reply}"
+        );
+        let exit = server
+            .exited_within(Duration::from_secs(10))
+            .expect("the server did not exit once its call finished");
+        assert!(exit.success(), "{exit}");
+        // It exits when the call ends, not when the drain time is up.
+        assert!(signalled.elapsed() < Duration::from_secs(10));
+    });
+}

@@ -1,7 +1,8 @@
 //! A cluster of `algobox serve` processes on the machine's PostgreSQL and
 //! NATS: nodes starting at once, an algorithm deployed through one node
 //! and called through another, a publish seen everywhere within a second,
-//! and a void call that outlives the node that ran it (`kill -9`).
+//! a void call that outlives the node that ran it (`kill -9`), and a node
+//! that drains on SIGTERM, handing back the call it cannot finish.
 
 use std::path::Path;
 use std::process::Command;
@@ -24,16 +25,17 @@ fn nats_url() -> String {
 /// `registry`, reporting on its void calls often (a killed node's calls
 /// run again after 2 s).
 fn node(data: &Path, registry: &str, cluster: &str) -> Server {
+    node_with(data, registry, cluster, &["--rerun-after", "2"])
+}
+
+/// A node of `cluster` over its own data folder and the registry at
+/// `registry`, with `args` added.
+fn node_with(data: &Path, registry: &str, cluster: &str, args: &[&str]) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
     command
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--rerun-after",
-            "2",
-            "--data-dir",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .arg("--data-dir")
         .arg(data)
         .env("ALGOBOX_REGISTRY", registry)
         .env("ALGOBOX_NATS", nats_url())
@@ -71,8 +73,10 @@ fn until(node: &Server, id: &str, statuses: &[&str], within: Duration) -> Value 
     }
 }
 
-#[test]
-fn nodes_share_algorithms_publishes_and_void_calls_that_survive_kill_9() {
+/// Runs `test` with a database and a cluster name of its own, then drops
+/// the database and removes the cluster's streams and buckets, whether the
+/// test passed or not.
+fn in_cluster(test: impl FnOnce(&str, &str) + std::panic::UnwindSafe) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -87,11 +91,126 @@ fn nodes_share_algorithms_publishes_and_void_calls_that_survive_kill_9() {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let outcome = std::panic::catch_unwind(|| run_cluster(&database.url(), &cluster));
+    let url = database.url();
+    let outcome = std::panic::catch_unwind(|| test(&url, &cluster));
     runtime.block_on(remove(&cluster));
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+#[test]
+fn nodes_share_algorithms_publishes_and_void_calls_that_survive_kill_9() {
+    in_cluster(run_cluster);
+}
+
+/// Accepts a void call of the sleeper, sleeping `ms`, through `node`.
+fn sleep_void(node: &Server, version: &str, ms: u64) -> String {
+    let (status, accepted) = node
+        .json(
+            "POST",
+            &format!("/v1/algo/admin/sleeper/{version}?output=void"),
+            &json!(ms),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{accepted}");
+    accepted["request_id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_node_stopped_with_sigterm_finishes_what_it_can_and_hands_back_the_rest() {
+    in_cluster(|registry, cluster| {
+        let folders: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+        // Other nodes would rerun a vanished node's calls only after 60 s:
+        // what ends sooner was handed back.
+        let node_a = node_with(
+            folders[0].path(),
+            registry,
+            cluster,
+            &[
+                "--rerun-after",
+                "60",
+                "--drain-linger",
+                "2",
+                "--drain-time",
+                "4",
+            ],
+        );
+        let sleeper = std::fs::read(test_artifacts::SLEEPER).unwrap();
+        let (version, _) = deploy(&node_a, "sleeper", &sleeper).unwrap();
+        // A is the only node yet, so it runs both calls.
+        let short = sleep_void(&node_a, &version, 2500);
+        let long = sleep_void(&node_a, &version, 8000);
+        for id in [&short, &long] {
+            until(
+                &node_a,
+                id,
+                &["running", "started"],
+                Duration::from_secs(20),
+            );
+        }
+        let node_b = node_with(
+            folders[1].path(),
+            registry,
+            cluster,
+            &["--rerun-after", "60"],
+        );
+
+        node_a.terminate();
+        let signalled = Instant::now();
+        // While it lingers, A answers, but not ready, so a load balancer
+        // stops sending; B stays ready.
+        let reason = loop {
+            let (status, ready) = node_a
+                .json("GET", "/readyz", &Value::Null)
+                .expect("A stopped answering before its linger ended");
+            if status == 503 {
+                break ready["reason"].as_str().unwrap_or_default().to_owned();
+            }
+            assert_eq!(status, 200, "{ready}");
+            assert!(
+                signalled.elapsed() < Duration::from_secs(2),
+                "A is still ready after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(reason.contains("shutting down"), "{reason}");
+        let (status, _) = node_b.json("GET", "/readyz", &Value::Null).unwrap();
+        assert_eq!(status, 200);
+
+        // A exits once its drain time is up, having handed back the call it
+        // could not finish.
+        let exit = node_a
+            .exited_within(Duration::from_secs(20))
+            .expect("A did not exit after its drain");
+        assert!(exit.success(), "{exit}");
+        let drained = signalled.elapsed();
+        assert!(drained >= Duration::from_secs(4), "{drained:?}");
+
+        // The short call finished on A during the drain; B reads it.
+        let finished = until(
+            &node_b,
+            &short,
+            &["succeeded", "failed"],
+            Duration::from_secs(5),
+        );
+        assert_eq!(finished["status"], "succeeded", "{finished}");
+        assert_eq!(finished["result"]["result"], "slept 2500 ms", "{finished}");
+        // The long one runs again on B at once, not after the 60 s wait.
+        let finished = until(
+            &node_b,
+            &long,
+            &["succeeded", "failed"],
+            Duration::from_secs(30),
+        );
+        let rerun = signalled.elapsed();
+        eprintln!(
+            "SIGTERM to the handed-back call's result on B: {rerun:?} (A drained in {drained:?})"
+        );
+        assert_eq!(finished["status"], "succeeded", "{finished}");
+        assert_eq!(finished["result"]["result"], "slept 8000 ms", "{finished}");
+        assert!(rerun < Duration::from_secs(25), "{rerun:?}");
+    });
 }
 
 fn run_cluster(registry: &str, cluster: &str) {

@@ -9,6 +9,7 @@ use crate::error::PlatformError;
 use crate::identity::{AccountName, AlgorithmName, BuildId};
 use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::build::Build;
+use crate::registry::error::RegistryError;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
 use crate::{Caller, Platform};
@@ -154,9 +155,18 @@ impl Platform {
         // One compile per account at a time; the build starts once it is
         // this compile's turn, so a waiting one is not "in progress".
         let _turn = self.inner.compiles.turn(owner).await?;
-        let build = registry.start_build(&algorithm.id, &hash).await?;
+        let lease = self.build_lease();
+        let build = registry.start_build(&algorithm.id, &hash, &lease).await?;
         let started = Instant::now();
-        let outcome = self.compiled(&build.commit_sha).await;
+        // The lease is renewed for as long as the compile runs here; a
+        // compile abandoned (its request dropped) stops renewing, and the
+        // build fails once the lease lapses.
+        let outcome = tokio::select! {
+            outcome = self.compiled(&build.commit_sha) => outcome,
+            () = self.keep_build_lease(&build.id, &lease) => {
+                return self.recorded_build(algorithm, build).await;
+            }
+        };
         let (succeeded, logs) = match &outcome {
             Ok(_) => (
                 true,
@@ -171,12 +181,24 @@ impl Platform {
                 format!("Compiling module {} failed: {err}", build.commit_sha),
             ),
         };
-        let build = self
-            .inner
-            .registry
-            .finish_build(&build.id, succeeded, &logs)
-            .await?;
-        Ok((algorithm, build))
+        match registry.finish_build(&build.id, succeeded, &logs).await {
+            Ok(build) => Ok((algorithm, build)),
+            // Its lease lapsed while this node could not renew it, and
+            // another node failed it, saying why.
+            Err(RegistryError::BuildFinished { .. }) => self.recorded_build(algorithm, build).await,
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The build as the registry has it now, for a compile whose build
+    /// another node ended.
+    async fn recorded_build(
+        &self,
+        algorithm: AlgorithmRecord,
+        build: Build,
+    ) -> Result<(AlgorithmRecord, Build), PlatformError> {
+        let recorded = self.inner.registry.build(&algorithm.id, &build.id).await?;
+        Ok((algorithm, recorded.unwrap_or(build)))
     }
 
     /// Publishes a build as a new version: the one named by `build_id`, or

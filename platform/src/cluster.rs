@@ -113,7 +113,7 @@ impl Platform {
             keep_results: self.inner.calls.retention(),
             per_account: self.inner.slots.void_calls_per_account(),
         };
-        let calls = ClusterCalls::open(options.client, &options.name, settings)
+        let calls = ClusterCalls::open(options.client, &options.name, &self.inner.node, settings)
             .await
             .map_err(|err| unreachable("void-call queue", &err))?;
         let link = ClusterLink {
@@ -131,9 +131,16 @@ impl Platform {
         Ok(())
     }
 
-    /// Whether this node can serve: its registry answers and, in a
-    /// cluster, its NATS connection is up. The error says what is not.
+    /// Whether this node can serve: it is not draining, its registry
+    /// answers and, in a cluster, its NATS connection is up. The error
+    /// says what is not.
     pub async fn readiness(&self) -> Result<(), String> {
+        if self.is_draining() {
+            return Err(
+                "the node is shutting down and drains its requests and void calls; send new requests to another node"
+                    .to_owned(),
+            );
+        }
         let admin: crate::identity::AccountName = "admin".parse().expect("a valid name");
         self.inner
             .registry

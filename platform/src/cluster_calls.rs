@@ -19,7 +19,11 @@
 //! - **Stops** travel on `<cluster>.stop`; the node running the call asks
 //!   it to stop. A call stopped before any node took it is marked under
 //!   `<id>.stop` and ends, stopped, when taken.
+//! - **Drains**: a node shutting down takes no more calls, lets the ones it
+//!   runs finish until its deadline, then stops the rest and hands them
+//!   back (a negative acknowledgement), so another node runs them at once.
 
+mod handover;
 mod message;
 mod record;
 mod runner;
@@ -42,7 +46,7 @@ use crate::call::{CallRequest, too_many_void_calls};
 use crate::cluster_calls::message::QueuedCall;
 use crate::cluster_calls::record::{ResultPlace, StoredRecord};
 use crate::error::PlatformError;
-use crate::identity::ClusterName;
+use crate::identity::{ClusterName, NodeId};
 
 /// How many times a call is delivered before it fails instead of running
 /// again: a call that ends every node that runs it must not end them all.
@@ -83,6 +87,8 @@ struct Shared {
     node: String,
     /// The calls this node runs now, by request id.
     running: Mutex<HashMap<String, runner::Running>>,
+    /// The task taking calls from the queue, until the node drains.
+    taker: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Why the cluster's queue could not be reached or used.
@@ -96,10 +102,11 @@ fn queue_error(what: &str, err: impl std::fmt::Display) -> QueueError {
 
 impl ClusterCalls {
     /// Creates (or finds) the cluster's stream, consumer, bucket and object
-    /// store. Nodes may open them concurrently.
+    /// store, for the node `node`. Nodes may open them concurrently.
     pub(crate) async fn open(
         client: Client,
         cluster: &ClusterName,
+        node: &NodeId,
         settings: QueueSettings,
     ) -> Result<Self, QueueError> {
         let jetstream = jetstream::new(client.clone());
@@ -169,8 +176,6 @@ impl ClusterCalls {
                 )
             })?,
         };
-        let mut node = [0u8; 4];
-        getrandom::fill(&mut node).map_err(|err| queue_error("a node name", err))?;
         let calls = Self {
             shared: Arc::new(Shared {
                 client,
@@ -180,8 +185,9 @@ impl ClusterCalls {
                 large,
                 consumer,
                 settings,
-                node: node.iter().map(|byte| format!("{byte:02x}")).collect(),
+                node: node.to_string(),
                 running: Mutex::default(),
+                taker: Mutex::default(),
             }),
         };
         Ok(calls)

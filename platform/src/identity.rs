@@ -90,6 +90,20 @@ fn check_id(text: &str) -> Result<(), IdError> {
     }
 }
 
+/// Why text is not a node id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a node id; node ids are 16 lowercase hexadecimal digits")]
+pub struct NodeIdError(String);
+
+/// Checks that `text` is 16 lowercase hexadecimal digits.
+fn check_node_id(text: &str) -> Result<(), NodeIdError> {
+    if text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(NodeIdError(text.to_owned()))
+    }
+}
+
 /// Declares a string newtype with its parser, `as_str`, `Display` and
 /// `FromStr`.
 macro_rules! identity {
@@ -172,6 +186,25 @@ identity!(
     BuildId, check_id, IdError
 );
 
+identity!(
+    /// A server process: random at each start, it names the owner of the
+    /// builds it compiles and the node running a void call.
+    NodeId, check_node_id, NodeIdError
+);
+
+impl NodeId {
+    /// A new random id.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system's random source fails.
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        Self(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+    }
+}
+
 impl AccountName {
     /// Whether `self` and `other` name the same account (names match
     /// without regard to case).
@@ -227,6 +260,21 @@ mod tests {
         ] {
             let err = AlgorithmId::parse(bad).unwrap_err();
             assert!(err.to_string().contains("36-character UUIDs"), "{err}");
+        }
+    }
+
+    #[test]
+    fn node_ids_are_random_hex() {
+        let (a, b) = (NodeId::random(), NodeId::random());
+        assert_ne!(a, b);
+        assert_eq!(NodeId::parse(a.as_str()), Ok(a.clone()));
+        assert_eq!(a.as_str().len(), 16);
+        for bad in ["", "0123456789ABCDEF", "0123456789abcdef0", "../../etc"] {
+            let err = NodeId::parse(bad).unwrap_err();
+            assert!(
+                err.to_string().contains("16 lowercase hexadecimal"),
+                "{err}"
+            );
         }
     }
 

@@ -22,12 +22,14 @@ mod account_slots;
 mod accounts;
 mod algorithms;
 pub mod async_calls;
+mod build_leases;
 pub mod call;
 mod call_slots;
 pub mod cluster;
 mod cluster_calls;
 mod data;
 pub mod data_store;
+pub mod drain;
 pub mod error;
 pub mod identity;
 mod invalidations;
@@ -58,8 +60,9 @@ use crate::async_calls::AsyncCalls;
 use crate::call_slots::CallSlots;
 use crate::cluster::ClusterLink;
 use crate::data_store::DataStore;
+use crate::drain::Drain;
 use crate::error::PlatformError;
-use crate::identity::AccountName;
+use crate::identity::{AccountName, NodeId};
 use crate::module_store::ModuleStore;
 use crate::module_store::directory::DirectoryStore;
 use crate::registry::Registry;
@@ -73,6 +76,10 @@ use crate::shared_parts::SharedParts;
 /// registry is asked again. Writes through this platform invalidate at once;
 /// the bound matters for writes by other processes (the CLI, other nodes).
 const CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// How long a build's lease lasts by default: three renewals may fail (a
+/// registry fail-over, say) before another node fails the build.
+pub const DEFAULT_BUILD_LEASE: Duration = Duration::from_secs(30);
 
 /// The label of the key installed from `ALGOBOX_ADMIN_KEY`: at most one key
 /// carries it.
@@ -121,6 +128,10 @@ pub struct PlatformConfig {
     /// the caps on a component's structure. Each account compiles one
     /// module at a time.
     pub compiler: CompilerConfig,
+    /// How long a build this node compiles stays in progress without a
+    /// renewal (it renews every third of it while compiling); a build whose
+    /// lease lapsed is failed by any node sharing the registry.
+    pub build_lease: Duration,
 }
 
 impl PlatformConfig {
@@ -138,6 +149,7 @@ impl PlatformConfig {
             void_calls_per_account: DEFAULT_VOID_CALLS_PER_ACCOUNT,
             compiler: CompilerConfig::default(),
             runnable: None,
+            build_lease: DEFAULT_BUILD_LEASE,
         }
     }
 }
@@ -204,6 +216,13 @@ struct Inner {
     compiles: AccountCompiles,
     /// Set once this node joins a cluster.
     cluster: OnceLock<ClusterLink>,
+    /// Whether the node is shutting down.
+    drain: Drain,
+    /// This process's id: the owner of its builds, the runner of its void
+    /// calls.
+    node: NodeId,
+    /// The term of the leases on the builds this node compiles.
+    build_lease: Duration,
 }
 
 /// An algorithm and its published versions, as resolution needs them.
@@ -240,19 +259,6 @@ impl Platform {
                 blocking(move || SqliteRegistry::open(dir.join("registry.sqlite3"))).await??,
             ),
         };
-        if shared.sole_compiler {
-            let abandoned = registry
-                .fail_unfinished_builds(
-                    "The server stopped while this build was compiling; compile the algorithm again.",
-                )
-                .await?;
-            if abandoned > 0 {
-                tracing::warn!(
-                    abandoned,
-                    "failed the builds an earlier server left in progress"
-                );
-            }
-        }
         let modules: Arc<dyn ModuleStore> = match shared.modules {
             Some(modules) => modules,
             None => Arc::new(DirectoryStore::open(config.data_dir.join("modules"))?),
@@ -282,14 +288,17 @@ impl Platform {
                     results.display()
                 ))
             })?;
-        Ok(Self::assemble(
+        let platform = Self::assemble(
             runtime,
             registry,
             modules,
             Arc::new(data),
             calls,
             slots,
-        ))
+            config.build_lease,
+        );
+        platform.sweep_builds(shared.sole_compiler).await?;
+        Ok(platform)
     }
 
     /// A platform over parts chosen by the embedder (another registry,
@@ -305,7 +314,15 @@ impl Platform {
         let calls = call_slots(runtime.limits().concurrency, None, None);
         let slots = AccountSlots::new(calls, DEFAULT_VOID_CALLS_PER_ACCOUNT, default_runnable());
         let calls = AsyncCalls::new(keep_results);
-        Self::assemble(runtime, registry, modules, data, calls, slots)
+        Self::assemble(
+            runtime,
+            registry,
+            modules,
+            data,
+            calls,
+            slots,
+            DEFAULT_BUILD_LEASE,
+        )
     }
 
     fn assemble(
@@ -315,6 +332,7 @@ impl Platform {
         data: Arc<DataStore>,
         calls: AsyncCalls,
         slots: AccountSlots,
+        build_lease: Duration,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -328,6 +346,9 @@ impl Platform {
                 slots: Arc::new(slots),
                 compiles: AccountCompiles::default(),
                 cluster: OnceLock::new(),
+                drain: Drain::default(),
+                node: NodeId::random(),
+                build_lease,
             }),
         }
     }
@@ -345,6 +366,13 @@ impl Platform {
     /// The `output=void` calls.
     pub fn calls(&self) -> &AsyncCalls {
         &self.inner.calls
+    }
+
+    /// This process's id, random at each start: the owner of the builds it
+    /// compiles and, in a cluster, the node named in the records of the
+    /// void calls it runs.
+    pub fn node_id(&self) -> &NodeId {
+        &self.inner.node
     }
 }
 

@@ -18,6 +18,7 @@ pub mod account;
 pub mod algorithm;
 pub mod api_key;
 pub mod build;
+pub mod build_lease;
 #[cfg(test)]
 #[macro_use]
 pub(crate) mod conformance;
@@ -38,6 +39,7 @@ use crate::registry::account::{Account, AccountKind};
 use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::api_key::ApiKeyInfo;
 use crate::registry::build::Build;
+use crate::registry::build_lease::BuildLease;
 use crate::registry::error::RegistryError;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
@@ -154,12 +156,25 @@ pub trait Registry: Send + Sync + 'static {
         hash: &ContentHash,
     ) -> Result<bool, RegistryError>;
 
-    /// Records a build of `commit_sha` as in progress.
+    /// Records a build of `commit_sha` as in progress, owned by
+    /// `lease.owner`, which holds it for `lease.term` from now unless it
+    /// renews the lease.
     async fn start_build(
         &self,
         algorithm_id: &AlgorithmId,
         commit_sha: &ContentHash,
+        lease: &BuildLease,
     ) -> Result<Build, RegistryError>;
+
+    /// Extends the lease on a build in progress to `lease.term` from now,
+    /// if `lease.owner` owns it; false when it does not, or the build is no
+    /// longer in progress (it finished, or its lease lapsed and a node
+    /// failed it).
+    async fn renew_build_lease(
+        &self,
+        build_id: &BuildId,
+        lease: &BuildLease,
+    ) -> Result<bool, RegistryError>;
 
     /// Records how an in-progress build ended; a finished build cannot
     /// finish again.
@@ -220,8 +235,15 @@ pub trait Registry: Send + Sync + 'static {
     -> Result<Vec<Version>, RegistryError>;
 
     /// Marks every build still in progress as failed, with `logs` as its
-    /// log, and returns how many there were. A server calls it when it
-    /// starts: no compile outlives the process that ran it, and a build
-    /// left in progress would otherwise stay so forever.
+    /// log, and returns how many there were. A server that alone compiles
+    /// for its registry calls it when it starts: no compile outlives the
+    /// process that ran it.
     async fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError>;
+
+    /// Marks every build in progress whose lease has lapsed (or that has
+    /// none) as failed, with `logs` as its log, and returns how many there
+    /// were. Nodes sharing a registry call it at start and periodically:
+    /// a live owner renews its leases, so only the builds of nodes that
+    /// stopped (or of compiles abandoned) fail.
+    async fn fail_lapsed_builds(&self, logs: &str) -> Result<usize, RegistryError>;
 }

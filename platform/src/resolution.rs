@@ -217,8 +217,15 @@ mod tests {
         let registry = Arc::clone(platform.registry());
         let algorithm = registry.create_algorithm(&admin, &request).await.unwrap();
         let hash = ContentHash::of(b"module");
-        let abandoned = registry.start_build(&algorithm.id, &hash).await.unwrap();
-        let finished = registry.start_build(&algorithm.id, &hash).await.unwrap();
+        let lease = crate::registry::conformance::lease();
+        let abandoned = registry
+            .start_build(&algorithm.id, &hash, &lease)
+            .await
+            .unwrap();
+        let finished = registry
+            .start_build(&algorithm.id, &hash, &lease)
+            .await
+            .unwrap();
         registry
             .finish_build(&finished.id, true, "ok")
             .await

@@ -28,6 +28,7 @@ mod body_rate;
 mod call;
 pub mod connection_limits;
 mod data;
+pub mod drain_policy;
 mod file_body;
 mod invoke;
 mod names;
@@ -40,7 +41,7 @@ mod routes;
 
 use std::future::Future;
 use std::pin::pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use algobox_platform::Platform;
 use axum::Router;
@@ -60,11 +61,9 @@ use tracing::Instrument as _;
 use crate::api_state::ApiState;
 use crate::body_rate::{BodyRate, MinRate};
 use crate::connection_limits::{ConnectionLimits, Gate};
+use crate::drain_policy::DrainPolicy;
 use crate::public_url::PublicUrl;
 use crate::request_id::RequestId;
-
-/// How long requests in flight may take to finish after a shutdown signal.
-const DRAIN: Duration = Duration::from_secs(30);
 
 /// The API over `platform`: every route, request ids and tracing. Request
 /// bodies are bounded per route, by each handler (a call's input, a module
@@ -109,9 +108,9 @@ pub fn router(platform: Platform, public_url: PublicUrl) -> Router {
         })
 }
 
-/// Serves the API on `listener` until `shutdown` resolves, then waits for
-/// requests in flight (up to 30 s). Links in answers name the listener's
-/// address.
+/// Serves the API on `listener` until `shutdown` resolves, then drains
+/// with the default [`DrainPolicy`]: stops accepting and waits for requests
+/// in flight (up to 30 s). Links in answers name the listener's address.
 ///
 /// Tests pass a listener bound to `127.0.0.1:0`.
 pub async fn serve(
@@ -124,18 +123,20 @@ pub async fn serve(
         platform,
         shutdown,
         ConnectionLimits::default(),
+        DrainPolicy::default(),
         None,
     )
     .await
 }
 
-/// [`serve`] with these connection limits, and links that start with
-/// `public_url` (by default, the listener's address).
+/// [`serve`] with these connection limits and this drain, and links that
+/// start with `public_url` (by default, the listener's address).
 pub async fn serve_with(
     listener: TcpListener,
     platform: Platform,
     shutdown: impl Future<Output = ()>,
     limits: ConnectionLimits,
+    drain: DrainPolicy,
     public_url: Option<PublicUrl>,
 ) -> std::io::Result<()> {
     let public_url = match public_url {
@@ -148,13 +149,28 @@ pub async fn serve_with(
     };
     // Every request body must keep up a minimum rate; wrapping it here
     // costs no allocation, since the router boxes each body once anyway.
-    let router =
-        router(platform, public_url).map_request(move |request: http::Request<Incoming>| {
+    let router = router(platform.clone(), public_url).map_request(
+        move |request: http::Request<Incoming>| {
             request.map(|body| axum::body::Body::new(MinRate::new(body, rate)))
-        });
+        },
+    );
     let gate = Gate::new(limits);
     let graceful = GracefulShutdown::new();
-    let mut shutdown = pin!(shutdown);
+    // Resolves once the signal came and the linger is over; the drain's
+    // deadline counts from the signal.
+    let deadline = std::sync::OnceLock::new();
+    let stop_accepting = async {
+        shutdown.await;
+        let signalled = Instant::now();
+        let _ = deadline.set(signalled + drain.within);
+        platform.begin_drain();
+        tracing::info!(
+            linger_ms = drain.linger.as_millis() as u64,
+            "shutting down: /readyz answers 503; still accepting connections while load balancers notice"
+        );
+        tokio::time::sleep_until((signalled + drain.linger).into()).await;
+    };
+    let mut stop_accepting = pin!(stop_accepting);
     let mut accept_errors = AcceptErrors::default();
     loop {
         tokio::select! {
@@ -200,16 +216,28 @@ pub async fn serve_with(
                     .instrument(span),
                 );
             }
-            () = &mut shutdown => break,
+            () = &mut stop_accepting => break,
         }
     }
     drop(listener);
-    tracing::info!("shutting down; waiting for requests in flight");
-    if tokio::time::timeout(DRAIN, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("requests still in flight after {DRAIN:?}; closing them");
+    let deadline = *deadline.get().expect("set before accepting stopped");
+    tracing::info!("stopped accepting; waiting for requests in flight and void calls running");
+    let (requests, calls) = tokio::join!(
+        tokio::time::timeout_at(deadline.into(), graceful.shutdown()),
+        platform.drain_void_calls(deadline),
+    );
+    if requests.is_err() {
+        tracing::warn!(
+            "requests still in flight after {:?}; closing them",
+            drain.within
+        );
+    }
+    if calls.handed_back > 0 {
+        tracing::warn!(
+            finished = calls.finished,
+            handed_back = calls.handed_back,
+            "void calls still running at the drain's end were handed back to the cluster's queue; another node runs them again"
+        );
     }
     Ok(())
 }

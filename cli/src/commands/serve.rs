@@ -1,5 +1,9 @@
 //! `algobox serve`: the HTTP server.
 
+mod open_files;
+mod service_addresses;
+mod shutdown_signal;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,9 +22,14 @@ use algobox_runtime::egress::{EgressPolicy, EgressRule};
 use algobox_runtime::gpu::GpuConfig;
 use algobox_runtime::limits::Limits;
 use algobox_server::connection_limits::ConnectionLimits;
+use algobox_server::drain_policy::DrainPolicy;
 use algobox_server::public_url::PublicUrl;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
+
+use crate::commands::serve::open_files::{FILES_KEPT_FREE, raise_open_files};
+use crate::commands::serve::service_addresses::service_addresses;
+use crate::commands::serve::shutdown_signal::shutdown_signal;
 
 /// Serves the Algorithmia-compatible HTTP API, keeping everything in one
 /// data folder (an SQLite registry, uploaded modules, compiled code), or
@@ -79,6 +88,29 @@ pub(crate) struct ServeCommand {
         value_name = "SECONDS"
     )]
     rerun_after: f64,
+    /// Seconds after SIGTERM (or Ctrl-C) that requests in flight and the
+    /// void calls this node runs may take to finish. From the signal on,
+    /// /readyz answers 503 and a cluster node takes no more void calls; at
+    /// the end, void calls still running are handed back to the cluster's
+    /// queue, where another node runs them at once. Keep it below the time
+    /// the process supervisor waits (Kubernetes' terminationGracePeriodSeconds).
+    #[arg(
+        long,
+        env = "ALGOBOX_DRAIN_TIME",
+        default_value_t = 30.0,
+        value_name = "SECONDS"
+    )]
+    drain_time: f64,
+    /// Seconds after SIGTERM that the server still accepts connections
+    /// (answering /readyz with 503), so load balancers stop sending before
+    /// connections are refused; part of --drain-time.
+    #[arg(
+        long,
+        env = "ALGOBOX_DRAIN_LINGER",
+        default_value_t = 0.0,
+        value_name = "SECONDS"
+    )]
+    drain_linger: f64,
     /// Use this API key for `admin` instead of a random one (for scripts
     /// and tests); it is installed on every start.
     #[arg(long, env = "ALGOBOX_ADMIN_KEY", hide_env_values = true)]
@@ -218,6 +250,16 @@ impl ServeCommand {
             ..Limits::default()
         };
         limits.validate().map_err(anyhow::Error::msg)?;
+        let seconds = |flag: &str, value: f64| {
+            Duration::try_from_secs_f64(value).with_context(|| {
+                format!("{flag} {value} is not a number of seconds; pass, for example, 30 or 0.5")
+            })
+        };
+        let drain = DrainPolicy {
+            linger: seconds("--drain-linger", self.drain_linger)?,
+            within: seconds("--drain-time", self.drain_time)?,
+        };
+        drain.validate()?;
         let config = PlatformConfig {
             limits,
             keep_results: Duration::from_secs(self.keep_results),
@@ -339,39 +381,12 @@ impl ServeCommand {
             platform,
             shutdown_signal(),
             connections,
+            drain,
             self.public_url,
         )
         .await?;
         Ok(ExitCode::SUCCESS)
     }
-}
-
-/// The addresses of the service at `url` (`scheme://user@host:port/...`
-/// or `host:port`), each as a rule denying it.
-async fn service_addresses(url: &str) -> anyhow::Result<Vec<EgressRule>> {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', ',']).next().unwrap_or(rest);
-    // `[v6]:port`, `[v6]`, `host:port` or `host`.
-    let (host, port) = match authority
-        .strip_prefix('[')
-        .and_then(|v6| v6.split_once(']'))
-    {
-        Some((host, rest)) => (host, rest.strip_prefix(':').unwrap_or("")),
-        None => authority.rsplit_once(':').unwrap_or((authority, "")),
-    };
-    let port: u16 = port.parse().unwrap_or(0);
-    let addresses = tokio::net::lookup_host((host, port))
-        .await
-        .with_context(|| format!("cannot look up {host}, from {url}"))?;
-    addresses
-        .map(|address| {
-            let bits = if address.is_ipv4() { 32 } else { 128 };
-            format!("{}/{bits}", address.ip())
-                .parse()
-                .with_context(|| format!("cannot deny {}", address.ip()))
-        })
-        .collect()
 }
 
 /// Checks that `url` names a PostgreSQL database, the one networked
@@ -399,76 +414,4 @@ fn write_secret(path: &std::path::Path, secret: &str) -> anyhow::Result<()> {
         .open(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     writeln!(file, "{secret}").with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(err) => {
-                tracing::warn!("cannot listen for SIGTERM: {err}");
-                let _ = interrupt.await;
-                return;
-            }
-        };
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate.recv() => {}
-    }
-}
-
-/// File descriptors kept for everything but connections: the registry,
-/// modules, Data API files, the GPU worker's pipes.
-const FILES_KEPT_FREE: u64 = 256;
-
-/// Raises the soft limit on open files to the hard one (many systems start
-/// processes at 1,024), and returns the soft limit now in force, if any.
-fn raise_open_files() -> Option<u64> {
-    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
-    let limit = getrlimit(Resource::Nofile);
-    let raised = Rlimit {
-        current: limit.maximum,
-        maximum: limit.maximum,
-    };
-    match setrlimit(Resource::Nofile, raised) {
-        Ok(()) => raised.current,
-        Err(err) => {
-            tracing::warn!("cannot raise the open-file limit: {err}");
-            limit.current
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The cluster's own services are denied to guests by address, from
-    /// whichever form their URL takes.
-    #[tokio::test]
-    async fn service_urls_become_denials_of_their_addresses() {
-        for (url, expected) in [
-            ("nats://127.0.0.1:4222", "127.0.0.1/32"),
-            ("127.0.0.1:4222", "127.0.0.1/32"),
-            (
-                "postgres://algobox:secret@127.0.0.2:5432/algobox",
-                "127.0.0.2/32",
-            ),
-            ("postgresql://u@[::1]:5432/db?sslmode=disable", "::1/128"),
-            ("nats://[::1]", "::1/128"),
-        ] {
-            let rules = service_addresses(url).await.unwrap();
-            let expected: EgressRule = expected.parse().unwrap();
-            assert_eq!(rules, [expected], "{url}");
-        }
-        let err = service_addresses("nats://no-such-host.invalid:4222")
-            .await
-            .unwrap_err();
-        assert!(
-            format!("{err:#}").contains("cannot look up no-such-host.invalid"),
-            "{err:#}"
-        );
-    }
 }

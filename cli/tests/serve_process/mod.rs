@@ -117,6 +117,37 @@ impl Server {
         Some((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
     }
 
+    /// Sends SIGTERM, as a process supervisor (Kubernetes) does to stop a
+    /// server; it drains, then exits.
+    #[allow(
+        dead_code,
+        reason = "not every test file that includes this module calls it"
+    )]
+    pub(crate) fn terminate(&self) {
+        let child = self.child.lock().unwrap();
+        let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    }
+
+    /// Waits up to `within` for the process to exit; its status, or `None`
+    /// if it still runs.
+    #[allow(
+        dead_code,
+        reason = "not every test file that includes this module calls it"
+    )]
+    pub(crate) fn exited_within(&self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.lock().unwrap().try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Kills the process with SIGKILL, as a crash or an OOM killer would.
     pub(crate) fn kill(&self) {
         let mut child = self.child.lock().unwrap();

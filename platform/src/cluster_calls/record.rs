@@ -18,6 +18,14 @@ pub(crate) struct StoredRecord {
     pub(crate) result: Option<ResultPlace>,
     /// The node running it, if one is.
     pub(crate) node: Option<String>,
+    /// How many times draining nodes handed it back to the queue; those
+    /// deliveries do not count towards the ones after which it fails.
+    #[serde(default)]
+    pub(crate) handed_back: u32,
+    /// Set, on this node only, once a drain handed the call back: the run
+    /// still ending here must not overwrite the record another node writes.
+    #[serde(skip)]
+    pub(crate) released: bool,
 }
 
 /// Where a finished call's outcome is.
@@ -39,6 +47,8 @@ impl StoredRecord {
             progress: Vec::new(),
             result: None,
             node: None,
+            handed_back: 0,
+            released: false,
         }
     }
 

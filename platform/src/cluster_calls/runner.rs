@@ -2,6 +2,7 @@
 //! running them, reporting to JetStream while they run, and recording how
 //! they ended.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use async_nats::jetstream::AckKind;
 use async_nats::jetstream::Message;
 use futures_util::StreamExt as _;
 use tokio::io::AsyncReadExt as _;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::async_calls::{CallProgress, CallStatus, result_file};
 use crate::call::{CallFailure, CallOutcome};
@@ -27,25 +28,51 @@ pub(crate) type SharedRecord = Arc<tokio::sync::Mutex<StoredRecord>>;
 pub(crate) struct Running {
     pub(crate) stop: StopHandle,
     pub(crate) record: SharedRecord,
+    /// The call's message, for handing it back.
+    pub(crate) message: Message,
+    /// Set by whichever settles the call first: the runner when the call
+    /// ends (it records the outcome and acknowledges), or a drain handing
+    /// it back (it requeues the record and rejects the message). The other
+    /// leaves the call alone.
+    pub(crate) settled: Arc<AtomicBool>,
 }
 
-/// How long one pull waits for a call before asking again.
+/// How long one pull waits for a call before asking again. A draining node
+/// may still be handed a call until its last pull expires; it hands such a
+/// call straight back.
 const PULL_WAIT: Duration = Duration::from_secs(2);
+
+/// Resolves once the node's drain has begun (at once if it has).
+async fn drain_begun(draining: &mut watch::Receiver<bool>) {
+    // An error means the platform is gone: nothing is left to drain either.
+    let _begun = draining.wait_for(|draining| *draining).await;
+}
 
 impl ClusterCalls {
     /// Starts this node's runners and its stop listener. Both hold the
     /// platform weakly and end once it is dropped.
     pub(crate) fn start(&self, platform: &Platform) {
         let weak = Arc::downgrade(&platform.inner);
-        tokio::spawn(self.clone().take_calls(weak.clone()));
+        let draining = platform.inner.drain.subscribe();
+        let taker = tokio::spawn(self.clone().take_calls(weak, draining));
+        *self
+            .shared
+            .taker
+            .lock()
+            .expect("the taker's handle poisoned") = Some(taker);
         tokio::spawn(self.clone().listen_for_stops());
     }
 
-    async fn take_calls(self, platform: Weak<Inner>) {
+    /// Takes calls while runners are free, until the node drains.
+    async fn take_calls(self, platform: Weak<Inner>, mut draining: watch::Receiver<bool>) {
         let free = Arc::new(Semaphore::new(self.shared.settings.runners));
         loop {
-            let Ok(runner) = Arc::clone(&free).acquire_owned().await else {
-                return;
+            let runner = tokio::select! {
+                runner = Arc::clone(&free).acquire_owned() => match runner {
+                    Ok(runner) => runner,
+                    Err(_) => return,
+                },
+                () = drain_begun(&mut draining) => return,
             };
             if platform.strong_count() == 0 {
                 return;
@@ -66,8 +93,23 @@ impl ClusterCalls {
                     continue;
                 }
             };
-            match batch.next().await {
+            let next = tokio::select! {
+                next = batch.next() => next,
+                () = drain_begun(&mut draining) => {
+                    // The pull stays open on the server until it expires:
+                    // whatever it still delivers goes straight back.
+                    while let Some(Ok(message)) = batch.next().await {
+                        self.hand_back_untaken(&message).await;
+                    }
+                    return;
+                }
+            };
+            match next {
                 Some(Ok(message)) => {
+                    if *draining.borrow() {
+                        self.hand_back_untaken(&message).await;
+                        return;
+                    }
                     let Some(inner) = platform.upgrade() else {
                         return;
                     };
@@ -108,7 +150,8 @@ impl ClusterCalls {
         }
     }
 
-    /// Runs one delivered call to its end and acknowledges it.
+    /// Runs one delivered call to its end and acknowledges it, unless a
+    /// drain handed it back first.
     async fn run_one(&self, platform: Platform, message: Message) {
         let delivered = message.info().map_or(1, |info| info.delivered);
         let (queued, bytes) = match QueuedCall::decode(&message.payload) {
@@ -120,10 +163,21 @@ impl ClusterCalls {
             }
         };
         let request_id = queued.request_id.clone();
-        let record: SharedRecord = Arc::new(tokio::sync::Mutex::new(StoredRecord::queued(
-            &queued.caller,
-        )));
+        // Deliveries that drains handed back were not the call's fault: they
+        // do not count towards the deliveries after which it fails.
+        let handed_back = if delivered > 1 {
+            match self.record(&request_id).await {
+                Ok(Some(record)) => record.handed_back,
+                _ => 0,
+            }
+        } else {
+            0
+        };
+        let mut fresh = StoredRecord::queued(&queued.caller);
+        fresh.handed_back = handed_back;
+        let record: SharedRecord = Arc::new(tokio::sync::Mutex::new(fresh));
         let stop = StopHandle::new();
+        let settled = Arc::new(AtomicBool::new(false));
         self.shared
             .running
             .lock()
@@ -133,23 +187,29 @@ impl ClusterCalls {
                 Running {
                     stop: stop.clone(),
                     record: Arc::clone(&record),
+                    message: message.clone(),
+                    settled: Arc::clone(&settled),
                 },
             );
         // Keep JetStream from giving the call to another node while it runs.
         let heartbeat = {
             let message = message.clone();
+            let settled = Arc::clone(&settled);
             let every = self.shared.settings.ack_wait / 3;
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
-                    if message.ack_with(AckKind::Progress).await.is_err() {
+                    if settled.load(Ordering::Acquire)
+                        || message.ack_with(AckKind::Progress).await.is_err()
+                    {
                         return;
                     }
                 }
             })
         };
         let started = Instant::now();
-        let outcome = if delivered > MAX_DELIVERIES {
+        let attempts = delivered.saturating_sub(i64::from(handed_back));
+        let outcome = if attempts > MAX_DELIVERIES {
             let err = InvokeError::Internal(format!(
                 "the call was taken {MAX_DELIVERIES} times and each node running it stopped before it ended; it is not run again"
             ));
@@ -163,13 +223,17 @@ impl ClusterCalls {
             self.run_queued(&platform, &queued, bytes, stop, &record)
                 .await
         };
+        if settled.swap(true, Ordering::AcqRel) {
+            // A drain handed the call back while it ran; another node runs
+            // it again, and this run's outcome is no one's.
+            heartbeat.abort();
+            self.forget_running(&request_id);
+            tracing::info!(%request_id, "void call handed back to the queue");
+            return;
+        }
         let finished = self.finish(&request_id, &record, &outcome).await;
         heartbeat.abort();
-        self.shared
-            .running
-            .lock()
-            .expect("running calls poisoned")
-            .remove(&request_id);
+        self.forget_running(&request_id);
         if finished {
             if let Err(err) = message.double_ack().await {
                 tracing::warn!(%request_id, %err, "could not acknowledge a finished void call; another node may run it again");
@@ -179,6 +243,14 @@ impl ClusterCalls {
             let _ignored = message.ack_with(AckKind::Nak(None)).await;
         }
         tracing::info!(%request_id, succeeded = outcome.is_ok(), elapsed_ms = started.elapsed().as_millis() as u64, "void call finished");
+    }
+
+    fn forget_running(&self, request_id: &str) {
+        self.shared
+            .running
+            .lock()
+            .expect("running calls poisoned")
+            .remove(request_id);
     }
 
     async fn run_queued(
@@ -274,7 +346,8 @@ impl ClusterCalls {
         )
     }
 
-    /// Changes the record and writes it, in the order changes are made.
+    /// Changes the record and writes it, in the order changes are made;
+    /// nothing once a drain handed the call back.
     async fn update(
         &self,
         request_id: &str,
@@ -282,6 +355,9 @@ impl ClusterCalls {
         change: impl FnOnce(&mut StoredRecord),
     ) {
         let mut record = record.lock().await;
+        if record.released {
+            return;
+        }
         change(&mut record);
         if let Err(err) = self.put_record(request_id, &record).await {
             tracing::warn!(%request_id, %err, "could not record a void call's progress");

@@ -1,6 +1,6 @@
 //! Builds: one compilation of an algorithm's uploaded module.
 
-use crate::identity::{AlgorithmId, BuildId};
+use crate::identity::{AlgorithmId, BuildId, NodeId};
 use std::fmt;
 use std::str::FromStr;
 
@@ -28,6 +28,14 @@ pub struct Build {
     pub finished_at: Option<Timestamp>,
     /// The compiler's output.
     pub logs: String,
+    /// The node that compiles (or compiled) it; `None` for builds recorded
+    /// before builds had owners.
+    pub owner: Option<NodeId>,
+    /// Until when its owner holds it, while it is in progress: the owner
+    /// renews the lease while it compiles, and any node fails the build
+    /// once the lease has lapsed (see [`BuildLease`](crate::registry::build_lease::BuildLease)).
+    /// `None` once it finished.
+    pub lease_until: Option<Timestamp>,
 }
 
 /// Where a build stands.

@@ -9,12 +9,15 @@ pub(crate) mod builds;
 pub(crate) mod concurrency;
 pub(crate) mod versions;
 
+use std::time::Duration;
+
 use algobox_runtime::content_hash::ContentHash;
 
-use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId};
+use crate::identity::{AccountName, AlgorithmId, AlgorithmName, BuildId, NodeId};
 use crate::registry::Registry;
 use crate::registry::account::AccountKind;
 use crate::registry::algorithm::{Details, NewAlgorithm};
+use crate::registry::build_lease::BuildLease;
 use crate::registry::settings::{Callability, SettingsUpdate};
 use crate::registry::version::{PublishRequest, VersionBump};
 
@@ -38,6 +41,7 @@ macro_rules! conformance_suite {
             builds::pages_cover_every_build_once_newest_first,
             builds::bad_page_requests_are_refused,
             builds::unfinished_builds_fail_when_a_server_starts,
+            builds::only_builds_whose_lease_lapsed_fail,
             versions::versions_follow_the_bumps,
             versions::a_build_publishes_once_and_a_rollback_is_a_new_version,
             versions::only_succeeded_builds_of_this_algorithm_publish,
@@ -56,6 +60,14 @@ macro_rules! conformance_suite {
             crate::registry::conformance::$group::$name(&registry).await;
         }
     )*};
+}
+
+/// A lease of a minute, held by a node of its own.
+pub(crate) fn lease() -> BuildLease {
+    BuildLease {
+        owner: NodeId::random(),
+        term: Duration::from_secs(60),
+    }
 }
 
 /// `name` as an account name.
@@ -120,7 +132,7 @@ pub(crate) async fn build(
     succeeded: bool,
 ) -> BuildId {
     let build = registry
-        .start_build(algorithm, &ContentHash::of(code.as_bytes()))
+        .start_build(algorithm, &ContentHash::of(code.as_bytes()), &lease())
         .await
         .unwrap();
     registry

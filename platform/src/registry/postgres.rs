@@ -33,6 +33,7 @@ use crate::registry::account::{Account, AccountKind};
 use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::api_key::ApiKeyInfo;
 use crate::registry::build::Build;
+use crate::registry::build_lease::BuildLease;
 use crate::registry::error::RegistryError;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::version::{PublishRequest, Version};
@@ -293,9 +294,19 @@ impl Registry for PostgresRegistry {
         &self,
         algorithm_id: &AlgorithmId,
         commit_sha: &ContentHash,
+        lease: &BuildLease,
     ) -> Result<Build, RegistryError> {
         let client = self.client().await?;
-        build_rows::start(&client, algorithm_id, commit_sha).await
+        build_rows::start(&client, algorithm_id, commit_sha, lease).await
+    }
+
+    async fn renew_build_lease(
+        &self,
+        build_id: &BuildId,
+        lease: &BuildLease,
+    ) -> Result<bool, RegistryError> {
+        let client = self.client().await?;
+        build_rows::renew(&client, build_id, lease).await
     }
 
     async fn finish_build(
@@ -365,6 +376,11 @@ impl Registry for PostgresRegistry {
     async fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError> {
         let client = self.client().await?;
         build_rows::fail_unfinished(&client, logs).await
+    }
+
+    async fn fail_lapsed_builds(&self, logs: &str) -> Result<usize, RegistryError> {
+        let client = self.client().await?;
+        build_rows::fail_lapsed(&client, logs).await
     }
 }
 

@@ -26,6 +26,7 @@ use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm}
 use crate::registry::api_key::ApiKeyInfo;
 
 use crate::registry::build::Build;
+use crate::registry::build_lease::BuildLease;
 
 use crate::registry::page::{Page, PageRequest};
 
@@ -241,8 +242,18 @@ impl SqliteRegistry {
         &self,
         algorithm_id: &AlgorithmId,
         commit_sha: &ContentHash,
+        lease: &BuildLease,
     ) -> Result<Build, RegistryError> {
-        build_rows::start(&mut self.conn(), algorithm_id, commit_sha)
+        build_rows::start(&mut self.conn(), algorithm_id, commit_sha, lease)
+    }
+
+    /// [`Registry::renew_build_lease`], on the calling thread.
+    pub fn renew_build_lease(
+        &self,
+        build_id: &BuildId,
+        lease: &BuildLease,
+    ) -> Result<bool, RegistryError> {
+        build_rows::renew(&self.conn(), build_id, lease)
     }
 
     /// [`Registry::finish_build`], on the calling thread.
@@ -318,6 +329,11 @@ impl SqliteRegistry {
     /// [`Registry::fail_unfinished_builds`], on the calling thread.
     pub fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError> {
         build_rows::fail_unfinished(&self.conn(), logs)
+    }
+
+    /// [`Registry::fail_lapsed_builds`], on the calling thread.
+    pub fn fail_lapsed_builds(&self, logs: &str) -> Result<usize, RegistryError> {
+        build_rows::fail_lapsed(&self.conn(), logs)
     }
 }
 

@@ -1,23 +1,35 @@
-//! Builds: starting, finishing once, paging, failing the unfinished.
+//! Builds: starting, finishing once, paging, failing the unfinished, and
+//! the leases of their owning nodes.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use algobox_runtime::content_hash::ContentHash;
 
-use crate::identity::BuildId;
+use crate::identity::{BuildId, NodeId};
 use crate::registry::Registry;
 use crate::registry::build::BuildStatus;
-use crate::registry::conformance::{hello, unknown_id};
+use crate::registry::build_lease::BuildLease;
+use crate::registry::conformance::{hello, lease, unknown_id};
 use crate::registry::error::RegistryError;
 use crate::registry::page::PageRequest;
 
 pub(crate) async fn a_build_starts_in_progress_and_finishes_once(registry: &dyn Registry) {
     let algorithm = hello(registry).await;
     let hash = ContentHash::of(b"v1");
-    let started = registry.start_build(&algorithm, &hash).await.unwrap();
+    let lease = lease();
+    let before = crate::timestamp::Timestamp::now();
+    let started = registry
+        .start_build(&algorithm, &hash, &lease)
+        .await
+        .unwrap();
     assert_eq!(started.status, BuildStatus::InProgress);
     assert_eq!(started.commit_sha, hash);
     assert_eq!(started.finished_at, None);
+    assert_eq!(started.owner.as_ref(), Some(&lease.owner));
+    // A minute's lease, give or take the clocks of node and database.
+    let until = started.lease_until.unwrap().as_millis() - before.as_millis();
+    assert!((55_000..=65_000).contains(&until), "{until} ms");
     assert_eq!(
         registry.build(&algorithm, &started.id).await.unwrap(),
         Some(started.clone())
@@ -29,6 +41,15 @@ pub(crate) async fn a_build_starts_in_progress_and_finishes_once(registry: &dyn 
         .unwrap();
     assert_eq!(finished.status, BuildStatus::Succeeded);
     assert_eq!(finished.logs, "compiled in 3 ms");
+    assert_eq!(
+        finished.owner.as_ref(),
+        Some(&lease.owner),
+        "the owner stays"
+    );
+    assert_eq!(
+        finished.lease_until, None,
+        "a finished build holds no lease"
+    );
     assert!(finished.finished_at.unwrap() >= started.started_at);
     assert_eq!(
         registry.build(&algorithm, &started.id).await.unwrap(),
@@ -62,7 +83,7 @@ pub(crate) async fn a_build_starts_in_progress_and_finishes_once(registry: &dyn 
         })
     );
     assert_eq!(
-        registry.start_build(&unknown_id(), &hash).await,
+        registry.start_build(&unknown_id(), &hash, &lease).await,
         Err(RegistryError::NoSuchAlgorithm {
             algorithm: unknown_id().to_string()
         })
@@ -74,7 +95,13 @@ pub(crate) async fn pages_cover_every_build_once_newest_first(registry: &dyn Reg
     let mut ids: Vec<BuildId> = Vec::new();
     for i in 0..7 {
         let hash = ContentHash::of(format!("v{i}").as_bytes());
-        ids.push(registry.start_build(&algorithm, &hash).await.unwrap().id);
+        ids.push(
+            registry
+                .start_build(&algorithm, &hash, &lease())
+                .await
+                .unwrap()
+                .id,
+        );
     }
 
     let mut seen = Vec::new();
@@ -134,12 +161,12 @@ pub(crate) async fn bad_page_requests_are_refused(registry: &dyn Registry) {
 pub(crate) async fn unfinished_builds_fail_when_a_server_starts(registry: &dyn Registry) {
     let algorithm = hello(registry).await;
     let done = registry
-        .start_build(&algorithm, &ContentHash::of(b"done"))
+        .start_build(&algorithm, &ContentHash::of(b"done"), &lease())
         .await
         .unwrap();
     registry.finish_build(&done.id, true, "ok").await.unwrap();
     let left = registry
-        .start_build(&algorithm, &ContentHash::of(b"left"))
+        .start_build(&algorithm, &ContentHash::of(b"left"), &lease())
         .await
         .unwrap();
 
@@ -156,4 +183,104 @@ pub(crate) async fn unfinished_builds_fail_when_a_server_starts(registry: &dyn R
     assert_eq!(done.status, BuildStatus::Succeeded);
     assert_eq!(done.logs, "ok");
     assert_eq!(registry.fail_unfinished_builds("again").await.unwrap(), 0);
+}
+
+/// A lease short enough to lapse within a test.
+fn short_lease(owner: &NodeId) -> BuildLease {
+    BuildLease {
+        owner: owner.clone(),
+        term: Duration::from_secs(1),
+    }
+}
+
+pub(crate) async fn only_builds_whose_lease_lapsed_fail(registry: &dyn Registry) {
+    let algorithm = hello(registry).await;
+    let (dead, live, renewing) = (NodeId::random(), lease(), NodeId::random());
+    let orphan = registry
+        .start_build(&algorithm, &ContentHash::of(b"orphan"), &short_lease(&dead))
+        .await
+        .unwrap();
+    let alive = registry
+        .start_build(&algorithm, &ContentHash::of(b"alive"), &live)
+        .await
+        .unwrap();
+    let renewed = registry
+        .start_build(
+            &algorithm,
+            &ContentHash::of(b"renewed"),
+            &short_lease(&renewing),
+        )
+        .await
+        .unwrap();
+    let done = registry
+        .start_build(&algorithm, &ContentHash::of(b"done"), &short_lease(&dead))
+        .await
+        .unwrap();
+    registry.finish_build(&done.id, true, "ok").await.unwrap();
+    // Before any lease lapsed, nothing fails.
+    assert_eq!(registry.fail_lapsed_builds("lapsed").await.unwrap(), 0);
+
+    // The renewing owner extends its lease past the others' lapse.
+    let longer = BuildLease {
+        owner: renewing.clone(),
+        term: Duration::from_secs(60),
+    };
+    assert!(
+        registry
+            .renew_build_lease(&renewed.id, &longer)
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    assert_eq!(registry.fail_lapsed_builds("lapsed").await.unwrap(), 1);
+    let orphan = registry
+        .build(&algorithm, &orphan.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(orphan.status, BuildStatus::Failed);
+    assert_eq!(orphan.logs, "lapsed");
+    assert!(orphan.finished_at.is_some());
+    assert_eq!(orphan.lease_until, None);
+    for (id, owner) in [(&alive.id, &live.owner), (&renewed.id, &renewing)] {
+        let build = registry.build(&algorithm, id).await.unwrap().unwrap();
+        assert_eq!(build.status, BuildStatus::InProgress, "{id}");
+        assert_eq!(build.owner.as_ref(), Some(owner));
+    }
+    let done = registry.build(&algorithm, &done.id).await.unwrap().unwrap();
+    assert_eq!(
+        (done.status, done.logs.as_str()),
+        (BuildStatus::Succeeded, "ok")
+    );
+
+    // The dead owner, back, cannot renew what was failed; a stranger cannot
+    // renew another node's build; the owner still finishes its own.
+    assert!(
+        !registry
+            .renew_build_lease(&orphan.id, &short_lease(&dead))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !registry
+            .renew_build_lease(&alive.id, &lease())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        registry.finish_build(&orphan.id, true, "late").await,
+        Err(RegistryError::BuildFinished {
+            build_id: orphan.id.to_string()
+        })
+    );
+    assert!(registry.renew_build_lease(&alive.id, &live).await.unwrap());
+    assert_eq!(registry.fail_lapsed_builds("again").await.unwrap(), 0);
+    let unknown_build = BuildId::parse(unknown_id().as_str()).unwrap();
+    assert!(
+        !registry
+            .renew_build_lease(&unknown_build, &live)
+            .await
+            .unwrap()
+    );
 }

@@ -7,7 +7,7 @@ use algobox_runtime::content_hash::ContentHash;
 
 use crate::registry::Registry;
 use crate::registry::account::AccountKind;
-use crate::registry::conformance::{acct, build, hello, new_algorithm, request};
+use crate::registry::conformance::{acct, build, hello, lease, new_algorithm, request};
 use crate::registry::error::RegistryError;
 use crate::registry::settings::Callability;
 use crate::registry::version::VersionBump;
@@ -119,7 +119,7 @@ pub(crate) async fn concurrent_creates_of_one_name_leave_one(registry: &dyn Regi
 pub(crate) async fn concurrent_finishes_of_one_build_leave_one(registry: &dyn Registry) {
     let algorithm = hello(registry).await;
     let started = registry
-        .start_build(&algorithm, &ContentHash::of(b"v1"))
+        .start_build(&algorithm, &ContentHash::of(b"v1"), &lease())
         .await
         .unwrap();
     let logs: Vec<String> = (0..RACERS).map(|i| format!("finisher {i}")).collect();

@@ -6,7 +6,9 @@ use algobox_runtime::network::NetworkAccess;
 use crate::identity::BuildId;
 use crate::registry::Registry;
 use crate::registry::algorithm::AlgorithmUpdate;
-use crate::registry::conformance::{acct, algo, build, hello, new_algorithm, publish, request};
+use crate::registry::conformance::{
+    acct, algo, build, hello, lease, new_algorithm, publish, request,
+};
 use crate::registry::error::RegistryError;
 use crate::registry::page::PageRequest;
 use crate::registry::settings::{Callability, SettingsUpdate};
@@ -121,7 +123,7 @@ pub(crate) async fn only_succeeded_builds_of_this_algorithm_publish(registry: &d
     );
 
     let running = registry
-        .start_build(&algorithm, &ContentHash::of(b"b"))
+        .start_build(&algorithm, &ContentHash::of(b"b"), &lease())
         .await
         .unwrap();
     let err = registry

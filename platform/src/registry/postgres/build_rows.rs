@@ -2,18 +2,22 @@
 
 use tokio_postgres::{Client, GenericClient, Row};
 
-use crate::identity::AlgorithmId;
+use crate::identity::{AlgorithmId, BuildId};
 use crate::registry::build::{Build, BuildStatus};
+use crate::registry::build_lease::BuildLease;
 use crate::registry::error::RegistryError;
 use crate::registry::id::new_build_id;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::postgres::algorithm_rows;
-use crate::registry::postgres::column::parsed;
+use crate::registry::postgres::column::{parsed, parsed_optional};
 use crate::timestamp::Timestamp;
 use algobox_runtime::content_hash::ContentHash;
 
-const SELECT: &str =
-    "SELECT seq, id, algorithm_id, commit_sha, status, started_at, finished_at, logs FROM builds";
+const SELECT: &str = "SELECT seq, id, algorithm_id, commit_sha, status, started_at, finished_at, logs, owner, lease_until FROM builds";
+
+/// The database's clock in unix milliseconds: leases are measured on one
+/// clock, whichever node's clock is off.
+const NOW_MILLIS: &str = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT";
 
 /// A build and its position (`seq`) from a row of [`SELECT`].
 fn from_row(row: &Row) -> Result<(i64, Build), RegistryError> {
@@ -29,6 +33,10 @@ fn from_row(row: &Row) -> Result<(i64, Build), RegistryError> {
                 .try_get::<_, Option<i64>>(6)?
                 .map(Timestamp::from_millis),
             logs: row.try_get(7)?,
+            owner: parsed_optional(row, 8)?,
+            lease_until: row
+                .try_get::<_, Option<i64>>(9)?
+                .map(Timestamp::from_millis),
         },
     ))
 }
@@ -37,8 +45,9 @@ pub(super) async fn start(
     client: &Client,
     algorithm_id: &AlgorithmId,
     commit_sha: &ContentHash,
+    lease: &BuildLease,
 ) -> Result<Build, RegistryError> {
-    let build = Build {
+    let mut build = Build {
         id: new_build_id()?,
         algorithm_id: algorithm_id.clone(),
         commit_sha: *commit_sha,
@@ -46,28 +55,61 @@ pub(super) async fn start(
         started_at: Timestamp::now(),
         finished_at: None,
         logs: String::new(),
+        owner: Some(lease.owner.clone()),
+        lease_until: None,
     };
     // One statement: the insert happens only if the algorithm exists, and
     // the foreign key keeps it from being deleted meanwhile.
+    let sql = format!(
+        "INSERT INTO builds (id, algorithm_id, commit_sha, status, started_at, finished_at, logs, owner, lease_until)
+         SELECT $1, id, $3, $4, $5, NULL, '', $6, {NOW_MILLIS} + $7 FROM algorithms WHERE id = $2
+         RETURNING lease_until"
+    );
     let inserted = client
-        .execute(
-            "INSERT INTO builds (id, algorithm_id, commit_sha, status, started_at, finished_at, logs)
-             SELECT $1, id, $3, $4, $5, NULL, '' FROM algorithms WHERE id = $2",
+        .query_opt(
+            &sql,
             &[
                 &build.id.as_str(),
                 &algorithm_id.as_str(),
                 &build.commit_sha.to_string(),
                 &build.status.as_str(),
                 &build.started_at.as_millis(),
+                &lease.owner.as_str(),
+                &lease.term_millis(),
             ],
         )
         .await?;
-    if inserted == 0 {
+    let Some(inserted) = inserted else {
         return Err(RegistryError::NoSuchAlgorithm {
             algorithm: algorithm_id.to_string(),
         });
-    }
+    };
+    build.lease_until = Some(Timestamp::from_millis(inserted.try_get(0)?));
     Ok(build)
+}
+
+/// Extends the owner's lease; see
+/// [`Registry::renew_build_lease`](crate::registry::Registry::renew_build_lease).
+pub(super) async fn renew(
+    client: &Client,
+    build_id: &BuildId,
+    lease: &BuildLease,
+) -> Result<bool, RegistryError> {
+    let sql = format!(
+        "UPDATE builds SET lease_until = {NOW_MILLIS} + $3 WHERE id = $1 AND owner = $2 AND status = $4"
+    );
+    let renewed = client
+        .execute(
+            &sql,
+            &[
+                &build_id.as_str(),
+                &lease.owner.as_str(),
+                &lease.term_millis(),
+                &BuildStatus::InProgress.as_str(),
+            ],
+        )
+        .await?;
+    Ok(renewed == 1)
 }
 
 /// Fails every build in progress; see
@@ -75,7 +117,28 @@ pub(super) async fn start(
 pub(super) async fn fail_unfinished(client: &Client, logs: &str) -> Result<usize, RegistryError> {
     let failed = client
         .execute(
-            "UPDATE builds SET status = $1, finished_at = $2, logs = $3 WHERE status = $4",
+            "UPDATE builds SET status = $1, finished_at = $2, logs = $3, lease_until = NULL WHERE status = $4",
+            &[
+                &BuildStatus::Failed.as_str(),
+                &Timestamp::now().as_millis(),
+                &logs,
+                &BuildStatus::InProgress.as_str(),
+            ],
+        )
+        .await?;
+    Ok(usize::try_from(failed).unwrap_or(usize::MAX))
+}
+
+/// Fails the builds in progress whose lease has lapsed; see
+/// [`Registry::fail_lapsed_builds`](crate::registry::Registry::fail_lapsed_builds).
+pub(super) async fn fail_lapsed(client: &Client, logs: &str) -> Result<usize, RegistryError> {
+    let sql = format!(
+        "UPDATE builds SET status = $1, finished_at = $2, logs = $3, lease_until = NULL
+         WHERE status = $4 AND (lease_until IS NULL OR lease_until < {NOW_MILLIS})"
+    );
+    let failed = client
+        .execute(
+            &sql,
             &[
                 &BuildStatus::Failed.as_str(),
                 &Timestamp::now().as_millis(),
@@ -113,9 +176,10 @@ pub(super) async fn finish(
         BuildStatus::Failed
     };
     build.finished_at = Some(Timestamp::now());
+    build.lease_until = None;
     logs.clone_into(&mut build.logs);
     tx.execute(
-        "UPDATE builds SET status = $2, finished_at = $3, logs = $4 WHERE id = $1",
+        "UPDATE builds SET status = $2, finished_at = $3, logs = $4, lease_until = NULL WHERE id = $1",
         &[
             &build.id.as_str(),
             &build.status.as_str(),

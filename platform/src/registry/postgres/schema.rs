@@ -116,6 +116,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER versions_are_immutable BEFORE UPDATE ON versions
         FOR EACH ROW EXECUTE FUNCTION versions_are_immutable();
     ",
+    // 2: each build's owning node and the lease it holds while compiling,
+    // so that a node fails only builds whose owner stopped renewing, never
+    // another live node's. Builds recorded by nodes not yet upgraded (a
+    // rolling upgrade) get ten minutes from the default, as do those in
+    // progress now, rather than failing at once; finished ones hold none.
+    r"
+    ALTER TABLE builds ADD COLUMN owner TEXT;
+    ALTER TABLE builds ADD COLUMN lease_until BIGINT
+        DEFAULT ((EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT + 600000);
+    UPDATE builds SET lease_until = NULL WHERE status <> 'in-progress';
+    ",
 ];
 
 /// Applies the migrations the database has not run yet, in one

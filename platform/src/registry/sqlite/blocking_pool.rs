@@ -12,6 +12,7 @@ use crate::registry::account::{Account, AccountKind};
 use crate::registry::algorithm::{AlgorithmRecord, AlgorithmUpdate, NewAlgorithm};
 use crate::registry::api_key::ApiKeyInfo;
 use crate::registry::build::Build;
+use crate::registry::build_lease::BuildLease;
 use crate::registry::error::RegistryError;
 use crate::registry::page::{Page, PageRequest};
 use crate::registry::sqlite::SqliteRegistry;
@@ -186,10 +187,23 @@ impl Registry for SqliteRegistry {
         &self,
         algorithm_id: &AlgorithmId,
         commit_sha: &ContentHash,
+        lease: &BuildLease,
     ) -> Result<Build, RegistryError> {
         let algorithm_id = algorithm_id.to_owned();
         let commit_sha = *commit_sha;
-        self.off_thread(move |registry| registry.start_build(&algorithm_id, &commit_sha))
+        let lease = lease.clone();
+        self.off_thread(move |registry| registry.start_build(&algorithm_id, &commit_sha, &lease))
+            .await
+    }
+
+    async fn renew_build_lease(
+        &self,
+        build_id: &BuildId,
+        lease: &BuildLease,
+    ) -> Result<bool, RegistryError> {
+        let build_id = build_id.to_owned();
+        let lease = lease.clone();
+        self.off_thread(move |registry| registry.renew_build_lease(&build_id, &lease))
             .await
     }
 
@@ -284,6 +298,12 @@ impl Registry for SqliteRegistry {
     async fn fail_unfinished_builds(&self, logs: &str) -> Result<usize, RegistryError> {
         let logs = logs.to_owned();
         self.off_thread(move |registry| registry.fail_unfinished_builds(&logs))
+            .await
+    }
+
+    async fn fail_lapsed_builds(&self, logs: &str) -> Result<usize, RegistryError> {
+        let logs = logs.to_owned();
+        self.off_thread(move |registry| registry.fail_lapsed_builds(&logs))
             .await
     }
 }

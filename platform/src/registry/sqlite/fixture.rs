@@ -39,7 +39,11 @@ pub(crate) fn build(
     succeeded: bool,
 ) -> BuildId {
     let build = registry
-        .start_build(algorithm, &ContentHash::of(code.as_bytes()))
+        .start_build(
+            algorithm,
+            &ContentHash::of(code.as_bytes()),
+            &crate::registry::conformance::lease(),
+        )
         .unwrap();
     registry.finish_build(&build.id, succeeded, "log").unwrap();
     build.id

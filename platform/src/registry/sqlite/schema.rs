@@ -138,6 +138,14 @@ const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO uploads
         SELECT id, source, updated_at FROM algorithms WHERE source IS NOT NULL;
     ",
+    // 4: each build's owning node and the lease it holds while compiling,
+    // so that an abandoned compile (its request dropped, say) does not
+    // stay in progress until the next start. Builds from before hold no
+    // lease; a single node fails those at start anyway.
+    r"
+    ALTER TABLE builds ADD COLUMN owner TEXT;
+    ALTER TABLE builds ADD COLUMN lease_until INTEGER;
+    ",
 ];
 
 /// Applies the migrations `conn` has not run yet, each in its own

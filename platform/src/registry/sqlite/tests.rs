@@ -41,7 +41,9 @@ fn data_survives_reopening_the_file() {
         let algorithm = registry
             .set_source(&acct("demo"), &algo("Hello"), &hash)
             .unwrap();
-        let build = registry.start_build(&algorithm.id, &hash).unwrap();
+        let build = registry
+            .start_build(&algorithm.id, &hash, &crate::registry::conformance::lease())
+            .unwrap();
         registry.finish_build(&build.id, true, "ok").unwrap();
         let publish = PublishRequest {
             build_id: build.id,
