@@ -243,13 +243,13 @@ async fn the_official_python_client_round_trips_data() {
         .unwrap()
         .into_collection("many")
         .unwrap();
-    store.ensure_collection(&many).unwrap();
+    store.ensure_collection(&many).await.unwrap();
     for n in 0..1001 {
         let file = FilePath {
             collection: many.clone(),
             name: format!("f{n:04}"),
         };
-        store.write(&file, b"x").unwrap();
+        store.write(&file, b"x".to_vec()).await.unwrap();
     }
     run(&server, DATA_SCRIPT, &[]).await;
 }

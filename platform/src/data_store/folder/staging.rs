@@ -6,7 +6,7 @@ use std::time::UNIX_EPOCH;
 use cap_std::fs::Dir;
 
 use crate::data_store::error::DataError;
-use crate::data_store::open_dir;
+use crate::data_store::folder::tree::open_dir;
 
 /// The folder, in each owner's, where writes are staged.
 pub(super) const STAGING_DIR: &str = ".staging";
@@ -57,29 +57,31 @@ pub(super) fn staged_name() -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::data_store::DataStore;
+    use crate::data_store::DataStore as _;
     use crate::data_store::acl::Acl;
+    use crate::data_store::folder::FolderDataStore;
     use crate::data_store::path::DataPath;
 
-    #[test]
-    fn writes_left_staged_by_a_dead_process_are_removed_and_files_kept() {
+    #[tokio::test]
+    async fn writes_left_staged_by_a_dead_process_are_removed_and_files_kept() {
         let folder = tempfile::tempdir().unwrap();
-        let store = DataStore::open(folder.path()).unwrap();
+        let store = FolderDataStore::open(folder.path()).unwrap();
         let file = DataPath::from_uri("data://.my/results/out.txt", "alice")
             .unwrap()
             .into_file("out")
             .unwrap();
         store
             .create_collection(&file.collection, Acl::default())
+            .await
             .unwrap();
-        store.write(&file, b"42").unwrap();
+        store.write(&file, b"42".to_vec()).await.unwrap();
         // What a `kill -9` mid-upload leaves behind.
         let staging = folder.path().join("alice/.staging");
         std::fs::write(staging.join("0123abcd"), vec![0u8; 4096]).unwrap();
         drop(store);
 
-        let store = DataStore::open(folder.path()).unwrap();
+        let store = FolderDataStore::open(folder.path()).unwrap();
         assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0);
-        assert_eq!(store.read(&file).unwrap(), b"42");
+        assert_eq!(store.read(&file).await.unwrap(), b"42");
     }
 }
