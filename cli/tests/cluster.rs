@@ -247,6 +247,7 @@ fn share_data(registry: &str, cluster: &str) {
     let contents: Vec<u8> = (0..3_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
+    let started = Instant::now();
     let (status, put) = node_b
         .send(
             "PUT",
@@ -256,10 +257,13 @@ fn share_data(registry: &str, cluster: &str) {
         )
         .unwrap();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&put));
+    eprintln!("3 MB written through B in {:?}", started.elapsed());
+    let started = Instant::now();
     let (status, read) = node_c
         .send("GET", "/v1/data/.my/shared/big.bin", "text/plain", b"")
         .unwrap();
     assert_eq!(status, 200);
+    eprintln!("3 MB read through C in {:?}", started.elapsed());
     assert!(
         read == contents,
         "C read {} bytes that are not the 3,000,000 B wrote",

@@ -169,6 +169,18 @@ fn sql(action: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> DataE
     move |err| shared(format!("PostgreSQL: {}", describe(&err)))
 }
 
+/// Column `index` of `row`. A value of another type is a storage error:
+/// only a damaged or foreign database holds one.
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a tokio_postgres::Row,
+    index: usize,
+) -> Result<T, DataError> {
+    row.try_get(index).map_err(|err| DataError::Shared {
+        action: "read the Data API index in PostgreSQL".to_owned(),
+        message: format!("column {index}: {}", describe(&err)),
+    })
+}
+
 /// A fresh object key, 128 random bits in hex: no two writes share one.
 fn fresh_key() -> String {
     let mut bytes = [0u8; 16];

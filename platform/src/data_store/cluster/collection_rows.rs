@@ -3,7 +3,7 @@
 use tokio_postgres::Client;
 
 use crate::data_store::acl::Acl;
-use crate::data_store::cluster::sql;
+use crate::data_store::cluster::{column, sql};
 use crate::data_store::error::DataError;
 use crate::data_store::path::CollectionPath;
 use crate::identity::AccountName;
@@ -52,7 +52,7 @@ pub(super) async fn acl(
         )
         .await
         .map_err(sql(format!("read the access list of {collection}")))?;
-    row.map(|row| decode(&row.get::<_, String>(0), &collection.name))
+    row.map(|row| decode(&column::<String>(&row, 0)?, &collection.name))
         .transpose()
 }
 
@@ -93,8 +93,8 @@ pub(super) async fn of_owner(
         .map_err(sql(format!("list data://{owner}")))?;
     rows.iter()
         .map(|row| {
-            let name: String = row.get(0);
-            let acl = decode(&row.get::<_, String>(1), &name)?;
+            let name: String = column(row, 0)?;
+            let acl = decode(&column::<String>(row, 1)?, &name)?;
             Ok((name, acl))
         })
         .collect()
@@ -112,23 +112,23 @@ pub(super) async fn delete(
     let tx = client.transaction().await.map_err(sql(action()))?;
     // Locking the row first keeps writes to the collection waiting until
     // it is gone; they then find no collection and store nothing.
-    let id: i64 = tx
+    let row = tx
         .query_opt(
             "SELECT id FROM data_collections WHERE owner = $1 AND name = $2 FOR UPDATE",
             &[&owner_key(&collection.owner), &collection.name],
         )
         .await
         .map_err(sql(action()))?
-        .ok_or_else(|| DataError::NotFound(collection.to_string()))?
-        .get(0);
-    let files: i64 = tx
+        .ok_or_else(|| DataError::NotFound(collection.to_string()))?;
+    let id: i64 = column(&row, 0)?;
+    let row = tx
         .query_one(
             "SELECT count(*) FROM data_files WHERE collection_id = $1",
             &[&id],
         )
         .await
-        .map_err(sql(action()))?
-        .get(0);
+        .map_err(sql(action()))?;
+    let files: i64 = column(&row, 0)?;
     let files = u64::try_from(files).unwrap_or(0);
     if files > 0 && !force {
         return Err(DataError::NotEmpty {
@@ -144,8 +144,8 @@ pub(super) async fn delete(
         .await
         .map_err(sql(action()))?
         .iter()
-        .map(|row| row.get(0))
-        .collect();
+        .map(|row| column(row, 0))
+        .collect::<Result<_, _>>()?;
     tx.execute("DELETE FROM data_collections WHERE id = $1", &[&id])
         .await
         .map_err(sql(action()))?;

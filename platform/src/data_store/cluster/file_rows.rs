@@ -4,7 +4,7 @@
 use tokio_postgres::{Client, Row};
 
 use crate::data_store::cluster::collection_rows::owner_key;
-use crate::data_store::cluster::sql;
+use crate::data_store::cluster::{column, sql};
 use crate::data_store::error::DataError;
 use crate::data_store::listing::FileEntry;
 use crate::data_store::path::{CollectionPath, FilePath};
@@ -22,7 +22,7 @@ pub(super) async fn collection_id(
         )
         .await
         .map_err(sql(format!("read {collection}")))?;
-    Ok(row.map(|row| row.get(0)))
+    row.map(|row| column(&row, 0)).transpose()
 }
 
 /// Up to `count` files of the collection `id` after the name `after`, in
@@ -44,7 +44,7 @@ pub(super) async fn after(
         )
         .await
         .map_err(sql(format!("list {shown}")))?;
-    Ok(rows.iter().map(entry).collect())
+    rows.iter().map(entry).collect()
 }
 
 /// The file's listing entry, or `None` if there is no such file.
@@ -62,7 +62,7 @@ pub(super) async fn info(client: &Client, file: &FilePath) -> Result<Option<File
         )
         .await
         .map_err(sql(format!("read {file}")))?;
-    Ok(row.as_ref().map(entry))
+    row.as_ref().map(entry).transpose()
 }
 
 /// The object holding the file and its size; [`DataError::NotFound`]
@@ -83,8 +83,8 @@ pub(super) async fn object(client: &Client, file: &FilePath) -> Result<(String, 
         .await
         .map_err(sql(format!("read {file}")))?
         .ok_or_else(|| DataError::NotFound(file.collection.to_string()))?;
-    let key: Option<String> = row.get(0);
-    let size: Option<i64> = row.get(1);
+    let key: Option<String> = column(&row, 0)?;
+    let size: Option<i64> = column(&row, 1)?;
     match (key, size) {
         (Some(key), Some(size)) => Ok((key, u64::try_from(size).unwrap_or(0))),
         _ => Err(DataError::NotFound(file.to_string())),
@@ -107,15 +107,15 @@ pub(super) async fn commit(
     // of two writers of one file each learns the object it replaced and
     // none is left unreferenced; a collection being deleted holds it
     // until it is gone.
-    let id: i64 = tx
+    let row = tx
         .query_opt(
             "SELECT id FROM data_collections WHERE owner = $1 AND name = $2 FOR NO KEY UPDATE",
             &[&owner_key(&file.collection.owner), &file.collection.name],
         )
         .await
         .map_err(sql(action()))?
-        .ok_or_else(|| DataError::NotFound(file.collection.to_string()))?
-        .get(0);
+        .ok_or_else(|| DataError::NotFound(file.collection.to_string()))?;
+    let id: i64 = column(&row, 0)?;
     let old: Option<String> = tx
         .query_opt(
             "SELECT object_key FROM data_files WHERE collection_id = $1 AND name = $2",
@@ -123,7 +123,8 @@ pub(super) async fn commit(
         )
         .await
         .map_err(sql(action()))?
-        .map(|row| row.get(0));
+        .map(|row| column(&row, 0))
+        .transpose()?;
     let size = i64::try_from(size).unwrap_or(i64::MAX);
     tx.execute(
         "INSERT INTO data_files (collection_id, name, size, modified_at, object_key)
@@ -155,13 +156,13 @@ pub(super) async fn delete(client: &Client, file: &FilePath) -> Result<Option<St
         )
         .await
         .map_err(sql(format!("delete {file}")))?;
-    Ok(row.map(|row| row.get(0)))
+    row.map(|row| column(&row, 0)).transpose()
 }
 
-fn entry(row: &Row) -> FileEntry {
-    FileEntry {
-        filename: row.get(0),
-        size: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
-        last_modified: Timestamp::from_millis(row.get(2)),
-    }
+fn entry(row: &Row) -> Result<FileEntry, DataError> {
+    Ok(FileEntry {
+        filename: column(row, 0)?,
+        size: u64::try_from(column::<i64>(row, 1)?).unwrap_or(0),
+        last_modified: Timestamp::from_millis(column(row, 2)?),
+    })
 }
