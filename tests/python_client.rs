@@ -12,7 +12,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use algobox_platform::Platform;
-use algobox_platform::cluster::{ClusterOptions, modules_bucket};
+use algobox_platform::cluster::{ClusterOptions, files_bucket, modules_bucket};
+use algobox_platform::data_store::cluster::ClusterDataStore;
 use algobox_platform::data_store::path::{DataPath, FilePath};
 use algobox_platform::identity::ClusterName;
 use algobox_platform::module_store::jetstream::JetStreamModuleStore;
@@ -255,20 +256,21 @@ async fn the_official_python_client_round_trips_data() {
         .unwrap()
         .into_collection("many")
         .unwrap();
-    store.ensure_collection(&many).unwrap();
+    store.ensure_collection(&many).await.unwrap();
     for n in 0..1001 {
         let file = FilePath {
             collection: many.clone(),
             name: format!("f{n:04}"),
         };
-        store.write(&file, b"x").unwrap();
+        store.write(&file, b"x".to_vec()).await.unwrap();
     }
     run(&server, DATA_SCRIPT, &[]).await;
 }
 
 /// A node of `cluster`, as `algobox serve --registry … --nats …` makes
-/// one: its registry in `database`, its modules in the cluster's object
-/// store, its void calls on the cluster's queue.
+/// one: its registry and Data API index in `database`, its modules and
+/// Data API files in the cluster's object stores, its void calls on the
+/// cluster's queue.
 async fn cluster_node(database: &TestDatabase, cluster: &ClusterName) -> TestServer {
     let data = tempfile::tempdir().unwrap();
     let client = nats().await;
@@ -277,9 +279,13 @@ async fn cluster_node(database: &TestDatabase, cluster: &ClusterName) -> TestSer
         .await
         .unwrap();
     let registry = PostgresRegistry::connect(&database.url()).await.unwrap();
+    let files = ClusterDataStore::open(&registry, &jetstream, &files_bucket(cluster))
+        .await
+        .unwrap();
     let shared = SharedParts {
         registry: Some(Arc::new(registry)),
         modules: Some(Arc::new(modules)),
+        data: Some(Arc::new(files)),
         sole_compiler: false,
     };
     let platform = Platform::open_with(TestServer::config(data.path()), shared)

@@ -1,8 +1,9 @@
 //! A cluster of `algobox serve` processes on the machine's PostgreSQL and
 //! NATS: nodes starting at once, an algorithm deployed through one node
 //! and called through another, a publish seen everywhere within a second,
-//! a void call that outlives the node that ran it (`kill -9`), and a node
-//! that drains on SIGTERM, handing back the call it cannot finish.
+//! a void call that outlives the node that ran it (`kill -9`), a node
+//! that drains on SIGTERM, handing back the call it cannot finish, and a
+//! Data API file written through one node and read through another.
 
 use std::path::Path;
 use std::process::Command;
@@ -327,4 +328,105 @@ fn run_cluster(registry: &str, cluster: &str) {
     eprintln!("kill -9 to the rerun's result: {:?}", killed_at.elapsed());
     assert_eq!(finished["status"], "succeeded", "{finished}");
     assert_eq!(finished["result"]["result"], "slept 1500 ms", "{finished}");
+}
+
+#[test]
+fn a_data_api_file_written_through_one_node_is_read_through_another() {
+    in_cluster(share_data);
+}
+
+fn share_data(registry: &str, cluster: &str) {
+    let folders: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let nodes: Vec<Server> = std::thread::scope(|scope| {
+        let starting: Vec<_> = folders
+            .iter()
+            .map(|folder| scope.spawn(|| node(folder.path(), registry, cluster)))
+            .collect();
+        starting
+            .into_iter()
+            .map(|node| node.join().unwrap())
+            .collect()
+    });
+    let (node_a, node_b, node_c) = (&nodes[0], &nodes[1], &nodes[2]);
+
+    // Written through B: 3 MB, not text, so C streams it rather than
+    // reading it whole.
+    let (status, created) = node_b
+        .json("POST", "/v1/data/.my", &json!({"name": "shared"}))
+        .unwrap();
+    assert_eq!(status, 200, "{created}");
+    let contents: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let started = Instant::now();
+    let (status, put) = node_b
+        .send(
+            "PUT",
+            "/v1/data/.my/shared/big.bin",
+            "application/octet-stream",
+            &contents,
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&put));
+    eprintln!("3 MB written through B in {:?}", started.elapsed());
+    let started = Instant::now();
+    let (status, read) = node_c
+        .send("GET", "/v1/data/.my/shared/big.bin", "text/plain", b"")
+        .unwrap();
+    assert_eq!(status, 200);
+    eprintln!("3 MB read through C in {:?}", started.elapsed());
+    assert!(
+        read == contents,
+        "C read {} bytes that are not the 3,000,000 B wrote",
+        read.len()
+    );
+    let (status, listed) = node_a
+        .json("GET", "/v1/data/.my/shared", &Value::Null)
+        .unwrap();
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed["files"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["files"][0]["filename"], "big.bin", "{listed}");
+    assert_eq!(listed["files"][0]["size"], 3_000_000, "{listed}");
+
+    // An access list changed through A is C's at once.
+    let (status, patched) = node_a
+        .json(
+            "PATCH",
+            "/v1/data/.my/shared",
+            &json!({"acl": {"read": ["user://*"]}}),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{patched}");
+    let (status, acl) = node_c
+        .json("GET", "/v1/data/.my/shared?acl=true", &Value::Null)
+        .unwrap();
+    assert_eq!(status, 200, "{acl}");
+    assert_eq!(acl, json!({"acl": {"read": ["user://*"]}}));
+
+    // Replaced through C, read through B; deleted through A, gone on B.
+    let (status, _) = node_c
+        .send(
+            "PUT",
+            "/v1/data/.my/shared/big.bin",
+            "text/plain",
+            b"replaced through C",
+        )
+        .unwrap();
+    assert_eq!(status, 200);
+    let (status, read) = node_b
+        .send("GET", "/v1/data/.my/shared/big.bin", "text/plain", b"")
+        .unwrap();
+    assert_eq!((status, read.as_slice()), (200, &b"replaced through C"[..]));
+    let (status, deleted) = node_a
+        .json("DELETE", "/v1/data/.my/shared/big.bin", &Value::Null)
+        .unwrap();
+    assert_eq!(status, 200, "{deleted}");
+    let (status, _) = node_b
+        .send("GET", "/v1/data/.my/shared/big.bin", "text/plain", b"")
+        .unwrap();
+    assert_eq!(status, 404);
 }

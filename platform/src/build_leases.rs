@@ -168,6 +168,7 @@ mod tests {
         let shared = SharedParts {
             registry: Some(Arc::clone(&registry)),
             modules: None,
+            data: None,
             sole_compiler: false,
         };
         let platform = Platform::open_with(config, shared).await.unwrap();

@@ -71,8 +71,14 @@ pub fn modules_bucket(name: &ClusterName) -> String {
     format!("{name}_modules")
 }
 
+/// The object-store bucket of the cluster `name`'s Data API files (see
+/// [`ClusterDataStore`](crate::data_store::cluster::ClusterDataStore)).
+pub fn files_bucket(name: &ClusterName) -> String {
+    format!("{name}_files")
+}
+
 /// Deletes everything the cluster `name` keeps in NATS: its modules, its
-/// void-call stream and their records and data. For tearing a cluster
+/// Data API files' bytes, its void-call stream and their records and data. For tearing a cluster
 /// down, and for tests; the nodes must be stopped first. Parts already
 /// gone are skipped.
 pub async fn remove_cluster(client: &Client, name: &ClusterName) {
@@ -83,6 +89,7 @@ pub async fn remove_cluster(client: &Client, name: &ClusterName) {
         .delete_object_store(format!("{name}_call_data"))
         .await;
     let _gone = jetstream.delete_object_store(modules_bucket(name)).await;
+    let _gone = jetstream.delete_object_store(files_bucket(name)).await;
 }
 
 /// What a node holds once it joined.

@@ -10,14 +10,16 @@ use std::sync::Arc;
 
 use algobox_host_api::AlgoError;
 
-use crate::{Caller, Platform, blocking};
+use bytes::Bytes;
 
-use crate::data_store::DataStore;
+use crate::{Caller, Platform};
+
 use crate::data_store::acl::Acl;
 use crate::data_store::error::DataError;
 use crate::data_store::file_writer::FileWriter;
 use crate::data_store::listing::{FileEntry, FilePage};
 use crate::data_store::path::{CollectionPath, DataPath, FilePath};
+use crate::data_store::{DataStore, FileReader};
 use crate::error::PlatformError;
 use crate::identity::AccountName;
 use algobox_runtime::data_access::{DataAccess, DataFuture};
@@ -32,7 +34,7 @@ enum Access {
 
 impl Platform {
     /// The hosted data store, without permission checks.
-    pub fn data(&self) -> &Arc<DataStore> {
+    pub fn data(&self) -> &Arc<dyn DataStore> {
         &self.inner.data
     }
 
@@ -42,12 +44,13 @@ impl Platform {
         caller: &Caller,
         collection: &CollectionPath,
     ) -> Result<(Access, Option<Acl>), PlatformError> {
-        let acl = self.data_blocking({
-            let collection = collection.clone();
-            move |store| store.collection(&collection)
-        });
-        let manages = self.manages(caller, &collection.owner);
-        let (acl, manages) = (acl.await?, manages.await?);
+        // Read from the store every time, never cached: a changed access
+        // list takes effect at once, on every node of a cluster.
+        let (acl, manages) = tokio::join!(
+            self.inner.data.collection(collection),
+            self.manages(caller, &collection.owner)
+        );
+        let (acl, manages) = (acl?, manages?);
         let access = match &acl {
             _ if manages => Access::Write,
             Some(acl) if acl.is_public() => Access::Read,
@@ -70,15 +73,6 @@ impl Platform {
         }
     }
 
-    /// Runs blocking store work off the async threads.
-    async fn data_blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&DataStore) -> Result<T, DataError> + Send + 'static,
-    ) -> Result<T, PlatformError> {
-        let store = Arc::clone(&self.inner.data);
-        Ok(blocking(move || work(&store)).await??)
-    }
-
     /// Reads a file of at most `max_bytes`; a larger one is refused before
     /// it is read.
     pub async fn read_file(
@@ -88,9 +82,7 @@ impl Platform {
         max_bytes: u64,
     ) -> Result<Vec<u8>, PlatformError> {
         self.require(caller, &file.collection, Access::Read).await?;
-        let file = file.clone();
-        self.data_blocking(move |store| store.read_at_most(&file, max_bytes))
-            .await
+        Ok(self.inner.data.read_at_most(file, max_bytes).await?)
     }
 
     /// Opens a file to read it piece by piece, with its size.
@@ -98,11 +90,9 @@ impl Platform {
         &self,
         caller: &Caller,
         file: &FilePath,
-    ) -> Result<(std::fs::File, u64), PlatformError> {
+    ) -> Result<(FileReader, u64), PlatformError> {
         self.require(caller, &file.collection, Access::Read).await?;
-        let file = file.clone();
-        self.data_blocking(move |store| store.open_reader(&file))
-            .await
+        Ok(self.inner.data.open_reader(file).await?)
     }
 
     /// A file's size and time, or `None` if there is no such file the
@@ -117,8 +107,7 @@ impl Platform {
             Err(PlatformError::Data(DataError::NotFound(_))) => return Ok(None),
             Err(err) => return Err(err),
         }
-        let file = file.clone();
-        self.data_blocking(move |store| store.info(&file)).await
+        Ok(self.inner.data.info(file).await?)
     }
 
     /// Starts writing a file; the owner's collection is created (with the
@@ -134,12 +123,8 @@ impl Platform {
         if access < Access::Write {
             return Err(refusal(caller, &file.collection, access, acl.is_some()));
         }
-        let file = file.clone();
-        self.data_blocking(move |store| {
-            store.ensure_collection(&file.collection)?;
-            store.writer(&file)
-        })
-        .await
+        self.inner.data.ensure_collection(&file.collection).await?;
+        Ok(self.inner.data.writer(file).await?)
     }
 
     /// Writes a whole file (see [`file_writer`](Self::file_writer)).
@@ -150,11 +135,8 @@ impl Platform {
         contents: Vec<u8>,
     ) -> Result<(), PlatformError> {
         let mut writer = self.file_writer(caller, file).await?;
-        self.data_blocking(move |_| {
-            writer.write(&contents)?;
-            writer.commit()
-        })
-        .await
+        writer.write(Bytes::from(contents)).await?;
+        Ok(writer.commit().await?)
     }
 
     /// Deletes a file; `false` if there was none.
@@ -165,8 +147,7 @@ impl Platform {
     ) -> Result<bool, PlatformError> {
         self.require(caller, &file.collection, Access::Write)
             .await?;
-        let file = file.clone();
-        self.data_blocking(move |store| store.delete(&file)).await
+        Ok(self.inner.data.delete(file).await?)
     }
 
     /// Creates a collection of an owner the caller manages.
@@ -183,9 +164,7 @@ impl Platform {
             ))
             .into());
         }
-        let collection = collection.clone();
-        self.data_blocking(move |store| store.create_collection(&collection, acl))
-            .await
+        Ok(self.inner.data.create_collection(collection, acl).await?)
     }
 
     /// One page of a collection's files, and its access list.
@@ -197,9 +176,10 @@ impl Platform {
         limit: usize,
     ) -> Result<(FilePage, Acl), PlatformError> {
         let acl = self.require(caller, collection, Access::Read).await?;
-        let collection = collection.clone();
         let page = self
-            .data_blocking(move |store| store.list(&collection, marker.as_deref(), limit))
+            .inner
+            .data
+            .list(collection, marker.as_deref(), limit)
             .await?;
         Ok((page, acl))
     }
@@ -212,9 +192,7 @@ impl Platform {
         acl: Acl,
     ) -> Result<(), PlatformError> {
         self.require(caller, collection, Access::Write).await?;
-        let collection = collection.clone();
-        self.data_blocking(move |store| store.set_acl(&collection, &acl))
-            .await
+        Ok(self.inner.data.set_acl(collection, &acl).await?)
     }
 
     /// Deletes a collection (with its files if `force`); returns how many
@@ -226,9 +204,7 @@ impl Platform {
         force: bool,
     ) -> Result<u64, PlatformError> {
         self.require(caller, collection, Access::Write).await?;
-        let collection = collection.clone();
-        self.data_blocking(move |store| store.delete_collection(&collection, force))
-            .await
+        Ok(self.inner.data.delete_collection(collection, force).await?)
     }
 
     /// The collections of `owner` that `caller` can read, with their
@@ -239,10 +215,7 @@ impl Platform {
         owner: &AccountName,
     ) -> Result<Vec<(String, Acl)>, PlatformError> {
         let manages = self.manages(caller, owner).await?;
-        let owner_name = owner.clone();
-        let all = self
-            .data_blocking(move |store| store.collections(&owner_name))
-            .await?;
+        let all = self.inner.data.collections(owner).await?;
         Ok(all
             .into_iter()
             .filter(|(_, acl)| manages || acl.is_public())

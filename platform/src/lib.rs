@@ -60,6 +60,7 @@ use crate::async_calls::AsyncCalls;
 use crate::call_slots::CallSlots;
 use crate::cluster::ClusterLink;
 use crate::data_store::DataStore;
+use crate::data_store::folder::FolderDataStore;
 use crate::drain::Drain;
 use crate::error::PlatformError;
 use crate::identity::{AccountName, NodeId};
@@ -93,13 +94,14 @@ pub const DEFAULT_VOID_CALLS_PER_ACCOUNT: u32 = 100;
 #[derive(Debug, Clone)]
 pub struct PlatformConfig {
     /// The data folder: `registry.sqlite3`, `modules/`, `compiled/`,
-    /// `files/` (the Data API's).
+    /// `files/` (the Data API's, unless a cluster shares them).
     pub data_dir: PathBuf,
     /// The limits of every invocation.
     pub limits: Limits,
     /// How long the results of `output=void` calls are kept.
     pub keep_results: Duration,
-    /// The largest file the Data API stores.
+    /// The largest file the Data API stores in the data folder (a shared
+    /// data store brings its own limit).
     pub max_file_bytes: u64,
     /// Where algorithms with `network_access: full` may connect.
     pub egress: EgressPolicy,
@@ -141,7 +143,7 @@ impl PlatformConfig {
             data_dir: data_dir.as_ref().to_owned(),
             limits: Limits::default(),
             keep_results: Duration::from_secs(3600),
-            max_file_bytes: DataStore::DEFAULT_MAX_FILE_BYTES,
+            max_file_bytes: data_store::DEFAULT_MAX_FILE_BYTES,
             egress: EgressPolicy::default(),
             gpu: None,
             calls_per_account: None,
@@ -209,7 +211,7 @@ struct Inner {
     registry: Arc<dyn Registry>,
     modules: Arc<dyn ModuleStore>,
     calls: AsyncCalls,
-    data: Arc<DataStore>,
+    data: Arc<dyn DataStore>,
     keys: Mutex<HashMap<String, (Caller, Instant)>>,
     listings: Mutex<HashMap<String, (Arc<Listing>, Instant)>>,
     slots: Arc<AccountSlots>,
@@ -238,8 +240,8 @@ impl Platform {
     }
 
     /// Opens (creating) the data folder for what stays local (compiled
-    /// code, Data API files, void results), with `shared`'s parts in place
-    /// of the folder's registry and module store.
+    /// code, void results), with `shared`'s parts in place of the folder's
+    /// registry, module store and Data API files.
     pub async fn open_with(
         config: PlatformConfig,
         shared: SharedParts,
@@ -263,8 +265,13 @@ impl Platform {
             Some(modules) => modules,
             None => Arc::new(DirectoryStore::open(config.data_dir.join("modules"))?),
         };
-        let data = DataStore::open(config.data_dir.join("files"))?
-            .with_max_file_bytes(config.max_file_bytes);
+        let data: Arc<dyn DataStore> = match shared.data {
+            Some(data) => data,
+            None => Arc::new(
+                FolderDataStore::open(config.data_dir.join("files"))?
+                    .with_max_file_bytes(config.max_file_bytes),
+            ),
+        };
         let mut runtime = Runtime::builder()
             .limits(config.limits)
             .cache_dir(config.data_dir.join("compiled"))
@@ -292,7 +299,7 @@ impl Platform {
             runtime,
             registry,
             modules,
-            Arc::new(data),
+            data,
             calls,
             slots,
             config.build_lease,
@@ -308,7 +315,7 @@ impl Platform {
         runtime: Runtime,
         registry: Arc<dyn Registry>,
         modules: Arc<dyn ModuleStore>,
-        data: Arc<DataStore>,
+        data: Arc<dyn DataStore>,
         keep_results: Duration,
     ) -> Self {
         let calls = call_slots(runtime.limits().concurrency, None, None);
@@ -329,7 +336,7 @@ impl Platform {
         runtime: Runtime,
         registry: Arc<dyn Registry>,
         modules: Arc<dyn ModuleStore>,
-        data: Arc<DataStore>,
+        data: Arc<dyn DataStore>,
         calls: AsyncCalls,
         slots: AccountSlots,
         build_lease: Duration,

@@ -3,17 +3,21 @@
 
 use std::sync::Arc;
 
+use crate::data_store::DataStore;
 use crate::module_store::ModuleStore;
 use crate::registry::Registry;
 
 /// What [`Platform::open_with`](crate::Platform::open_with) takes from
 /// outside the data folder; each part left `None` lives in the folder
-/// (`registry.sqlite3`, `modules/`).
+/// (`registry.sqlite3`, `modules/`, `files/`).
 pub struct SharedParts {
     /// The registry (a PostgreSQL one, say).
     pub registry: Option<Arc<dyn Registry>>,
     /// The module store (a NATS JetStream one, say).
     pub modules: Option<Arc<dyn ModuleStore>>,
+    /// The Data API's collections and files (a cluster's PostgreSQL and
+    /// NATS JetStream one, say).
+    pub data: Option<Arc<dyn DataStore>>,
     /// Whether this node alone compiles for the registry, so that builds
     /// it finds in progress were left by its own earlier run and are
     /// failed at start. A cluster's nodes share the registry and must not
@@ -27,6 +31,7 @@ impl Default for SharedParts {
         Self {
             registry: None,
             modules: None,
+            data: None,
             sole_compiler: true,
         }
     }

@@ -8,7 +8,7 @@
 
 use axum::body::Body;
 use bytes::Bytes;
-use std::io::Read as _;
+use tokio::io::AsyncReadExt as _;
 
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body::Body as _;
@@ -258,16 +258,12 @@ async fn get_file(
     let (mut opened, size) = platform.open_file(caller, file).await?;
     // The type is judged on the first piece (a whole small file): a
     // charset lets clients decode text as UTF-8 rather than guess.
-    let (first, opened) = tokio::task::spawn_blocking(move || {
-        let mut first = Vec::new();
-        (&mut opened)
-            .take(SNIFF)
-            .read_to_end(&mut first)
-            .map(|_| (first, opened))
-    })
-    .await
-    .map_err(|err| ApiError::Internal(format!("a file reader failed: {err}")))?
-    .map_err(|err| ApiError::Internal(format!("cannot read {file}: {err}")))?;
+    let mut first = Vec::new();
+    (&mut opened)
+        .take(SNIFF)
+        .read_to_end(&mut first)
+        .await
+        .map_err(|err| ApiError::Internal(format!("cannot read {file}: {err}")))?;
     let text = match std::str::from_utf8(&first) {
         Ok(_) => true,
         // Cut inside a character at the end of the piece: still text.
@@ -302,15 +298,8 @@ async fn get_file(
 /// small are read whole, larger ones streamed.
 const SNIFF: u64 = 1 << 20;
 
-/// A piece of a `PUT` body on its way to the disk.
-enum Piece {
-    Bytes(Bytes),
-    /// The body ended cleanly: the file may be committed.
-    End,
-}
-
-/// `PUT`: streams the body to a staged file and commits it only once the
-/// whole body arrived, so a broken upload changes nothing.
+/// `PUT`: streams the body to the store, which makes the file visible
+/// only once the whole body arrived, so a broken upload changes nothing.
 async fn put_file(
     platform: &Platform,
     caller: &Caller,
@@ -322,48 +311,18 @@ async fn put_file(
         return Err(DataError::TooLarge { limit }.into());
     }
     let mut writer = platform.file_writer(caller, file).await?;
-    let (pieces, mut received) = tokio::sync::mpsc::channel::<Piece>(8);
-    let disk = tokio::task::spawn_blocking(move || {
-        while let Some(piece) = received.blocking_recv() {
-            match piece {
-                Piece::Bytes(bytes) => writer.write(&bytes)?,
-                Piece::End => return writer.commit().map(|()| true),
-            }
-        }
-        // The sender went away without `End`: drop the staged file.
-        Ok(false)
-    });
-    let mut failed = None;
     while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(frame) => {
-                if let Ok(bytes) = frame.into_data()
-                    && pieces.send(Piece::Bytes(bytes)).await.is_err()
-                {
-                    // The writer stopped: its error says why.
-                    break;
-                }
-            }
-            Err(err) => {
-                failed = Some(ApiError::BadRequest(format!(
-                    "the upload broke off ({err}); nothing was stored, send the file again"
-                )));
-                break;
-            }
+        let frame = frame.map_err(|err| {
+            // Dropping the writer abandons the file.
+            ApiError::BadRequest(format!(
+                "the upload broke off ({err}); nothing was stored, send the file again"
+            ))
+        })?;
+        if let Ok(bytes) = frame.into_data() {
+            writer.write(bytes).await?;
         }
     }
-    if failed.is_none() {
-        let _ = pieces.send(Piece::End).await;
-    }
-    drop(pieces);
-    let committed = disk
-        .await
-        .map_err(|err| ApiError::Internal(format!("the file writer failed: {err}")))?
-        .map_err(algobox_platform::error::PlatformError::from)?;
-    if let Some(err) = failed {
-        return Err(err);
-    }
-    debug_assert!(committed, "a body that ended cleanly is committed");
+    writer.commit().await?;
     Ok(response::json(
         StatusCode::OK,
         &json!({"result": file.to_string()}),

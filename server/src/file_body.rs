@@ -1,53 +1,34 @@
-//! A Data API file as a response body, read piece by piece on the blocking
-//! pool: several readers of a large file hold a few pieces each, not the
+//! A Data API file as a response body, read piece by piece as the client
+//! takes it: several readers of a large file hold a piece each, not the
 //! file.
 
-use std::io::Read as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame};
-use tokio::sync::mpsc;
+use tokio::io::ReadBuf;
+
+use algobox_platform::data_store::FileReader;
 
 /// The size of one piece.
 const PIECE: usize = 256 << 10;
 
-/// Pieces read ahead of the client.
-const READ_AHEAD: usize = 4;
-
-/// The body: pieces as the reader sends them.
+/// The body: `first`, then the rest of the reader.
 pub(crate) struct FileBody {
-    pieces: mpsc::Receiver<std::io::Result<Bytes>>,
+    first: Option<Bytes>,
+    reader: FileReader,
+    piece: Box<[u8]>,
 }
 
 impl FileBody {
-    /// Streams `file` from where its cursor is; `first` was read already.
-    pub(crate) fn new(first: Bytes, mut file: std::fs::File) -> Self {
-        let (send, pieces) = mpsc::channel(READ_AHEAD);
-        tokio::task::spawn_blocking(move || {
-            if !first.is_empty() && send.blocking_send(Ok(first)).is_err() {
-                return;
-            }
-            loop {
-                let mut piece = vec![0u8; PIECE];
-                match file.read(&mut piece) {
-                    Ok(0) => return,
-                    Ok(read) => {
-                        piece.truncate(read);
-                        // The client went away: stop reading.
-                        if send.blocking_send(Ok(Bytes::from(piece))).is_err() {
-                            return;
-                        }
-                    }
-                    Err(err) => {
-                        let _ = send.blocking_send(Err(err));
-                        return;
-                    }
-                }
-            }
-        });
-        Self { pieces }
+    /// Streams `reader` from where it is; `first` was read from it already.
+    pub(crate) fn new(first: Bytes, reader: FileReader) -> Self {
+        Self {
+            first: (!first.is_empty()).then_some(first),
+            reader,
+            piece: vec![0u8; PIECE].into_boxed_slice(),
+        }
     }
 }
 
@@ -56,11 +37,21 @@ impl Body for FileBody {
     type Error = std::io::Error;
 
     fn poll_frame(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        self.pieces
-            .poll_recv(cx)
-            .map(|piece| piece.map(|piece| piece.map(Frame::data)))
+        let this = self.get_mut();
+        if let Some(first) = this.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(first))));
+        }
+        let mut piece = ReadBuf::new(&mut this.piece);
+        match this.reader.as_mut().poll_read(cx, &mut piece) {
+            Poll::Ready(Ok(())) if piece.filled().is_empty() => Poll::Ready(None),
+            Poll::Ready(Ok(())) => Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(
+                piece.filled(),
+            ))))),
+            Poll::Ready(Err(err)) => Poll::Ready(Some(Err(err))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algobox_platform::cluster::{ClusterOptions, modules_bucket};
+use algobox_platform::cluster::{ClusterOptions, files_bucket, modules_bucket};
+use algobox_platform::data_store::cluster::ClusterDataStore;
 use algobox_platform::identity::ClusterName;
 use algobox_platform::module_store::jetstream::JetStreamModuleStore;
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
@@ -63,7 +64,8 @@ pub(crate) struct ServeCommand {
     )]
     registry: Option<String>,
     /// Join a cluster through this NATS server (with JetStream), such as
-    /// nats://10.0.0.5:4222: modules are kept in its object store, void
+    /// nats://10.0.0.5:4222: modules are kept in its object store (and,
+    /// with --registry, the Data API's files, indexed in PostgreSQL), void
     /// calls wait on its work queue for any node, and changes reach every
     /// node at once. Every node needs the same registry (--registry) and
     /// the same admin key.
@@ -273,10 +275,12 @@ impl ServeCommand {
             ..PlatformConfig::new(&self.data_dir)
         };
         let mut shared = SharedParts::default();
+        let mut postgres = None;
         if let Some(url) = &self.registry {
             let registry = PostgresRegistry::connect(url)
                 .await
                 .context("cannot open the registry in PostgreSQL (--registry, ALGOBOX_REGISTRY)")?;
+            postgres = Some(registry.clone());
             shared.registry = Some(Arc::new(registry));
         }
         let nats = match &self.nats {
@@ -293,6 +297,17 @@ impl ServeCommand {
                         .await
                         .context("cannot open the cluster's module store")?;
                 shared.modules = Some(Arc::new(modules));
+                // Data API files are shared when there is a database to
+                // index them in; without one they stay in each node's
+                // data folder.
+                if let Some(registry) = &postgres {
+                    let files =
+                        ClusterDataStore::open(registry, &jetstream, &files_bucket(&self.cluster))
+                            .await
+                            .context("cannot open the cluster's Data API store")?
+                            .with_max_file_bytes(config.max_file_bytes);
+                    shared.data = Some(Arc::new(files));
+                }
                 // Other nodes may be compiling for the shared registry.
                 shared.sole_compiler = false;
                 Some(client)

@@ -47,6 +47,18 @@ pub enum DataError {
         /// What the reader may take.
         limit: u64,
     },
+    /// A cluster's shared store failed or could not be reached: PostgreSQL,
+    /// which holds collections, access lists and the file index, or the
+    /// NATS JetStream object store, which holds the bytes.
+    #[error(
+        "cannot {action}: {message}; check that the cluster's PostgreSQL (--registry) and NATS (--nats) are reachable, then try again"
+    )]
+    Shared {
+        /// What was being done.
+        action: String,
+        /// What the store answered.
+        message: String,
+    },
     /// The disk failed.
     #[error("cannot {action}: {source}")]
     Io {
@@ -61,5 +73,10 @@ impl DataError {
     pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
         let action = action.into();
         move |source| Self::Io { action, source }
+    }
+
+    pub(crate) fn shared(action: impl Into<String>) -> impl FnOnce(String) -> Self {
+        let action = action.into();
+        move |message| Self::Shared { action, message }
     }
 }

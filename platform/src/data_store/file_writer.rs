@@ -1,56 +1,110 @@
-//! Writing a file: staged under a temporary name, renamed into place whole.
+//! Writing a file piece by piece: the pieces go to a sink (a staged file on
+//! disk, an object being uploaded) that makes the file visible only once
+//! it has all of them.
 
-use std::io::Write as _;
-
-use cap_std::fs::{Dir, File};
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::data_store::error::DataError;
-use crate::data_store::path::FilePath;
 
-/// A file being written; see [`DataStore::writer`](super::DataStore::writer). Dropped without
-/// [`commit`](Self::commit), it leaves no trace.
+/// Pieces in flight between a writer and its sink: enough to keep the
+/// sink busy while the next piece arrives.
+const PIECES_IN_FLIGHT: usize = 8;
+
+/// What a writer hands its sink.
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// The next bytes of the file.
+    Bytes(Bytes),
+    /// The file is whole: make it visible. A sink whose channel closes
+    /// without this was abandoned, and leaves nothing behind.
+    End,
+}
+
+/// A file being written; see [`DataStore::writer`](super::DataStore::writer).
+/// Dropped without [`commit`](Self::commit), it leaves no trace.
 #[derive(Debug)]
 pub struct FileWriter {
-    pub(super) file: FilePath,
-    pub(super) collection: Dir,
-    pub(super) staging: Dir,
-    pub(super) staged: String,
-    pub(super) out: Option<File>,
-    pub(super) written: u64,
-    pub(super) limit: u64,
+    pieces: Option<mpsc::Sender<Piece>>,
+    sink: Option<JoinHandle<Result<(), DataError>>>,
+    written: u64,
+    limit: u64,
 }
 
 impl FileWriter {
-    /// Appends `bytes`; fails once the file passes the store's limit.
-    pub fn write(&mut self, bytes: &[u8]) -> Result<(), DataError> {
+    /// A writer of at most `limit` bytes whose pieces go to the sink
+    /// `start` spawns. The sink's result is the write's: `Ok` once the
+    /// file is visible after [`Piece::End`].
+    pub(crate) fn new(
+        limit: u64,
+        start: impl FnOnce(mpsc::Receiver<Piece>) -> JoinHandle<Result<(), DataError>>,
+    ) -> Self {
+        let (pieces, received) = mpsc::channel(PIECES_IN_FLIGHT);
+        Self {
+            pieces: Some(pieces),
+            sink: Some(start(received)),
+            written: 0,
+            limit,
+        }
+    }
+
+    /// Appends `bytes`; fails once the file passes the store's limit, and
+    /// then the write is over: nothing is stored.
+    pub async fn write(&mut self, bytes: Bytes) -> Result<(), DataError> {
+        let Some(pieces) = &self.pieces else {
+            return Err(over());
+        };
         self.written += bytes.len() as u64;
         if self.written > self.limit {
+            // Abandons the sink, which cleans up after itself.
+            self.pieces = None;
             return Err(DataError::TooLarge { limit: self.limit });
         }
-        let out = self.out.as_mut().expect("written after commit");
-        out.write_all(bytes)
-            .map_err(DataError::io(format!("write {}", self.file)))
+        if pieces.send(Piece::Bytes(bytes)).await.is_err() {
+            return Err(self.failure().await);
+        }
+        Ok(())
     }
 
     /// Makes the file visible under its name, whole, replacing any older
     /// one.
-    pub fn commit(mut self) -> Result<(), DataError> {
-        let action = || format!("write {}", self.file);
-        let out = self.out.take().expect("committed once");
-        out.sync_all().map_err(DataError::io(action()))?;
-        drop(out);
-        self.staging
-            .rename(&self.staged, &self.collection, &self.file.name)
-            .map_err(DataError::io(action()))?;
-        self.staged.clear();
-        Ok(())
+    pub async fn commit(mut self) -> Result<(), DataError> {
+        let Some(pieces) = self.pieces.take() else {
+            return Err(over());
+        };
+        // A closed channel means the sink failed: its result says why.
+        let _ = pieces.send(Piece::End).await;
+        drop(pieces);
+        self.failure_or_done().await
+    }
+
+    /// Why the sink stopped taking pieces.
+    async fn failure(&mut self) -> DataError {
+        self.pieces = None;
+        match self.failure_or_done().await {
+            Err(err) => err,
+            Ok(()) => DataError::Invalid(
+                "the file was stored before all of it was written; write it again".to_owned(),
+            ),
+        }
+    }
+
+    async fn failure_or_done(&mut self) -> Result<(), DataError> {
+        let Some(sink) = self.sink.take() else {
+            return Err(over());
+        };
+        sink.await.map_err(|err| {
+            DataError::io("finish writing the file")(std::io::Error::other(format!(
+                "the writing task ended early: {err}"
+            )))
+        })?
     }
 }
 
-impl Drop for FileWriter {
-    fn drop(&mut self) {
-        if !self.staged.is_empty() {
-            let _ = self.staging.remove_file(&self.staged);
-        }
-    }
+/// The error for a writer used after its write failed.
+fn over() -> DataError {
+    DataError::Invalid(
+        "this write failed earlier and stored nothing; write the file again".to_owned(),
+    )
 }

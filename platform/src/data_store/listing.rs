@@ -3,6 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::data_store::error::DataError;
 use crate::timestamp::Timestamp;
 
 /// The most entries in one page, as on Algorithmia.
@@ -35,9 +36,23 @@ pub(crate) fn marker_after(name: &str) -> String {
 }
 
 /// The name a marker continues after, or `None` for one that is not ours.
-pub(crate) fn name_after(marker: &str) -> Option<String> {
+fn name_after(marker: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(marker).ok()?;
     String::from_utf8(bytes).ok()
+}
+
+/// The name a page continues after, from the previous page's `marker`
+/// (`None` for the first page); a marker that is not ours is refused.
+pub(crate) fn continues_after(marker: Option<&str>) -> Result<Option<String>, DataError> {
+    marker
+        .map(|marker| {
+            name_after(marker).ok_or_else(|| {
+                DataError::Invalid(format!(
+                    "`{marker}` is not a marker from this server; pass the `marker` of the previous page, or none for the first"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// Cuts one page from `entries` (sorted by name): those after `after`, at

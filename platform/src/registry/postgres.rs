@@ -101,6 +101,17 @@ impl PostgresRegistry {
         Ok(registry)
     }
 
+    /// The pool, for the cluster's data store, whose tables the registry's
+    /// migrations create in the same database.
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// `host:port/database`, for messages.
+    pub(crate) fn target(&self) -> &str {
+        &self.target
+    }
+
     /// A connection from the pool.
     async fn client(&self) -> Result<Object, RegistryError> {
         self.pool.get().await.map_err(|err| match err {
@@ -139,7 +150,7 @@ fn describe_target(config: &tokio_postgres::Config) -> String {
 /// What PostgreSQL (or the connection to it) said: the server's message
 /// and SQLSTATE code where there is one, which `tokio_postgres::Error`'s
 /// own display leaves out.
-fn describe(err: &tokio_postgres::Error) -> String {
+pub(crate) fn describe(err: &tokio_postgres::Error) -> String {
     if let Some(db) = err.as_db_error() {
         return format!("{} ({})", db.message(), db.code().code());
     }

@@ -127,6 +127,35 @@ pub(super) const MIGRATIONS: &[&str] = &[
         DEFAULT ((EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT + 600000);
     UPDATE builds SET lease_until = NULL WHERE status <> 'in-progress';
     ",
+    // 3: the Data API's collections and file index, for a cluster's
+    // `ClusterDataStore` (the bytes are in NATS JetStream). They live in
+    // the registry's database because a cluster has one.
+    r#"
+    CREATE TABLE data_collections (
+        id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        -- In lower case: owners match without regard to case.
+        owner       TEXT NOT NULL,
+        -- Byte order ("C"), so listings page in the same order on every
+        -- database, whatever its collation, as the folder store lists.
+        name        TEXT COLLATE "C" NOT NULL,
+        -- JSON of `Acl`, as text.
+        acl         TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        UNIQUE (owner, name)
+    );
+
+    CREATE TABLE data_files (
+        collection_id  BIGINT NOT NULL REFERENCES data_collections (id) ON DELETE CASCADE,
+        name           TEXT COLLATE "C" NOT NULL,
+        size           BIGINT NOT NULL,
+        modified_at    BIGINT NOT NULL,
+        -- The object in the cluster's `<cluster>_files` bucket: a fresh key
+        -- per write, so a replacement never touches the bytes readers of
+        -- the old file are reading.
+        object_key     TEXT NOT NULL UNIQUE,
+        PRIMARY KEY (collection_id, name)
+    );
+    "#,
 ];
 
 /// Applies the migrations the database has not run yet, in one
