@@ -9,6 +9,11 @@
 # builds in one session) instead of building this one. SERVE_ARGS adds
 # options to `algobox serve`, such as a cluster node's:
 #   SERVE_ARGS="--registry postgres://postgres@127.0.0.1/bench --nats nats://127.0.0.1:4222 --cluster bench"
+# HELLO_WASM serves another `Hello <name>` component in place of the Rust
+# one, such as the Python or JavaScript hello the tests build:
+#   HELLO_WASM=$(ls target/debug/build/test-artifacts-*/out/scripts/py_hello.wasm | head -1) bash server/benches/load.sh
+# and SERVE_ARGS="--spare-instances 0" measures calls that instantiate as
+# they run.
 #
 # Prints: the time to the first response after publishing and after a
 # restart, then requests/s and latency percentiles at concurrency 1 and 64.
@@ -25,7 +30,10 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 if [ -z "${ALGOBOX_BIN:-}" ]; then
     cargo build --release --quiet -p algobox-cli
 fi
-cargo build --release --quiet --target wasm32-wasip2 -p hello
+if [ -z "${HELLO_WASM:-}" ]; then
+    cargo build --release --quiet --target wasm32-wasip2 -p hello
+fi
+WASM=${HELLO_WASM:-target/wasm32-wasip2/release/hello.wasm}
 BIN=${ALGOBOX_BIN:-target/release/algobox}
 DATA=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -44,7 +52,7 @@ call_ms() {
 }
 
 start
-$BIN deploy target/wasm32-wasip2/release/hello.wasm admin/hello --publish minor --api "$API" --key "$KEY" >/dev/null
+$BIN deploy "$WASM" admin/hello --publish minor --api "$API" --key "$KEY" >/dev/null
 echo "first response after publishing: $(call_ms) ms"
 kill -TERM $SERVER; wait $SERVER || true
 start

@@ -207,6 +207,18 @@ pub(crate) struct ServeCommand {
         value_name = "SECONDS"
     )]
     compile_timeout: u64,
+    /// Instances made ahead of their calls, at most one per recently
+    /// called algorithm: after a call, the algorithm's next instance is
+    /// made in the background, so its next call skips instantiation (most
+    /// of a Python or JavaScript call's cost). Each serves one call; one
+    /// unused for 30 s is dropped. 0 turns them off.
+    #[arg(
+        long,
+        env = "ALGOBOX_SPARE_INSTANCES",
+        default_value_t = 16,
+        value_name = "COUNT"
+    )]
+    spare_instances: u32,
 }
 
 impl ServeCommand {
@@ -249,6 +261,7 @@ impl ServeCommand {
                     self.timeout_grace
                 )
             })?,
+            spare_instances: self.spare_instances,
             ..Limits::default()
         };
         limits.validate().map_err(anyhow::Error::msg)?;
