@@ -174,20 +174,18 @@ assert r.result.startswith('{"bytes":3,"distinct":2,') and r.result.endswith("}\
 print("ok")
 "#;
 
+/// The guests `SCRIPT` deploys, by the variable it reads each path from.
+const SCRIPT_GUESTS: &[(&str, &str)] = &[
+    ("ECHO_WASM", test_artifacts::ECHO),
+    ("HELLO_WASM", test_artifacts::HELLO),
+    ("FAILER_WASM", test_artifacts::FAILER),
+    ("BYTE_STATS_WASM", test_artifacts::BYTE_STATS),
+];
+
 #[tokio::test]
 async fn the_official_python_client_works_unmodified() {
     let server = TestServer::start().await;
-    run(
-        &server,
-        SCRIPT,
-        &[
-            ("ECHO_WASM", test_artifacts::ECHO),
-            ("HELLO_WASM", test_artifacts::HELLO),
-            ("FAILER_WASM", test_artifacts::FAILER),
-            ("BYTE_STATS_WASM", test_artifacts::BYTE_STATS),
-        ],
-    )
-    .await;
+    run(&server, SCRIPT, SCRIPT_GUESTS).await;
 }
 
 /// The Data API as the client uses it: files of every kind, directories,
@@ -303,17 +301,7 @@ async fn the_official_python_client_works_unmodified_on_a_cluster_node() {
     in_cluster(|cluster| async move {
         let database = TestDatabase::create().await;
         let server = cluster_node(&database, &cluster).await;
-        run(
-            &server,
-            SCRIPT,
-            &[
-                ("ECHO_WASM", test_artifacts::ECHO),
-                ("HELLO_WASM", test_artifacts::HELLO),
-                ("FAILER_WASM", test_artifacts::FAILER),
-                ("BYTE_STATS_WASM", test_artifacts::BYTE_STATS),
-            ],
-        )
-        .await;
+        run(&server, SCRIPT, SCRIPT_GUESTS).await;
         // The registry the client wrote is the cluster's.
         let algorithm = PostgresRegistry::connect(&database.url())
             .await

@@ -115,26 +115,26 @@ pub(super) async fn renew(
 /// Fails every build in progress; see
 /// [`Registry::fail_unfinished_builds`](crate::registry::Registry::fail_unfinished_builds).
 pub(super) async fn fail_unfinished(client: &Client, logs: &str) -> Result<usize, RegistryError> {
-    let failed = client
-        .execute(
-            "UPDATE builds SET status = $1, finished_at = $2, logs = $3, lease_until = NULL WHERE status = $4",
-            &[
-                &BuildStatus::Failed.as_str(),
-                &Timestamp::now().as_millis(),
-                &logs,
-                &BuildStatus::InProgress.as_str(),
-            ],
-        )
-        .await?;
-    Ok(usize::try_from(failed).unwrap_or(usize::MAX))
+    fail_in_progress(client, logs, "").await
 }
 
 /// Fails the builds in progress whose lease has lapsed; see
 /// [`Registry::fail_lapsed_builds`](crate::registry::Registry::fail_lapsed_builds).
 pub(super) async fn fail_lapsed(client: &Client, logs: &str) -> Result<usize, RegistryError> {
+    let lapsed = format!("AND (lease_until IS NULL OR lease_until < {NOW_MILLIS})");
+    fail_in_progress(client, logs, &lapsed).await
+}
+
+/// Fails the builds in progress that also meet `condition` (SQL after
+/// `WHERE status = 'in-progress'`, or nothing), with `logs`.
+async fn fail_in_progress(
+    client: &Client,
+    logs: &str,
+    condition: &str,
+) -> Result<usize, RegistryError> {
     let sql = format!(
         "UPDATE builds SET status = $1, finished_at = $2, logs = $3, lease_until = NULL
-         WHERE status = $4 AND (lease_until IS NULL OR lease_until < {NOW_MILLIS})"
+         WHERE status = $4 {condition}"
     );
     let failed = client
         .execute(
