@@ -199,6 +199,7 @@ impl RuntimeBuilder {
             limits: self.limits.clone(),
             egress: Arc::clone(&egress),
             permits: Arc::new(Semaphore::new(self.limits.spare_instances as usize)),
+            busy_above: std::thread::available_parallelism().map_or(1, usize::from),
         };
         Ok(Runtime {
             inner: Arc::new(Inner {
@@ -366,23 +367,24 @@ impl Runtime {
                 .map_err(shutting_down)?,
         };
         let network = invocation.network;
-        let output = sandbox::invoke(
+        let spare = algorithm.spare.take(network).await;
+        // Made on another core while this call runs, the next instance is
+        // ready when the next call comes.
+        let running = self.inner.limits.concurrency as usize - self.inner.slots.available_permits();
+        self.inner
+            .spares
+            .refill(&algorithm.pre, &algorithm.spare, network, running);
+        sandbox::invoke(
             &self.inner.engine,
             &algorithm.pre,
             &self.inner.limits,
             &self.inner.egress,
             #[cfg(feature = "gpu")]
             self.inner.gpu.as_ref(),
-            &algorithm.spare,
+            spare,
             invocation,
         )
-        .await;
-        // Made while the caller reads this answer, the next instance is
-        // ready when the next call comes.
-        self.inner
-            .spares
-            .refill(&algorithm.pre, &algorithm.spare, network);
-        output
+        .await
     }
 
     fn check(&self, invocation: &Invocation) -> Result<(), InvokeError> {

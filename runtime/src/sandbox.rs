@@ -49,7 +49,7 @@ use self::name_lookup::{NameLookupView, NameLookups};
 use self::output::CapturedOutput;
 use self::pipeline::{PipelineState, PipelineView};
 use self::prepared::Prepared;
-use self::spare::SpareShelf;
+use self::spare::Spare;
 use self::stdin::Stdin;
 use crate::cpu_share::{self, CpuTurn};
 use crate::data_access::DataAccess;
@@ -232,7 +232,7 @@ pub(crate) async fn invoke(
     limits: &Limits,
     egress: &Arc<EgressPolicy>,
     #[cfg(feature = "gpu")] gpu: Option<&Arc<Gpu>>,
-    shelf: &SpareShelf,
+    spare: Option<Spare>,
     invocation: Invocation,
 ) -> Result<Output, InvokeError> {
     let Invocation {
@@ -302,7 +302,7 @@ pub(crate) async fn invoke(
     let json_call = stdin.as_ref().is_some_and(|stdin| stdin.json);
     // A spare instance was made with no call's grants: this call's go in
     // now, before any of the guest's exports runs.
-    let (mut store, spare) = match shelf.take(network) {
+    let (mut store, spare) = match spare {
         Some(spare) => {
             let mut store = spare.store;
             call.install(&mut store, limits);

@@ -4,9 +4,12 @@
 //! componentize-py algorithm has 74 core instances and fills a 5,800-entry
 //! function table from other modules' element segments, which wasmtime
 //! initializes eagerly (a tiny Python `hello` spends about two thirds of
-//! its call there). After a call, the runtime makes the algorithm's next
-//! instance in the background, while the caller reads its answer, so the
-//! next call starts from a ready instance.
+//! its call there). When a call begins, the runtime starts making the
+//! algorithm's next instance in the background, on another core while
+//! this call runs, so the next call starts from a ready instance (or waits
+//! for the one being made, which is never longer than making its own).
+//! While more calls run than there are cores, no spares are made: the
+//! cores are busy, and each call instantiates as it runs.
 //!
 //! Each spare serves exactly one call and is never reused: every call
 //! still gets a fresh instance, only made earlier. A spare is made with no
@@ -24,7 +27,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use wasmtime::Store;
 
 use super::SandboxState;
@@ -46,7 +49,7 @@ pub(crate) const SPARE_IDLE: Duration = Duration::from_secs(30);
 const SPARE_INSTANTIATION_LIMIT: Duration = Duration::from_secs(2);
 
 /// An instance made ahead of its call, with the store it lives in.
-pub(super) struct Spare {
+pub(crate) struct Spare {
     pub(super) store: Store<SandboxState>,
     pub(super) instance: Algorithm,
     network: NetworkAccess,
@@ -61,6 +64,8 @@ pub(super) struct Spare {
 #[derive(Default)]
 pub(crate) struct SpareShelf {
     state: Mutex<ShelfState>,
+    /// Wakes the calls waiting for the spare being made.
+    made: Notify,
 }
 
 #[derive(Default)]
@@ -81,19 +86,39 @@ enum ShelfState {
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl SpareShelf {
-    /// Takes the spare, if one is ready for a call granted `network`; a
-    /// spare made for another grant is dropped.
-    pub(super) fn take(&self, network: NetworkAccess) -> Option<Spare> {
-        let mut state = self.state.lock().expect("a shelf is never poisoned");
-        if !matches!(&*state, ShelfState::Ready(spare) if spare.network == network) {
-            if matches!(&*state, ShelfState::Ready(_)) {
-                *state = ShelfState::Empty;
+    /// Takes the spare for a call granted `network`: the one ready, or the
+    /// one being made once it is (making it is already under way, so the
+    /// wait is shorter than making another). A spare made for another
+    /// grant is dropped.
+    pub(crate) async fn take(&self, network: NetworkAccess) -> Option<Spare> {
+        let made = self.made.notified();
+        tokio::pin!(made);
+        {
+            let mut state = self.state.lock().expect("a shelf is never poisoned");
+            match &*state {
+                ShelfState::Ready(_) => return Self::take_ready(&mut state, network),
+                ShelfState::Making => {
+                    // Registered before the lock is released, so the
+                    // maker's wake-up cannot be missed.
+                    made.as_mut().enable();
+                }
+                ShelfState::Empty | ShelfState::Unfit => return None,
             }
-            return None;
         }
-        match std::mem::take(&mut *state) {
-            ShelfState::Ready(spare) => Some(*spare),
-            _ => unreachable!("checked above"),
+        _ = tokio::time::timeout(SPARE_INSTANTIATION_LIMIT, made).await;
+        let mut state = self.state.lock().expect("a shelf is never poisoned");
+        Self::take_ready(&mut state, network)
+    }
+
+    fn take_ready(state: &mut ShelfState, network: NetworkAccess) -> Option<Spare> {
+        match std::mem::take(state) {
+            ShelfState::Ready(spare) if spare.network == network => Some(*spare),
+            // Made for another grant: dropped, and the shelf is empty.
+            ShelfState::Ready(_) => None,
+            other => {
+                *state = other;
+                None
+            }
         }
     }
 
@@ -121,6 +146,7 @@ impl SpareShelf {
             Some(spare) => ShelfState::Ready(Box::new(spare)),
             None => ShelfState::Unfit,
         };
+        self.made.notify_waiters();
     }
 
     /// Drops the spare numbered `id` if it is still waiting.
@@ -138,21 +164,25 @@ pub(crate) struct SpareMaker {
     pub(crate) limits: Limits,
     pub(crate) egress: Arc<EgressPolicy>,
     pub(crate) permits: Arc<Semaphore>,
+    /// Above this many calls running at once the cores are busy, and no
+    /// spares are made.
+    pub(crate) busy_above: usize,
 }
 
 impl SpareMaker {
     /// Starts making a spare instance of `pre` for calls granted
     /// `network`, unless the shelf has one (or one is being made), the
     /// algorithm is a plain WASI program (whose store holds its call's
-    /// stdin), or every spare permit is taken. Must run inside a Tokio
-    /// runtime.
+    /// stdin), `running` calls keep the cores busy, or every spare permit
+    /// is taken. Must run inside a Tokio runtime.
     pub(crate) fn refill(
         &self,
         pre: &Arc<Prepared>,
         shelf: &Arc<SpareShelf>,
         network: NetworkAccess,
+        running: usize,
     ) {
-        if !matches!(**pre, Prepared::Lifecycle(_)) {
+        if !matches!(**pre, Prepared::Lifecycle(_)) || running > self.busy_above {
             return;
         }
         let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
