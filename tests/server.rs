@@ -81,6 +81,10 @@ impl TestServer {
             gpu: Some(crate::gpu::worker()),
             compiler: CompilerConfig {
                 worker: Some(crate::compiles::worker()),
+                // The worker is a debug build: on a loaded 2-core machine
+                // one Python component's compile took past the default 120 s
+                // cap, failing tests that are not about the cap.
+                timeout: std::time::Duration::from_secs(600),
                 ..CompilerConfig::default()
             },
             ..PlatformConfig::new(data)
