@@ -199,9 +199,7 @@ impl NodeId {
     ///
     /// If the operating system's random source fails.
     pub fn random() -> Self {
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-        Self(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+        Self(crate::random_name::random_hex::<8>())
     }
 }
 

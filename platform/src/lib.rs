@@ -37,6 +37,7 @@ pub mod module_store;
 #[cfg(test)]
 mod nats_fixture;
 pub mod pipeline;
+mod random_name;
 pub mod registry;
 mod resolution;
 pub mod shared_parts;

@@ -29,6 +29,7 @@ use crate::data_store::path::{CollectionPath, FilePath};
 use crate::data_store::piece_reader::PieceReader;
 use crate::data_store::{DEFAULT_MAX_FILE_BYTES, DataStore, FileReader};
 use crate::identity::AccountName;
+use crate::random_name::random_hex;
 use crate::registry::postgres::{PostgresRegistry, describe};
 
 /// How often a read retries when the object it was pointed at vanished:
@@ -183,9 +184,7 @@ fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
 
 /// A fresh object key, 128 random bits in hex: no two writes share one.
 fn fresh_key() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    random_hex::<16>()
 }
 
 #[async_trait]
