@@ -23,6 +23,7 @@ mod registration;
 mod registry_postgres;
 mod sandbox;
 mod server;
+mod shared_code;
 mod spares;
 mod stops;
 mod support;

@@ -1,12 +1,12 @@
 //! Compiled code on disk, so a restart does not recompile.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::component::Component;
 
 use crate::content_hash::ContentHash;
+use crate::engine::fingerprint;
 
 /// A folder of compiled components, one file per content hash, in a
 /// subfolder per engine configuration (compiled code is only valid for the
@@ -24,9 +24,7 @@ static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 impl CodeCache {
     /// Opens (creating) the cache under `root` for `engine`.
     pub(crate) fn open(root: &Path, engine: &wasmtime::Engine) -> std::io::Result<Self> {
-        let mut hasher = DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut hasher);
-        let dir = root.join(format!("engine-{:016x}", hasher.finish()));
+        let dir = root.join(format!("engine-{:016x}", fingerprint(engine)));
         std::fs::create_dir_all(&dir)?;
         Ok(Self { dir })
     }
@@ -52,12 +50,13 @@ impl CodeCache {
         };
         #[expect(unsafe_code, reason = "loading precompiled code is unsafe in wasmtime")]
         // SAFETY: the bytes were written by `store_compiled` below, from
-        // `Component::serialize` of an engine with the same compatibility
-        // hash (the folder's name) or `Engine::precompile_component` of the
-        // compile worker's engine, which compiles for it, into a folder only this runtime writes,
-        // and renamed into place whole, so they are never partial. Wasmtime
-        // still checks their header and rejects code from another version or
-        // configuration; that error is handled by recompiling.
+        // `Component::serialize` of a component that this runtime compiled
+        // (in process or in its compile worker) or loaded from shared code
+        // that passed authentication, on an engine with the same
+        // fingerprint (the folder's name), into a folder only this runtime
+        // writes, and renamed into place whole, so they are never partial.
+        // Wasmtime still checks their header and rejects code from another
+        // version or configuration; that error is handled by recompiling.
         let loaded = unsafe { Component::deserialize(engine, &bytes) };
         match loaded {
             Ok(component) => Some(component),
@@ -69,19 +68,9 @@ impl CodeCache {
         }
     }
 
-    /// Writes the compiled form of `component`. A failure only costs a
-    /// recompile later, so it is logged rather than returned.
-    pub(crate) fn store(&self, hash: &ContentHash, component: &Component) {
-        match component.serialize() {
-            Ok(bytes) => self.store_compiled(hash, &bytes),
-            Err(err) => {
-                tracing::warn!(dir = %self.dir.display(), "cannot serialize compiled code: {err:#}")
-            }
-        }
-    }
-
     /// Writes compiled code as `Component::serialize` or
-    /// `Engine::precompile_component` made it.
+    /// `Engine::precompile_component` made it. A failure only costs a
+    /// recompile later, so it is logged rather than returned.
     pub(crate) fn store_compiled(&self, hash: &ContentHash, bytes: &[u8]) {
         if let Err(err) = self.write(&self.path(hash), bytes) {
             tracing::warn!(dir = %self.dir.display(), "cannot cache compiled code: {err}");

@@ -1,5 +1,6 @@
 //! The one place that configures wasmtime.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,6 +81,20 @@ impl Engine {
     }
 }
 
+/// A short fingerprint of what compiled code must match to load on
+/// `engine` (wasmtime's version and the settings that shape code): compiled
+/// code is kept and shared under it, so code for another engine is never
+/// even offered.
+pub(crate) fn fingerprint(engine: &wasmtime::Engine) -> u64 {
+    // `DefaultHasher::new` is SipHash with fixed keys: the same binary
+    // gives the same fingerprint in every process, which is all the cache
+    // folder and a cluster's nodes need (wasmtime still checks each
+    // artifact's header).
+    let mut hasher = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    hasher.finish()
+}
+
 /// The settings that shape compiled code, shared by the serving engine and
 /// the compile worker's, so code compiled by either runs on the other.
 fn compile_config() -> Config {
@@ -110,15 +125,7 @@ pub(crate) fn worker_config() -> Config {
 
 #[cfg(test)]
 mod tests {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-
     use super::*;
-
-    fn compatibility(engine: &wasmtime::Engine) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut hasher);
-        hasher.finish()
-    }
 
     #[test]
     fn the_compile_workers_code_runs_on_the_serving_engine() {
@@ -132,8 +139,8 @@ mod tests {
         .unwrap();
         let worker = wasmtime::Engine::new(&worker_config()).unwrap();
         assert_eq!(
-            compatibility(&serving.wasmtime),
-            compatibility(&worker),
+            fingerprint(&serving.wasmtime),
+            fingerprint(&worker),
             "code compiled by the worker would be refused by the server"
         );
     }

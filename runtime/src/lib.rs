@@ -65,7 +65,9 @@ pub mod limits;
 pub mod network;
 pub mod pipeline;
 mod preview1_command;
+mod registration;
 mod sandbox;
+pub mod shared_code;
 pub mod stop;
 
 use std::collections::HashMap;
@@ -76,18 +78,19 @@ use tokio::sync::Semaphore;
 use wasmtime::component::Linker;
 
 use crate::cache::CodeCache;
-use crate::compiled_algorithm::{CompiledAlgorithm, Layer};
+use crate::compiled_algorithm::CompiledAlgorithm;
 use crate::compiler::{Compiler, CompilerConfig};
 use crate::content_hash::ContentHash;
 use crate::egress::EgressPolicy;
-use crate::engine::Engine;
-use crate::error::{Error, InvokeError, RegisterError};
+use crate::engine::{Engine, fingerprint};
+use crate::error::{Error, InvokeError};
 use crate::gpu::error::GpuError;
 use crate::gpu::{AdapterInfo, GpuConfig, GpuUsage};
 use crate::invocation::{Invocation, Output};
 use crate::limits::Limits;
 use crate::sandbox::SandboxState;
 use crate::sandbox::spare::SpareMaker;
+use crate::shared_code::SharedCode;
 
 /// The algobox runtime: the one way to run algorithms, used by the CLI, the
 /// HTTP server, the examples and the tests.
@@ -119,6 +122,10 @@ struct Inner {
     engine: Engine,
     linker: Linker<SandboxState>,
     cache: Option<CodeCache>,
+    /// Compiled code shared with the other nodes of a cluster.
+    shared_code: Option<SharedCode>,
+    /// The engine's [`fingerprint`], which names compiled code.
+    fingerprint: u64,
     compiler: Compiler,
     limits: Limits,
     egress: Arc<EgressPolicy>,
@@ -138,6 +145,7 @@ struct Inner {
 pub struct RuntimeBuilder {
     limits: Limits,
     cache_dir: Option<PathBuf>,
+    shared_code: Option<SharedCode>,
     compiler: CompilerConfig,
     egress: EgressPolicy,
     gpu: Option<GpuConfig>,
@@ -154,6 +162,15 @@ impl RuntimeBuilder {
     /// after a restart too, loads it instead of compiling.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Shares compiled code with the other nodes of a cluster: before
+    /// compiling, the runtime looks for code another node compiled for the
+    /// same bytes on the same engine configuration, and loads it if it
+    /// passes authentication; what it compiles itself, it shares.
+    pub fn shared_code(mut self, shared: SharedCode) -> Self {
+        self.shared_code = Some(shared);
         self
     }
 
@@ -192,6 +209,7 @@ impl RuntimeBuilder {
                     .map_err(|source| Error::Cache { path, source })
             })
             .transpose()?;
+        let fingerprint = fingerprint(&engine.wasmtime);
         let slots = Semaphore::new(self.limits.concurrency as usize);
         let egress = Arc::new(self.egress);
         let spares = SpareMaker {
@@ -206,6 +224,8 @@ impl RuntimeBuilder {
                 engine,
                 linker,
                 cache,
+                shared_code: self.shared_code,
+                fingerprint,
                 compiler: Compiler::new(self.compiler),
                 limits: self.limits,
                 egress,
@@ -253,91 +273,6 @@ impl Runtime {
             return gpu.usage().await;
         }
         Ok(GpuUsage::default())
-    }
-
-    /// Compiles, checks and links an algorithm from its `.wasm` bytes: a
-    /// component, or a `wasm32-wasip1` command module, which is made into a
-    /// component first (as [`admit`](Self::admit) does).
-    ///
-    /// The same bytes registered twice give the same [`CompiledAlgorithm`]
-    /// without a second compile; with a [cache folder](RuntimeBuilder::cache_dir)
-    /// that holds across restarts too. Compiles run one at a time by
-    /// default, in the [compile worker](RuntimeBuilder::compiler) when one
-    /// is configured, else on a blocking thread. Bytes that failed to
-    /// compile fail again at once, without compiling, while the limits stay
-    /// the same.
-    pub async fn register(
-        &self,
-        wasm: impl Into<Vec<u8>>,
-    ) -> Result<CompiledAlgorithm, RegisterError> {
-        let wasm = self.admit(wasm.into()).await?;
-        let hash = ContentHash::of(&wasm);
-        if let Some(found) = self.lookup(&hash) {
-            return Ok(found);
-        }
-        let inner = &self.inner;
-        let cache = inner.cache.as_ref();
-        if let Some(err) = inner.compiler.failed_before(cache, &hash) {
-            return Err(err);
-        }
-        let engine = &inner.engine.wasmtime;
-        let cached = cache.and_then(|cache| cache.load(engine, &hash));
-        let fresh = cached.is_none();
-        let component = match cached {
-            Some(component) => component,
-            None => {
-                let started = std::time::Instant::now();
-                let compiled = inner.compiler.compile(engine, wasm).await;
-                tracing::debug!(%hash, elapsed = ?started.elapsed(), ok = compiled.is_ok(), "compiled");
-                compiled.map_err(|err| inner.compiler.remember(cache, &hash, err))?
-            }
-        };
-        let algorithm = CompiledAlgorithm::link(hash, &component, &inner.linker)
-            .map_err(|err| inner.compiler.remember(cache, &hash, err))?;
-        // Cached only once checked, so a rejected component is not kept.
-        if let (true, Some(cache)) = (fresh, cache) {
-            cache.store(&hash, &component);
-        }
-        let mut algorithms = inner.algorithms.lock().expect("algorithm table poisoned");
-        Ok(algorithms.entry(hash).or_insert(algorithm).clone())
-    }
-
-    /// Checks uploaded bytes without compiling them, and returns what to
-    /// store: the component itself, or the component a `wasm32-wasip1`
-    /// command module (a core module with `_start`) becomes with the
-    /// preview1 command adapter. Either way the result's structure is within
-    /// the [compiler's limits](compiler::CompilerConfig::component).
-    ///
-    /// Servers call it before storing an upload, so that a wrong file or a
-    /// compile bomb is refused with a message that says what to change, and
-    /// so that the module store, its hashes and the compiler only ever see
-    /// components: the conversion happens once, here.
-    pub async fn admit(&self, wasm: Vec<u8>) -> Result<Vec<u8>, RegisterError> {
-        let limits = self.inner.compiler.config().component;
-        let component = match compiled_algorithm::check_header(&wasm)? {
-            Layer::Component => wasm,
-            // Parsing and re-encoding a large module takes a while: not on
-            // the async workers.
-            Layer::CoreModule => {
-                tokio::task::spawn_blocking(move || preview1_command::componentize(&wasm, &limits))
-                    .await
-                    .map_err(|err| {
-                        RegisterError::Compiler(format!("the conversion thread failed: {err}"))
-                    })??
-            }
-        };
-        limits.check(&component)?;
-        Ok(component)
-    }
-
-    /// The registered algorithm with this hash, if any.
-    pub fn lookup(&self, hash: &ContentHash) -> Option<CompiledAlgorithm> {
-        let algorithms = self
-            .inner
-            .algorithms
-            .lock()
-            .expect("algorithm table poisoned");
-        algorithms.get(hash).cloned()
     }
 
     /// Runs `algorithm` once, on a fresh instance, under the runtime's limits.
