@@ -12,7 +12,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use algobox_platform::Platform;
-use algobox_platform::cluster::{ClusterOptions, files_bucket, modules_bucket};
+use algobox_platform::cluster::{ClusterOptions, code_bucket, files_bucket, modules_bucket};
+use algobox_platform::code_shelf::JetStreamCodeShelf;
 use algobox_platform::data_store::cluster::ClusterDataStore;
 use algobox_platform::data_store::path::{DataPath, FilePath};
 use algobox_platform::identity::ClusterName;
@@ -21,6 +22,7 @@ use algobox_platform::registry::Registry as _;
 use algobox_platform::registry::postgres::PostgresRegistry;
 use algobox_platform::registry::postgres::test_database::TestDatabase;
 use algobox_platform::shared_parts::SharedParts;
+use algobox_runtime::shared_code::SharedCode;
 
 use crate::cluster_calls::{in_cluster, nats};
 use crate::server::{ADMIN_KEY, TestServer};
@@ -280,10 +282,14 @@ async fn cluster_node(database: &TestDatabase, cluster: &ClusterName) -> TestSer
     let files = ClusterDataStore::open(&registry, &jetstream, &files_bucket(cluster))
         .await
         .unwrap();
+    let shelf = JetStreamCodeShelf::open(&jetstream, &code_bucket(cluster))
+        .await
+        .unwrap();
     let shared = SharedParts {
         registry: Some(Arc::new(registry)),
         modules: Some(Arc::new(modules)),
         data: Some(Arc::new(files)),
+        code: Some(SharedCode::new(Arc::new(shelf), b"the test cluster's secret").unwrap()),
         sole_compiler: false,
     };
     let platform = Platform::open_with(TestServer::config(data.path()), shared)

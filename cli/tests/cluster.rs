@@ -2,8 +2,9 @@
 //! NATS: nodes starting at once, an algorithm deployed through one node
 //! and called through another, a publish seen everywhere within a second,
 //! a void call that outlives the node that ran it (`kill -9`), a node
-//! that drains on SIGTERM, handing back the call it cannot finish, and a
-//! Data API file written through one node and read through another.
+//! that drains on SIGTERM, handing back the call it cannot finish, a
+//! Data API file written through one node and read through another, and
+//! compiled code one node shares with the others.
 
 use std::path::Path;
 use std::process::Command;
@@ -328,6 +329,71 @@ fn run_cluster(registry: &str, cluster: &str) {
     eprintln!("kill -9 to the rerun's result: {:?}", killed_at.elapsed());
     assert_eq!(finished["status"], "succeeded", "{finished}");
     assert_eq!(finished["result"]["result"], "slept 1500 ms", "{finished}");
+}
+
+#[test]
+fn nodes_with_the_cluster_secret_load_code_another_node_compiled() {
+    in_cluster(share_code);
+}
+
+fn share_code(registry: &str, cluster: &str) {
+    const SECRET: &str = "a cluster secret of 32 bytes....";
+    let folders: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    // Each node logs where it found compiled code.
+    let logging_node = |folder: &Path, secret: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_algobox"));
+        command
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--cluster-secret",
+                secret,
+            ])
+            .arg("--data-dir")
+            .arg(folder)
+            .env("ALGOBOX_REGISTRY", registry)
+            .env("ALGOBOX_NATS", nats_url())
+            .env("ALGOBOX_CLUSTER", cluster)
+            .env("RUST_LOG", "error,algobox_runtime=debug");
+        Server::spawn(command)
+    };
+    let node_a = logging_node(folders[0].path(), SECRET);
+    let node_b = logging_node(folders[1].path(), SECRET);
+    let compiled = |node: &Server, hash: &str| {
+        let fields = format!("hash={hash} elapsed=");
+        node.log().iter().any(|line| line.contains(&fields))
+    };
+    let loaded = |node: &Server, hash: &str| {
+        let fields = format!("loaded compiled code another node shared hash={hash}");
+        node.log().iter().any(|line| line.contains(&fields))
+    };
+
+    // A compiles at the build and shares; B loads it on its first call.
+    let hello = std::fs::read(test_artifacts::HELLO).unwrap();
+    let (version, hash) = deploy(&node_a, "hello", &hello).unwrap();
+    assert!(compiled(&node_a, &hash), "{:#?}", node_a.log());
+    let started = Instant::now();
+    assert_eq!(call(&node_b, "hello", &version), "Hello x");
+    eprintln!("B's first call, on code A shared: {:?}", started.elapsed());
+    assert!(loaded(&node_b, &hash), "{:#?}", node_b.log());
+    assert!(!compiled(&node_b, &hash), "{:#?}", node_b.log());
+
+    // A node with another secret cannot tell A's code from an attacker's:
+    // it refuses it, says so, and compiles for itself, so its callers are
+    // served all the same.
+    let node_c = logging_node(folders[2].path(), "another secret of 32 bytes......");
+    assert_eq!(call(&node_c, "hello", &version), "Hello x");
+    assert!(!loaded(&node_c, &hash), "{:#?}", node_c.log());
+    assert!(compiled(&node_c, &hash), "{:#?}", node_c.log());
+    assert!(
+        node_c
+            .log()
+            .iter()
+            .any(|line| line.contains("WARN") && line.contains("failed authentication")),
+        "{:#?}",
+        node_c.log()
+    );
 }
 
 #[test]

@@ -167,9 +167,8 @@ mod tests {
         };
         let shared = SharedParts {
             registry: Some(Arc::clone(&registry)),
-            modules: None,
-            data: None,
             sole_compiler: false,
+            ..SharedParts::default()
         };
         let platform = Platform::open_with(config, shared).await.unwrap();
         // At start: the lapsed build fails, saying what to do.

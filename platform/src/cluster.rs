@@ -77,10 +77,16 @@ pub fn files_bucket(name: &ClusterName) -> String {
     format!("{name}_files")
 }
 
+/// The object-store bucket of the compiled code the cluster `name`'s
+/// nodes share (see [`JetStreamCodeShelf`](crate::code_shelf::JetStreamCodeShelf)).
+pub fn code_bucket(name: &ClusterName) -> String {
+    format!("{name}_code")
+}
+
 /// Deletes everything the cluster `name` keeps in NATS: its modules, its
-/// Data API files' bytes, its void-call stream and their records and data. For tearing a cluster
-/// down, and for tests; the nodes must be stopped first. Parts already
-/// gone are skipped.
+/// Data API files' bytes, its shared compiled code, its void-call stream
+/// and their records and data. For tearing a cluster down, and for tests;
+/// the nodes must be stopped first. Parts already gone are skipped.
 pub async fn remove_cluster(client: &Client, name: &ClusterName) {
     let jetstream = async_nats::jetstream::new(client.clone());
     let _gone = jetstream.delete_stream(format!("{name}_calls")).await;
@@ -90,6 +96,7 @@ pub async fn remove_cluster(client: &Client, name: &ClusterName) {
         .await;
     let _gone = jetstream.delete_object_store(modules_bucket(name)).await;
     let _gone = jetstream.delete_object_store(files_bucket(name)).await;
+    let _gone = jetstream.delete_object_store(code_bucket(name)).await;
 }
 
 /// What a node holds once it joined.

@@ -27,6 +27,7 @@ pub mod call;
 mod call_slots;
 pub mod cluster;
 mod cluster_calls;
+pub mod code_shelf;
 mod data;
 pub mod data_store;
 pub mod drain;
@@ -280,6 +281,9 @@ impl Platform {
             .egress(config.egress);
         if let Some(gpu) = config.gpu {
             runtime = runtime.gpu(gpu);
+        }
+        if let Some(code) = shared.code {
+            runtime = runtime.shared_code(code);
         }
         let runtime = runtime
             .build()

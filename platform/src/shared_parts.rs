@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use algobox_runtime::shared_code::SharedCode;
+
 use crate::data_store::DataStore;
 use crate::module_store::ModuleStore;
 use crate::registry::Registry;
@@ -18,6 +20,10 @@ pub struct SharedParts {
     /// The Data API's collections and files (a cluster's PostgreSQL and
     /// NATS JetStream one, say).
     pub data: Option<Arc<dyn DataStore>>,
+    /// Compiled code shared with the other nodes (see
+    /// [`JetStreamCodeShelf`](crate::code_shelf::JetStreamCodeShelf));
+    /// `None` keeps it in this node's `compiled/` folder alone.
+    pub code: Option<SharedCode>,
     /// Whether this node alone compiles for the registry, so that builds
     /// it finds in progress were left by its own earlier run and are
     /// failed at start. A cluster's nodes share the registry and must not
@@ -32,6 +38,7 @@ impl Default for SharedParts {
             registry: None,
             modules: None,
             data: None,
+            code: None,
             sole_compiler: true,
         }
     }

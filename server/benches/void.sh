@@ -72,7 +72,8 @@ host, port = sys.argv[1].split(":")
 cluster = sys.argv[2]
 with socket.create_connection((host, int(port))) as sock:
     commands = 'CONNECT {"verbose":false}\r\n'
-    for stream in [f"{cluster}_calls", f"KV_{cluster}_requests", f"OBJ_{cluster}_call_data", f"OBJ_{cluster}_modules"]:
+    for stream in [f"{cluster}_calls", f"KV_{cluster}_requests", f"OBJ_{cluster}_call_data", f"OBJ_{cluster}_modules",
+                   f"OBJ_{cluster}_files", f"OBJ_{cluster}_code"]:
         commands += f"PUB $JS.API.STREAM.DELETE.{stream} 0\r\n\r\n"
     sock.sendall((commands + "PING\r\n").encode())
     data = b""

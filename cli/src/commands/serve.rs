@@ -1,5 +1,6 @@
 //! `algobox serve`: the HTTP server.
 
+mod cluster_parts;
 mod open_files;
 mod service_addresses;
 mod shutdown_signal;
@@ -10,10 +11,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use algobox_platform::cluster::{ClusterOptions, files_bucket, modules_bucket};
-use algobox_platform::data_store::cluster::ClusterDataStore;
+use algobox_platform::cluster::ClusterOptions;
 use algobox_platform::identity::ClusterName;
-use algobox_platform::module_store::jetstream::JetStreamModuleStore;
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
 use algobox_platform::registry::postgres::PostgresRegistry;
 use algobox_platform::shared_parts::SharedParts;
@@ -80,6 +79,18 @@ pub(crate) struct ServeCommand {
         value_name = "NAME"
     )]
     cluster: ClusterName,
+    /// A secret every node of the cluster holds (at least 16 bytes; say
+    /// `openssl rand -base64 32`): with it, code one node compiles is
+    /// shared through NATS, signed with it, and the other nodes load it
+    /// instead of compiling the same upload again. Without it each node
+    /// compiles for itself. Only meaningful with --nats.
+    #[arg(
+        long,
+        env = "ALGOBOX_CLUSTER_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    cluster_secret: Option<String>,
     /// Seconds a cluster node may go without reporting on a void call it
     /// runs before another node runs the call again (it reports every
     /// third of this); a node killed mid-call loses its calls for this long.
@@ -297,35 +308,25 @@ impl ServeCommand {
             shared.registry = Some(Arc::new(registry));
         }
         let nats = match &self.nats {
-            Some(url) => {
-                let client = async_nats::ConnectOptions::new()
-                    .name("algobox")
-                    .connection_timeout(Duration::from_secs(10))
-                    .connect(url.as_str())
-                    .await
-                    .with_context(|| format!("cannot connect to NATS at {url} (--nats, ALGOBOX_NATS); is it running, with JetStream (-js)?"))?;
-                let jetstream = async_nats::jetstream::new(client.clone());
-                let modules =
-                    JetStreamModuleStore::open(&jetstream, &modules_bucket(&self.cluster))
-                        .await
-                        .context("cannot open the cluster's module store")?;
-                shared.modules = Some(Arc::new(modules));
-                // Data API files are shared when there is a database to
-                // index them in; without one they stay in each node's
-                // data folder.
-                if let Some(registry) = &postgres {
-                    let files =
-                        ClusterDataStore::open(registry, &jetstream, &files_bucket(&self.cluster))
-                            .await
-                            .context("cannot open the cluster's Data API store")?
-                            .with_max_file_bytes(config.max_file_bytes);
-                    shared.data = Some(Arc::new(files));
+            Some(url) => Some(
+                cluster_parts::connect(
+                    url,
+                    &self.cluster,
+                    self.cluster_secret.as_deref(),
+                    postgres.as_ref(),
+                    config.max_file_bytes,
+                    &mut shared,
+                )
+                .await?,
+            ),
+            None => {
+                if self.cluster_secret.is_some() {
+                    tracing::warn!(
+                        "--cluster-secret is ignored without --nats: a single node has no one to share compiled code with"
+                    );
                 }
-                // Other nodes may be compiling for the shared registry.
-                shared.sole_compiler = false;
-                Some(client)
+                None
             }
-            None => None,
         };
         let platform = Platform::open_with(config, shared)
             .await

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -18,6 +18,8 @@ pub(crate) const KEY: &str = "durability-test-key";
 pub(crate) struct Server {
     pub(crate) child: Mutex<Child>,
     pub(crate) address: String,
+    /// What it has logged since it listened.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -49,11 +51,14 @@ impl Server {
     }
 
     /// Runs `command`, which starts a server with the test key, and waits
-    /// until it listens.
+    /// until it listens. It logs errors only, unless `command` sets
+    /// `RUST_LOG`.
     pub(crate) fn spawn(mut command: Command) -> Self {
+        if !command.get_envs().any(|(key, _)| key == "RUST_LOG") {
+            command.env("RUST_LOG", "error");
+        }
         let mut child = command
             .env("ALGOBOX_ADMIN_KEY", KEY)
-            .env("RUST_LOG", "error")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -69,11 +74,27 @@ impl Server {
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
         Self {
             child: Mutex::new(child),
             address,
+            log,
         }
+    }
+
+    /// The lines it has logged since it listened.
+    #[allow(
+        dead_code,
+        reason = "not every test file that includes this module calls it"
+    )]
+    pub(crate) fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
     }
 
     /// Sends one request; `None` if the connection failed (the server died).
