@@ -3,8 +3,9 @@
 //! executor's threads to everyone else.
 //!
 //! A guest runs its first time slice (up to the next epoch tick, at most
-//! 5 ms) at once; each next slice needs a turn of its group and of the
-//! group's parent, if it has one (all accounts together, to the platform).
+//! 5 ms) at once, unless its group's guests already queue for turns; each
+//! next slice needs a turn of its group and of the group's parent, if it
+//! has one (all accounts together, to the platform).
 //! It gives its turns back when its slice ends or when it waits in a host
 //! call (a sleep, an HTTP request). Guests without a turn wait parked, not
 //! runnable, so the executor's threads stay free for requests. A short
@@ -14,6 +15,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
@@ -37,6 +39,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 #[derive(Debug, Clone)]
 pub struct CpuShare {
     turns: Arc<Semaphore>,
+    /// How many of the group's guests wait for a turn.
+    waiting: Arc<AtomicUsize>,
     /// A group this one is part of, whose turn a guest needs as well.
     parent: Option<Arc<Semaphore>>,
 }
@@ -47,6 +51,7 @@ impl CpuShare {
     pub fn new(runnable: usize) -> Self {
         Self {
             turns: Arc::new(Semaphore::new(runnable.max(1))),
+            waiting: Arc::default(),
             parent: None,
         }
     }
@@ -56,8 +61,15 @@ impl CpuShare {
     pub fn within(runnable: usize, parent: &CpuShare) -> Self {
         Self {
             turns: Arc::new(Semaphore::new(runnable.max(1))),
+            waiting: Arc::default(),
             parent: Some(Arc::clone(&parent.turns)),
         }
+    }
+
+    /// Whether the group's guests queue for turns: it runs more
+    /// CPU-bound guests than its share, so a new one waits its turn too.
+    fn is_contended(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) > 0
     }
 }
 
@@ -92,10 +104,14 @@ impl CpuTurn {
     /// (always in that order, so no two guests wait for each other), and
     /// holds them.
     async fn take(&self) {
+        // Counted as waiting until the group's turn comes, or the wait is
+        // dropped with the invocation.
+        let waiting = Waiting::enter(&self.share.waiting);
         // The semaphores are never closed, so turns always come.
         let Ok(own) = Arc::clone(&self.share.turns).acquire_owned().await else {
             return;
         };
+        drop(waiting);
         let parent = match &self.share.parent {
             Some(parent) => Arc::clone(parent).acquire_owned().await.ok(),
             None => None,
@@ -118,19 +134,52 @@ impl CpuTurn {
     }
 }
 
+/// Counts one guest waiting for its group's turn while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// Runs `work` (a guest) in `turn`'s group, giving the turn back whenever
-/// it waits. Its first slice needs no turn: a short call, which ends within
-/// it, runs at once however busy its group is (gating it halved the
-/// throughput of one account's `hello` calls on two cores). Without a turn,
-/// runs it as it is.
+/// it waits. Its first slice needs no turn while the group's guests do not
+/// queue for turns: a short call, which ends within it, then runs at once
+/// however busy the server is (gating it always halved the throughput of
+/// one account's `hello` calls on two cores). A group whose guests queue
+/// runs more CPU-bound work than its share, and its new guests wait their
+/// turn too; otherwise a flood's steady stream of new calls would take a
+/// free slice each, a core's worth, from everyone else. Without a turn,
+/// runs `work` as it is.
 pub(crate) fn gated<F: Future>(turn: Option<CpuTurn>, work: F) -> Gated<F> {
-    Gated { turn, work }
+    let first_turn = turn
+        .as_ref()
+        .filter(|turn| turn.share.is_contended())
+        .map(|turn| {
+            let turn = turn.clone();
+            Box::pin(async move { turn.take().await }) as Pin<Box<dyn Future<Output = ()> + Send>>
+        });
+    Gated {
+        turn,
+        first_turn,
+        work,
+    }
 }
 
 pin_project_lite::pin_project! {
     /// A guest's run that holds its turn only while it executes.
     pub(crate) struct Gated<F> {
         turn: Option<CpuTurn>,
+        // The wait for the first slice's turn, when the group is contended.
+        first_turn: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
         #[pin]
         work: F,
     }
@@ -141,6 +190,14 @@ impl<F: Future> Future for Gated<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        if let Some(wait) = this.first_turn {
+            // Holding nothing until the turn comes; then the turn is held
+            // through the first slice, like any other.
+            if wait.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            *this.first_turn = None;
+        }
         let polled = this.work.poll(cx);
         // Pending means the guest waits: in a host call, or for its next
         // turn. Either way it executes nothing until woken, and a sleeping
@@ -149,5 +206,78 @@ impl<F: Future> Future for Gated<F> {
             turn.release();
         }
         polled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_guest_of_a_group_that_queues_waits_for_a_turn_and_others_do_not() {
+        let flooder = CpuShare::new(1);
+        // One of the flooder's guests executes, another waits for a turn.
+        let executing = CpuTurn::new(flooder.clone());
+        executing.take().await;
+        let queued = CpuTurn::new(flooder.clone());
+        let queued_wait = tokio::spawn({
+            let queued = queued.clone();
+            async move { queued.take().await }
+        });
+        while !flooder.is_contended() {
+            tokio::task::yield_now().await;
+        }
+
+        // The flooder's next guest does not get a free first slice.
+        let ran = Arc::new(AtomicBool::new(false));
+        let newcomer = tokio::spawn(gated(Some(CpuTurn::new(flooder.clone())), {
+            let ran = Arc::clone(&ran);
+            async move { ran.store(true, Ordering::SeqCst) }
+        }));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!ran.load(Ordering::SeqCst), "ran without a turn");
+
+        // Another group's new guest runs at once, its group uncontended.
+        let other = CpuShare::new(1);
+        let answer = tokio::time::timeout(
+            Duration::from_secs(1),
+            gated(Some(CpuTurn::new(other)), async { 42 }),
+        )
+        .await;
+        assert_eq!(answer, Ok(42));
+
+        // As the flooder's turns come free, the queued guest runs, then
+        // the newcomer: first in, first out.
+        executing.release();
+        queued_wait.await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "the newcomer went before the guest queued first"
+        );
+        queued.release();
+        tokio::time::timeout(Duration::from_secs(1), newcomer)
+            .await
+            .expect("the newcomer ran once a turn came")
+            .unwrap();
+        assert!(ran.load(Ordering::SeqCst));
+        assert!(!flooder.is_contended());
+    }
+
+    #[tokio::test]
+    async fn an_uncontended_group_runs_its_first_slice_without_a_turn() {
+        let share = CpuShare::new(1);
+        // Its one turn is held, but nobody waits: a short call still runs.
+        let executing = CpuTurn::new(share.clone());
+        executing.take().await;
+        let answer = tokio::time::timeout(
+            Duration::from_secs(1),
+            gated(Some(CpuTurn::new(share)), async { 7 }),
+        )
+        .await;
+        assert_eq!(answer, Ok(7));
     }
 }
