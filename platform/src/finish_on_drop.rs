@@ -139,7 +139,7 @@ mod tests {
             StopHandle::new(),
         )
         .await;
-        let Panicked(message): Panicked = output.map(|()| ()).unwrap_err();
+        let Panicked(message) = output.unwrap_err();
         assert_eq!(message, "a bug");
     }
 }
