@@ -47,6 +47,7 @@ use crate::cluster_calls::message::QueuedCall;
 use crate::cluster_calls::record::{ResultPlace, StoredRecord};
 use crate::error::PlatformError;
 use crate::identity::{ClusterName, NodeId};
+use crate::object_bucket;
 
 /// How many times a call is delivered before it fails instead of running
 /// again: a call that ends every node that runs it must not end them all.
@@ -159,23 +160,17 @@ impl ClusterCalls {
             .await
             .map_err(|err| queue_error("the requests bucket", err))?;
         let objects = format!("{cluster}_call_data");
-        let large = match jetstream
-            .create_object_store(object_store::Config {
-                bucket: objects.clone(),
+        let large = object_bucket::open_or_create(
+            &jetstream,
+            object_store::Config {
+                bucket: objects,
                 description: Some("algobox: void calls' large inputs and results".to_owned()),
                 max_age: settings.keep_results,
                 ..object_store::Config::default()
-            })
-            .await
-        {
-            Ok(large) => large,
-            Err(create) => jetstream.get_object_store(&objects).await.map_err(|err| {
-                queue_error(
-                    "the call data object store",
-                    format!("creating it failed ({create}), and so did opening it ({err})"),
-                )
-            })?,
-        };
+            },
+        )
+        .await
+        .map_err(|err| queue_error("the call data object store", err))?;
         let calls = Self {
             shared: Arc::new(Shared {
                 client,

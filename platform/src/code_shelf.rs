@@ -14,6 +14,8 @@ use tokio::io::AsyncReadExt as _;
 
 use algobox_runtime::shared_code::{CodeShelf, ShelfError, ShelfFuture};
 
+use crate::object_bucket;
+
 /// How long shared code is kept after it was last written. Code for
 /// modules no longer called, or for engines no node runs any more, would
 /// otherwise pile up forever; code still in use is only ever fetched by a
@@ -65,16 +67,13 @@ impl JetStreamCodeShelf {
             max_age: KEEP_SHARED_CODE,
             ..object_store::Config::default()
         };
-        // As for the module store: creating an existing bucket with the same
-        // settings succeeds, and `get` covers one an operator configured.
-        let store = match jetstream.create_object_store(config).await {
-            Ok(store) => store,
-            Err(create) => jetstream.get_object_store(bucket).await.map_err(|get| {
+        let store = object_bucket::open_or_create(jetstream, config)
+            .await
+            .map_err(|err| {
                 ShelfError::new(format!(
-                    "cannot open the object store {bucket} for shared compiled code: creating it failed ({create}), and so did opening it ({get}); check that NATS has JetStream enabled"
+                    "cannot open the object store {bucket} for shared compiled code: {err}; check that NATS has JetStream enabled"
                 ))
-            })?,
-        };
+            })?;
         Ok(Self {
             bucket: store,
             name: bucket.to_owned(),

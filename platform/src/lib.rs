@@ -38,6 +38,7 @@ mod invalidations;
 pub mod module_store;
 #[cfg(test)]
 mod nats_fixture;
+mod object_bucket;
 pub mod pipeline;
 mod random_name;
 pub mod registry;

@@ -16,6 +16,7 @@ use tokio::io::AsyncReadExt as _;
 use algobox_runtime::content_hash::ContentHash;
 
 use crate::module_store::{ModuleStore, ModuleStoreError};
+use crate::object_bucket;
 
 /// A [`ModuleStore`] in one JetStream object-store bucket.
 ///
@@ -57,22 +58,14 @@ impl JetStreamModuleStore {
             description: Some("algobox: uploaded modules, named by SHA-256".to_owned()),
             ..object_store::Config::default()
         };
-        // Creating a bucket that exists with the same configuration
-        // succeeds, so racing nodes both get it; `get` covers a bucket an
-        // operator made with other settings (replicas, limits).
-        let store = match jetstream.create_object_store(config).await {
-            Ok(store) => store,
-            Err(create) => jetstream.get_object_store(bucket).await.map_err(|get| {
-                ModuleStoreError::JetStream {
-                    action: "open",
-                    bucket: bucket.to_owned(),
-                    object: "the bucket".to_owned(),
-                    message: format!(
-                        "creating it failed ({create}), and so did opening it ({get})"
-                    ),
-                }
-            })?,
-        };
+        let store = object_bucket::open_or_create(jetstream, config)
+            .await
+            .map_err(|message| ModuleStoreError::JetStream {
+                action: "open",
+                bucket: bucket.to_owned(),
+                object: "the bucket".to_owned(),
+                message,
+            })?;
         Ok(Self {
             bucket: store,
             name: bucket.to_owned(),
