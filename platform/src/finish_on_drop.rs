@@ -116,9 +116,11 @@ mod tests {
                 finished.store(true, Ordering::SeqCst);
             }
         };
-        let waited =
-            tokio::time::timeout(Duration::from_millis(30), FinishOnDrop::new(run, stop.clone()))
-                .await;
+        let waited = tokio::time::timeout(
+            Duration::from_millis(30),
+            FinishOnDrop::new(run, stop.clone()),
+        )
+        .await;
         assert!(waited.is_err(), "the caller gave up first");
         assert!(stop.is_requested());
         tokio::time::timeout(Duration::from_secs(5), async {
