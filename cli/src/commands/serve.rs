@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use algobox_platform::cluster::{ClusterOptions, files_bucket, modules_bucket};
 use algobox_platform::data_store::cluster::ClusterDataStore;
+use algobox_platform::data_store::cluster::sweeper::DEFAULT_SWEEP_EVERY;
 use algobox_platform::identity::ClusterName;
 use algobox_platform::module_store::jetstream::JetStreamModuleStore;
 use algobox_platform::registry::api_key::MIN_CHOSEN_KEY_LEN;
@@ -289,6 +290,9 @@ impl ServeCommand {
         };
         let mut shared = SharedParts::default();
         let mut postgres = None;
+        // Deletes the cluster's superseded and orphaned Data API objects
+        // while the node serves; dropped (stopped) once it has drained.
+        let mut sweeper = None;
         if let Some(url) = &self.registry {
             let registry = PostgresRegistry::connect(url)
                 .await
@@ -319,6 +323,7 @@ impl ServeCommand {
                             .await
                             .context("cannot open the cluster's Data API store")?
                             .with_max_file_bytes(config.max_file_bytes);
+                    sweeper = Some(files.start_sweeper(DEFAULT_SWEEP_EVERY));
                     shared.data = Some(Arc::new(files));
                 }
                 // Other nodes may be compiling for the shared registry.
@@ -413,6 +418,7 @@ impl ServeCommand {
             self.public_url,
         )
         .await?;
+        drop(sweeper);
         Ok(ExitCode::SUCCESS)
     }
 }
