@@ -95,7 +95,9 @@ pub(crate) struct ServeCommand {
     /// void calls this node runs may take to finish. From the signal on,
     /// /readyz answers 503 and a cluster node takes no more void calls; at
     /// the end, void calls still running are handed back to the cluster's
-    /// queue, where another node runs them at once. Keep it below the time
+    /// queue, where another node runs them at once (a single node stops
+    /// them and records them as failed, telling callers to call again,
+    /// within two more seconds). Keep it below the time
     /// the process supervisor waits (Kubernetes' terminationGracePeriodSeconds).
     #[arg(
         long,
