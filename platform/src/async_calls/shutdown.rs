@@ -29,9 +29,12 @@ const SHUTDOWN_CODE: &str = "SystemError";
 /// How often a draining node looks whether its calls have ended.
 const POLL: Duration = Duration::from_millis(20);
 
-/// How long the calls stopped at the deadline may take to end and record
-/// their failure (a stop gives a guest a second, by default, before it is
-/// forced) before the drain records the failure itself.
+/// How long the calls stopped at the deadline may take to end before the
+/// drain records their failure itself and the process exits without them:
+/// a guest that honours the stop ends at once, while one that does not
+/// would be forced only after the stop's grace (5 s by default), too long
+/// past a deadline chosen to fit the supervisor's wait. As long as a
+/// cluster node's handover waits.
 const SETTLING: Duration = Duration::from_secs(2);
 
 /// The failure of a call the shutdown stopped after `elapsed`.
