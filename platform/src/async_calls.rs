@@ -3,15 +3,20 @@
 //! way to learn what a void call did).
 
 pub(crate) mod result_file;
+pub(crate) mod shutdown;
+pub(crate) mod unfinished_call;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use algobox_runtime::stop::StopHandle;
 use serde::{Deserialize, Serialize};
 
+use crate::async_calls::shutdown::shutdown_failure;
+use crate::async_calls::unfinished_call::{Ending, UnfinishedCall};
 use crate::call::{CallFailure, CallOutcome};
 
 /// The most progress reports kept per call: the latest ones, which are
@@ -121,6 +126,9 @@ pub struct AsyncCalls {
     result_bytes_per_account: usize,
     results_per_account: usize,
     folder: Option<PathBuf>,
+    /// How many calls have finished with their own outcome since the
+    /// table was made (not those a shutdown ended), for a drain's count.
+    finished: AtomicUsize,
 }
 
 /// The calls, and each account's finished results in the order they
@@ -129,8 +137,8 @@ pub struct AsyncCalls {
 struct Table {
     records: HashMap<String, CallRecord>,
     kept: HashMap<String, Kept>,
-    /// The stop of each call not finished yet.
-    stops: HashMap<String, StopHandle>,
+    /// Each call not recorded as finished yet: its stop, and how it ends.
+    unfinished: HashMap<String, UnfinishedCall>,
 }
 
 /// One account's finished results.
@@ -149,6 +157,7 @@ impl AsyncCalls {
             result_bytes_per_account: DEFAULT_RESULT_BYTES_PER_ACCOUNT,
             results_per_account: DEFAULT_RESULTS_PER_ACCOUNT,
             folder: None,
+            finished: AtomicUsize::new(0),
         }
     }
 
@@ -208,7 +217,13 @@ impl AsyncCalls {
             });
             !account.order.is_empty()
         });
-        calls.stops.insert(request_id.to_owned(), stop);
+        calls.unfinished.insert(
+            request_id.to_owned(),
+            UnfinishedCall {
+                stop,
+                ending: Ending::NotYet,
+            },
+        );
         calls.records.insert(
             request_id.to_owned(),
             CallRecord {
@@ -250,13 +265,17 @@ impl AsyncCalls {
     /// `caller` has no such call, as for [`get`](Self::get).
     pub fn stop(&self, request_id: &str, caller: &str) -> Option<CallStatus> {
         let mut calls = self.lock();
-        let Table { records, stops, .. } = &mut *calls;
+        let Table {
+            records,
+            unfinished,
+            ..
+        } = &mut *calls;
         let call = records.get_mut(request_id)?;
         if call.caller != caller {
             return None;
         }
-        if let Some(stop) = stops.get(request_id) {
-            stop.request();
+        if let Some(unfinished) = unfinished.get(request_id) {
+            unfinished.stop.request();
             call.status = CallStatus::Stopping;
         }
         Some(call.status)
@@ -273,9 +292,35 @@ impl AsyncCalls {
     }
 
     /// Records the outcome: in the results folder when there is one (the
-    /// file is written before the lock is taken), else in memory. Blocks
-    /// on the file system: call it off the async executor.
+    /// file is written before the lock is taken), else in memory. A call a
+    /// single node's shutdown stopped is recorded as failed, saying so,
+    /// whatever `outcome` is; a call already recorded keeps its record.
+    /// Blocks on the file system: call it off the async executor.
     pub fn finish(&self, request_id: &str, outcome: Result<CallOutcome, CallFailure>) {
+        let ending = {
+            let mut calls = self.lock();
+            match calls.unfinished.get_mut(request_id) {
+                Some(unfinished) => {
+                    if unfinished.ending == Ending::NotYet {
+                        unfinished.ending = Ending::Recording;
+                    }
+                    unfinished.ending
+                }
+                // Recorded already (by a shutdown that could not wait for
+                // it), or unknown.
+                None => return,
+            }
+        };
+        let outcome = match ending {
+            Ending::ShutDown => Err(shutdown_failure(match &outcome {
+                Ok(done) => done.output.duration,
+                Err(failure) => failure.elapsed,
+            })),
+            Ending::NotYet | Ending::Recording => {
+                self.finished.fetch_add(1, Ordering::Relaxed);
+                outcome
+            }
+        };
         let status = match &outcome {
             Ok(_) => CallStatus::Succeeded,
             Err(failure) if failure.stopped => CallStatus::Stopped,
@@ -294,7 +339,7 @@ impl AsyncCalls {
             None => false,
         };
         let mut calls = self.lock();
-        calls.stops.remove(request_id);
+        calls.unfinished.remove(request_id);
         let Table { records, kept, .. } = &mut *calls;
         let Some(call) = records.get_mut(request_id) else {
             drop(calls);

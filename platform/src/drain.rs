@@ -3,9 +3,10 @@
 //! Once a drain begins, the node is no longer ready (`/readyz` answers
 //! 503, so load balancers stop sending to it) and, in a cluster, it takes
 //! no more void calls from the queue. The calls it runs get until the
-//! drain's deadline to finish; those still running then are stopped and
-//! handed back to the queue, where another node takes them at once rather
-//! than after the acknowledgement wait.
+//! drain's deadline to finish; those still running then are stopped. A
+//! cluster node hands them back to the queue, where another node takes
+//! them at once rather than after the acknowledgement wait; a single node
+//! records them as failed, saying the server shut down and to call again.
 
 use std::time::Instant;
 
@@ -50,8 +51,12 @@ pub struct DrainedCalls {
     /// Calls that finished on this node during the drain.
     pub finished: usize,
     /// Calls still running at the deadline, stopped and handed back to the
-    /// cluster's queue for another node.
+    /// cluster's queue for another node (a cluster node only).
     pub handed_back: usize,
+    /// Calls still queued or running at the deadline, stopped and recorded
+    /// as failed because the server shut down (a single node only: no
+    /// other node could run them).
+    pub stopped: usize,
 }
 
 impl Platform {
@@ -68,15 +73,16 @@ impl Platform {
     }
 
     /// Begins draining (if it has not begun) and waits until the void calls
-    /// this node runs for the cluster have finished, or until `deadline`;
-    /// calls still running then are stopped and handed back to the queue,
-    /// where another node takes them at once. A single node returns at once:
-    /// its void calls live and end with its process.
+    /// this node runs have finished, or until `deadline`; calls still
+    /// running then are stopped. A cluster node hands them back to the
+    /// queue, where another node takes them at once; a single node records
+    /// them as failed, saying the server shut down and to call again (a
+    /// second or two after `deadline`, while their stops take effect).
     pub async fn drain_void_calls(&self, deadline: Instant) -> DrainedCalls {
         self.begin_drain();
         match self.inner.cluster.get() {
             Some(link) => link.calls.drain(deadline).await,
-            None => DrainedCalls::default(),
+            None => self.drain_own_void_calls(deadline).await,
         }
     }
 }

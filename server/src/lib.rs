@@ -239,6 +239,13 @@ pub async fn serve_with(
             "void calls still running at the drain's end were handed back to the cluster's queue; another node runs them again"
         );
     }
+    if calls.stopped > 0 {
+        tracing::warn!(
+            finished = calls.finished,
+            stopped = calls.stopped,
+            "void calls still queued or running at the drain's end were stopped and recorded as failed (the server shut down); their callers must call again"
+        );
+    }
     Ok(())
 }
 

@@ -105,7 +105,9 @@ pub(crate) struct ServeCommand {
     /// void calls this node runs may take to finish. From the signal on,
     /// /readyz answers 503 and a cluster node takes no more void calls; at
     /// the end, void calls still running are handed back to the cluster's
-    /// queue, where another node runs them at once. Keep it below the time
+    /// queue, where another node runs them at once (a single node stops
+    /// them and records them as failed, telling callers to call again,
+    /// within two more seconds). Keep it below the time
     /// the process supervisor waits (Kubernetes' terminationGracePeriodSeconds).
     #[arg(
         long,
@@ -307,9 +309,12 @@ impl ServeCommand {
             postgres = Some(registry.clone());
             shared.registry = Some(Arc::new(registry));
         }
-        let nats = match &self.nats {
-            Some(url) => Some(
-                cluster_parts::connect(
+        // The sweeper deletes the cluster's superseded and orphaned Data
+        // API objects while the node serves; dropped (stopped) once it has
+        // drained.
+        let (nats, sweeper) = match &self.nats {
+            Some(url) => {
+                let connection = cluster_parts::connect(
                     url,
                     &self.cluster,
                     self.cluster_secret.as_deref(),
@@ -317,15 +322,16 @@ impl ServeCommand {
                     config.max_file_bytes,
                     &mut shared,
                 )
-                .await?,
-            ),
+                .await?;
+                (Some(connection.client), connection.sweeper)
+            }
             None => {
                 if self.cluster_secret.is_some() {
                     tracing::warn!(
                         "--cluster-secret is ignored without --nats: a single node has no one to share compiled code with"
                     );
                 }
-                None
+                (None, None)
             }
         };
         let platform = Platform::open_with(config, shared)
@@ -414,6 +420,7 @@ impl ServeCommand {
             self.public_url,
         )
         .await?;
+        drop(sweeper);
         Ok(ExitCode::SUCCESS)
     }
 }

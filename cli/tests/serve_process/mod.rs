@@ -170,6 +170,10 @@ impl Server {
     }
 
     /// Kills the process with SIGKILL, as a crash or an OOM killer would.
+    #[allow(
+        dead_code,
+        reason = "not every test file that includes this module calls it"
+    )]
     pub(crate) fn kill(&self) {
         let mut child = self.child.lock().unwrap();
         child.kill().unwrap();
@@ -242,6 +246,10 @@ pub(crate) fn deploy(server: &Server, name: &str, wasm: &[u8]) -> Option<(String
 
 /// Calls a published version with the text `x`; it must answer with a
 /// result, not an error. Returns the result.
+#[allow(
+    dead_code,
+    reason = "not every test file that includes this module calls it"
+)]
 pub(crate) fn call(server: &Server, name: &str, version: &str) -> String {
     let path = format!("/v1/algo/admin/{name}/{version}");
     let (status, body) = server.send("POST", &path, "text/plain", b"x").unwrap();

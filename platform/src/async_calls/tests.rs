@@ -206,3 +206,42 @@ fn an_accounts_results_push_out_its_own_oldest_only() {
     assert!(calls.get("req-a4", "alice").is_some());
     assert!(calls.get("req-a3", "alice").is_none());
 }
+
+#[test]
+fn a_shutdown_stops_unfinished_calls_and_records_them_failed_whatever_they_return() {
+    use crate::async_calls::shutdown::SHUTDOWN_MESSAGE;
+
+    let calls = AsyncCalls::new(Duration::from_secs(60));
+    let (running, queued) = (StopHandle::new(), StopHandle::new());
+    calls.insert("req-run", "alice", running.clone());
+    calls.insert("req-queued", "alice", queued.clone());
+    calls.insert("req-done", "alice", StopHandle::new());
+    calls.running("req-run");
+    calls.finish("req-done", text_result("done"));
+    assert_eq!(calls.unfinished_count(), 2);
+
+    assert_eq!(calls.stop_for_shutdown(), 2);
+    assert!(running.is_requested() && queued.is_requested());
+    // A result that raced the stop is not the call's record: the shutdown's
+    // failure is, and a later outcome changes nothing.
+    calls.finish("req-run", text_result("late"));
+    let stopped = algobox_runtime::error::InvokeError::Stopped { forced: false };
+    calls.finish("req-queued", Err(CallFailure::of(&stopped, Duration::ZERO)));
+    calls.finish("req-run", text_result("again"));
+    for id in ["req-run", "req-queued"] {
+        let call = calls.get(id, "alice").unwrap();
+        assert_eq!(call.status, CallStatus::Failed, "{id}");
+        let error = call.outcome.unwrap().unwrap_err().error;
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            ("SystemError", SHUTDOWN_MESSAGE),
+            "{id}"
+        );
+    }
+    // The call that had finished keeps its own result, and is the only one
+    // counted as finished.
+    let done = calls.get("req-done", "alice").unwrap();
+    assert_eq!(done.status, CallStatus::Succeeded);
+    assert_eq!(done.outcome, Some(text_result("done")));
+    assert_eq!((calls.unfinished_count(), calls.finished_count()), (0, 1));
+}

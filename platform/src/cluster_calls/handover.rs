@@ -53,6 +53,7 @@ impl ClusterCalls {
         DrainedCalls {
             finished: at_start.saturating_sub(handed_back),
             handed_back,
+            stopped: 0,
         }
     }
 

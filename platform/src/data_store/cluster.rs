@@ -5,23 +5,33 @@
 //! The object store cannot list by prefix or page, so it holds only bytes,
 //! each file's under a key of its own that no other write uses. A write
 //! uploads a new object, then, in one transaction, points the index at it
-//! and learns the object it replaced, then deletes that one. A node killed
-//! between two of those steps leaves at most an object no index row names
-//! (wasted space, never a half file): readers find files through the
-//! index only, and the object store makes an object visible only once its
-//! last chunk is stored.
+//! and records the object it replaced as superseded. Superseded objects
+//! stay for a grace period, so that reads which began before the replace
+//! (or delete) end whole; then a sweeper, on any node, deletes them. A
+//! node killed between upload and commit leaves an object no row names
+//! (wasted space, never a half file), which the sweeper deletes once it
+//! is older than the grace period: readers find files through the index
+//! only, and the object store makes an object visible only once its last
+//! chunk is stored.
 
 mod collection_rows;
 mod file_rows;
+mod superseded_rows;
+pub mod sweeper;
 #[cfg(test)]
 mod tests;
 
+use std::time::Duration;
+
 use async_nats::jetstream::Context;
-use async_nats::jetstream::object_store::{self, GetErrorKind, ObjectMetadata, ObjectStore};
+use async_nats::jetstream::object_store::{
+    self, DeleteErrorKind, GetErrorKind, ObjectMetadata, ObjectStore,
+};
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool, PoolError};
 
 use crate::data_store::acl::Acl;
+use crate::data_store::cluster::sweeper::DEFAULT_GRACE;
 use crate::data_store::error::DataError;
 use crate::data_store::file_writer::FileWriter;
 use crate::data_store::listing::{self, FileEntry, FilePage};
@@ -29,6 +39,7 @@ use crate::data_store::path::{CollectionPath, FilePath};
 use crate::data_store::piece_reader::PieceReader;
 use crate::data_store::{DEFAULT_MAX_FILE_BYTES, DataStore, FileReader};
 use crate::identity::AccountName;
+use crate::object_bucket;
 use crate::random_name::random_hex;
 use crate::registry::postgres::{PostgresRegistry, describe};
 
@@ -62,6 +73,9 @@ pub struct ClusterDataStore {
     bucket: ObjectStore,
     bucket_name: String,
     max_file_bytes: u64,
+    /// How long a superseded object stays readable, and how old an object
+    /// no row names must be before the sweeper takes it for an orphan.
+    grace: Duration,
 }
 
 impl std::fmt::Debug for ClusterDataStore {
@@ -90,30 +104,30 @@ impl ClusterDataStore {
             ),
             ..object_store::Config::default()
         };
-        // As for the module store: creating a bucket that exists with the
-        // same configuration succeeds, and `get` covers one an operator
-        // made with other settings.
-        let store = match jetstream.create_object_store(config).await {
-            Ok(store) => store,
-            Err(create) => {
-                jetstream
-                    .get_object_store(bucket)
-                    .await
-                    .map_err(|get| DataError::Shared {
-                        action: format!("open the JetStream object store {bucket}"),
-                        message: format!(
-                            "creating it failed ({create}), and so did opening it ({get})"
-                        ),
-                    })?
-            }
-        };
+        let store = object_bucket::open_or_create(jetstream, config)
+            .await
+            .map_err(|message| DataError::Shared {
+                action: format!("open the JetStream object store {bucket}"),
+                message,
+            })?;
         Ok(Self {
             pool: registry.pool().clone(),
             target: registry.target().to_owned(),
             bucket: store,
             bucket_name: bucket.to_owned(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            grace: DEFAULT_GRACE,
         })
+    }
+
+    /// Sets how long a replaced or deleted file's object stays readable
+    /// for reads that began before ([`DEFAULT_GRACE`] by default), which
+    /// is also how old an object no row names must be before the sweeper
+    /// deletes it as an orphan. Every node of a cluster should use the
+    /// same.
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
     }
 
     /// Sets the largest file [`writer`](DataStore::writer) accepts.
@@ -140,27 +154,25 @@ impl ClusterDataStore {
             }
         })
     }
-
-    /// Deletes objects no index row names any more. A failure is logged,
-    /// not returned: the file operation it follows is done, and the cost
-    /// is an unreferenced object.
-    async fn delete_objects(&self, keys: impl IntoIterator<Item = String>) {
-        for key in keys {
-            delete_object(&self.bucket, &self.bucket_name, &key).await;
-        }
-    }
 }
 
-/// Deletes one object, logging a failure (see
-/// [`ClusterDataStore::delete_objects`]).
-async fn delete_object(bucket: &ObjectStore, bucket_name: &str, key: &str) {
-    if let Err(err) = bucket.delete(key).await {
-        tracing::warn!(
-            bucket = bucket_name,
-            object = key,
-            %err,
-            "could not delete a Data API object no file uses any more; it only takes space"
-        );
+/// Deletes one object no row names, logging a failure rather than
+/// returning it: the file operation it follows is done, the cost is
+/// space, and the sweeper deletes the object as an orphan later. Whether
+/// the object is gone (also when it was already).
+async fn delete_object(bucket: &ObjectStore, bucket_name: &str, key: &str) -> bool {
+    match bucket.delete(key).await {
+        Ok(()) => true,
+        Err(err) if err.kind() == DeleteErrorKind::NotFound => true,
+        Err(err) => {
+            tracing::warn!(
+                bucket = bucket_name,
+                object = key,
+                %err,
+                "could not delete a Data API object no file uses any more; it only takes space, and the next sweep tries again"
+            );
+            false
+        }
     }
 }
 
@@ -225,10 +237,7 @@ impl DataStore for ClusterDataStore {
         force: bool,
     ) -> Result<u64, DataError> {
         let mut client = self.client().await?;
-        let (files, keys) = collection_rows::delete(&mut client, collection, force).await?;
-        drop(client);
-        self.delete_objects(keys).await;
-        Ok(files)
+        collection_rows::delete(&mut client, collection, force).await
     }
 
     async fn list(
@@ -298,15 +307,7 @@ impl DataStore for ClusterDataStore {
 
     async fn delete(&self, file: &FilePath) -> Result<bool, DataError> {
         let client = self.client().await?;
-        let key = file_rows::delete(&client, file).await?;
-        drop(client);
-        match key {
-            Some(key) => {
-                self.delete_objects([key]).await;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        file_rows::delete(&client, file).await
     }
 }
 
@@ -330,7 +331,8 @@ impl ClusterDataStore {
             }
         })?;
         if !pieces.ended() {
-            // Abandoned: the object holds part of a file and goes at once.
+            // Abandoned: the object holds part of a file, no reader ever
+            // saw it, and it goes at once.
             delete_object(&self.bucket, &self.bucket_name, &key).await;
             return Ok(());
         }
@@ -342,12 +344,9 @@ impl ClusterDataStore {
         }
         .await;
         match committed {
-            // A crash here leaves the old object unreferenced: the new
-            // file is whole.
-            Ok(old) => {
-                self.delete_objects(old).await;
-                Ok(())
-            }
+            // The replaced object, if any, is recorded as superseded: the
+            // sweeper deletes it after the grace period.
+            Ok(()) => Ok(()),
             Err(err) => {
                 delete_object(&self.bucket, &self.bucket_name, &key).await;
                 Err(err)

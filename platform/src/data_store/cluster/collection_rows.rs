@@ -3,6 +3,7 @@
 use tokio_postgres::Client;
 
 use crate::data_store::acl::Acl;
+use crate::data_store::cluster::superseded_rows::NOW_MS;
 use crate::data_store::cluster::{column, sql};
 use crate::data_store::error::DataError;
 use crate::data_store::path::CollectionPath;
@@ -101,13 +102,13 @@ pub(super) async fn of_owner(
 }
 
 /// Deletes the collection (its files too with `force`, else it must have
-/// none) in one transaction; returns how many files went and the objects
-/// that held them, for the caller to delete.
+/// none) in one transaction, recording the objects that held its files as
+/// superseded; returns how many files went.
 pub(super) async fn delete(
     client: &mut Client,
     collection: &CollectionPath,
     force: bool,
-) -> Result<(u64, Vec<String>), DataError> {
+) -> Result<u64, DataError> {
     let action = || format!("delete {collection}");
     let tx = client.transaction().await.map_err(sql(action()))?;
     // Locking the row first keeps writes to the collection waiting until
@@ -136,21 +137,24 @@ pub(super) async fn delete(
             files,
         });
     }
-    let keys = tx
-        .query(
-            "DELETE FROM data_files WHERE collection_id = $1 RETURNING object_key",
-            &[&id],
+    tx.execute(
+        format!(
+            "WITH gone AS (
+                 DELETE FROM data_files WHERE collection_id = $1 RETURNING object_key
+             )
+             INSERT INTO data_superseded_objects (object_key, superseded_at)
+             SELECT object_key, {NOW_MS} FROM gone"
         )
-        .await
-        .map_err(sql(action()))?
-        .iter()
-        .map(|row| column(row, 0))
-        .collect::<Result<_, _>>()?;
+        .as_str(),
+        &[&id],
+    )
+    .await
+    .map_err(sql(action()))?;
     tx.execute("DELETE FROM data_collections WHERE id = $1", &[&id])
         .await
         .map_err(sql(action()))?;
     tx.commit().await.map_err(sql(action()))?;
-    Ok((files, keys))
+    Ok(files)
 }
 
 fn encode(acl: &Acl) -> String {

@@ -4,6 +4,7 @@
 use tokio_postgres::{Client, Row};
 
 use crate::data_store::cluster::collection_rows::owner_key;
+use crate::data_store::cluster::superseded_rows::{self, NOW_MS};
 use crate::data_store::cluster::{column, sql};
 use crate::data_store::error::DataError;
 use crate::data_store::listing::FileEntry;
@@ -91,16 +92,16 @@ pub(super) async fn object(client: &Client, file: &FilePath) -> Result<(String, 
     }
 }
 
-/// Points the file at the object `key` of `size` bytes, in one
-/// transaction, and returns the object it pointed at before (for the
-/// caller to delete), if any. [`DataError::NotFound`] if the collection
-/// is gone.
+/// Points the file at the object `key` of `size` bytes and records the
+/// object it pointed at before, if any, as superseded (for the sweeper to
+/// delete once reads begun before have had time to end), in one
+/// transaction. [`DataError::NotFound`] if the collection is gone.
 pub(super) async fn commit(
     client: &mut Client,
     file: &FilePath,
     key: &str,
     size: u64,
-) -> Result<Option<String>, DataError> {
+) -> Result<(), DataError> {
     let action = || format!("write {file}");
     let tx = client.transaction().await.map_err(sql(action()))?;
     // The collection's row lock orders the commits to one collection, so
@@ -136,18 +137,27 @@ pub(super) async fn commit(
     )
     .await
     .map_err(sql(action()))?;
+    let old: Vec<String> = old.into_iter().collect();
+    superseded_rows::record(&tx, &old, &action()).await?;
     tx.commit().await.map_err(sql(action()))?;
-    Ok(old)
+    Ok(())
 }
 
-/// Removes the file from the index; returns the object that held it, or
-/// `None` if there was no such file.
-pub(super) async fn delete(client: &Client, file: &FilePath) -> Result<Option<String>, DataError> {
-    let row = client
-        .query_opt(
-            "DELETE FROM data_files f USING data_collections c
-             WHERE c.id = f.collection_id AND c.owner = $1 AND c.name = $2 AND f.name = $3
-             RETURNING f.object_key",
+/// Removes the file from the index and records the object that held it
+/// as superseded, in one statement; whether there was such a file.
+pub(super) async fn delete(client: &Client, file: &FilePath) -> Result<bool, DataError> {
+    let deleted = client
+        .execute(
+            format!(
+                "WITH gone AS (
+                     DELETE FROM data_files f USING data_collections c
+                     WHERE c.id = f.collection_id AND c.owner = $1 AND c.name = $2 AND f.name = $3
+                     RETURNING f.object_key
+                 )
+                 INSERT INTO data_superseded_objects (object_key, superseded_at)
+                 SELECT object_key, {NOW_MS} FROM gone"
+            )
+            .as_str(),
             &[
                 &owner_key(&file.collection.owner),
                 &file.collection.name,
@@ -156,7 +166,7 @@ pub(super) async fn delete(client: &Client, file: &FilePath) -> Result<Option<St
         )
         .await
         .map_err(sql(format!("delete {file}")))?;
-    row.map(|row| column(&row, 0)).transpose()
+    Ok(deleted > 0)
 }
 
 fn entry(row: &Row) -> Result<FileEntry, DataError> {

@@ -1,7 +1,9 @@
 //! The cluster store against the machine's PostgreSQL and NATS: the
 //! conformance suite, each test on a database and a bucket of its own, and
 //! what only a shared store can get wrong (several nodes, objects left
-//! behind).
+//! behind; the sweeper's tests are in `sweeps`).
+
+mod sweeps;
 
 use std::time::Duration;
 
@@ -41,6 +43,12 @@ impl Shared {
             .await
             .unwrap()
             .with_max_file_bytes(max_file_bytes)
+    }
+
+    /// A node's store whose superseded objects and orphans may be swept
+    /// once `grace` old.
+    async fn node_with_grace(&self, grace: Duration) -> ClusterDataStore {
+        self.node(NO_LIMIT).await.with_grace(grace)
     }
 
     /// The messages and bytes the bucket's stream holds: chunks of live
@@ -154,8 +162,10 @@ async fn a_file_written_through_one_node_is_read_through_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replaced_deleted_and_abandoned_files_leave_no_objects() {
-    let (shared, store) = store(NO_LIMIT).await;
+async fn replaced_deleted_and_abandoned_files_leave_no_objects_once_swept() {
+    let shared = Shared::create().await;
+    // No grace: the sweep below deletes what was superseded at once.
+    let store = shared.node_with_grace(Duration::ZERO).await;
     let big = vec![1u8; 300_000];
     let kept = file("data://.my/col/kept");
     let gone = file("data://.my/col/gone");
@@ -164,6 +174,15 @@ async fn replaced_deleted_and_abandoned_files_leave_no_objects() {
     store.write(&kept, b"small".to_vec()).await.unwrap();
     store.write(&gone, big.clone()).await.unwrap();
     assert!(store.delete(&gone).await.unwrap());
+    // Replaced and deleted objects stay until a sweep: reads begun before
+    // may still be streaming them.
+    assert_eq!(shared.objects().await.len(), 3);
+    let swept = store.sweep().await.unwrap();
+    assert_eq!(
+        (swept.skipped, swept.superseded.len(), swept.orphans.len()),
+        (false, 2, 0),
+        "{swept:?}"
+    );
     let mut abandoned = store.writer(&gone).await.unwrap();
     abandoned.write(Bytes::from(big.clone())).await.unwrap();
     drop(abandoned);
@@ -200,6 +219,13 @@ async fn replaced_deleted_and_abandoned_files_leave_no_objects() {
             .await
             .unwrap(),
         1
+    );
+    assert_eq!(shared.objects().await.len(), 2);
+    let swept = store.sweep().await.unwrap();
+    assert_eq!(
+        (swept.superseded.len(), swept.orphans.len()),
+        (1, 0),
+        "{swept:?}"
     );
     // The other collection's object stays.
     assert_eq!(shared.until_objects(1).await.len(), 1);

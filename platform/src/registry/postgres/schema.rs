@@ -156,6 +156,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (collection_id, name)
     );
     "#,
+    // 4: the Data API objects a replace or delete superseded, kept until
+    // the reads that began before have had time to end; a sweeper deletes
+    // them from the bucket once `superseded_at` (the database's clock, in
+    // milliseconds, so every node measures from one clock) is older than
+    // its grace period.
+    r"
+    CREATE TABLE data_superseded_objects (
+        object_key     TEXT PRIMARY KEY,
+        superseded_at  BIGINT NOT NULL
+    );
+    CREATE INDEX data_superseded_by_time ON data_superseded_objects (superseded_at);
+    ",
 ];
 
 /// Applies the migrations the database has not run yet, in one
