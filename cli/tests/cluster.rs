@@ -14,7 +14,7 @@ use algobox_platform::cluster::remove_cluster;
 use algobox_platform::registry::postgres::test_database::TestDatabase;
 use serde_json::{Value, json};
 
-use crate::serve_process::{Server, call, deploy};
+use crate::serve_process::{Server, call, deploy, sleep_void};
 
 mod serve_process;
 
@@ -104,19 +104,6 @@ fn in_cluster(test: impl FnOnce(&str, &str) + std::panic::UnwindSafe) {
 #[test]
 fn nodes_share_algorithms_publishes_and_void_calls_that_survive_kill_9() {
     in_cluster(run_cluster);
-}
-
-/// Accepts a void call of the sleeper, sleeping `ms`, through `node`.
-fn sleep_void(node: &Server, version: &str, ms: u64) -> String {
-    let (status, accepted) = node
-        .json(
-            "POST",
-            &format!("/v1/algo/admin/sleeper/{version}?output=void"),
-            &json!(ms),
-        )
-        .unwrap();
-    assert_eq!(status, 200, "{accepted}");
-    accepted["request_id"].as_str().unwrap().to_owned()
 }
 
 #[test]

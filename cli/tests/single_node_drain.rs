@@ -10,25 +10,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::serve_process::{Server, deploy};
+use crate::serve_process::{Server, deploy, sleep_void};
 
 mod serve_process;
 
 /// The seconds a node is given to drain.
 const DRAIN_TIME: u64 = 3;
-
-/// Accepts a void call of the sleeper, sleeping `ms`.
-fn sleep_void(server: &Server, version: &str, ms: u64) -> String {
-    let (status, accepted) = server
-        .json(
-            "POST",
-            &format!("/v1/algo/admin/sleeper/{version}?output=void"),
-            &json!(ms),
-        )
-        .unwrap();
-    assert_eq!(status, 200, "{accepted}");
-    accepted["request_id"].as_str().unwrap().to_owned()
-}
 
 /// Polls until the void call `id` is running.
 fn until_running(server: &Server, id: &str) {

@@ -260,3 +260,22 @@ pub(crate) fn call(server: &Server, name: &str, version: &str) -> String {
         .unwrap_or_else(|| panic!("{name}/{version} is published but fails: {reply}"))
         .to_owned()
 }
+
+/// Accepts a void call of the `sleeper` guest (deployed as
+/// `admin/sleeper`), sleeping `ms`, through `server`; returns its request
+/// id.
+#[allow(
+    dead_code,
+    reason = "not every test file that includes this module calls it"
+)]
+pub(crate) fn sleep_void(server: &Server, version: &str, ms: u64) -> String {
+    let (status, accepted) = server
+        .json(
+            "POST",
+            &format!("/v1/algo/admin/sleeper/{version}?output=void"),
+            &json!(ms),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{accepted}");
+    accepted["request_id"].as_str().unwrap().to_owned()
+}
