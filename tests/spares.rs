@@ -123,3 +123,38 @@ async fn with_no_spare_instances_every_call_instantiates_as_it_runs() {
         assert!(!probe.has_spare(), "spares are off");
     }
 }
+
+#[tokio::test]
+async fn an_algorithm_that_instantiates_quickly_gets_no_more_spares() {
+    let runtime = runtime();
+    let hello = load(&runtime, test_artifacts::HELLO).await;
+    let call = |name: String| {
+        let (runtime, hello) = (runtime.clone(), hello.clone());
+        async move {
+            let output = runtime.invoke(&hello, Payload::text(&name)).await.unwrap();
+            assert_eq!(output.payload, Payload::text(format!("Hello {name}")));
+        }
+    };
+    // The first call starts a spare, whose making measures what
+    // instantiating costs.
+    call("first".to_owned()).await;
+    spare_ready(&hello).await;
+    // `hello` instantiates in microseconds: once a spare measured that
+    // (a busy machine may slow one down, never speed it up), no other is
+    // made, and calls instantiate as they run.
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        call(format!("{calls}")).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !hello.has_spare() {
+            break;
+        }
+        assert!(calls < 10, "spares were still made after {calls} calls");
+    }
+    for name in ["after-a", "after-b"] {
+        call(name.to_owned()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!hello.has_spare(), "a spare was made after call {name}");
+    }
+}
