@@ -12,6 +12,7 @@ use algobox_runtime::stop::StopHandle;
 
 use crate::async_calls::{CallProgress, CallRecord, CallStatus};
 use crate::error::PlatformError;
+use crate::finish_on_drop::FinishOnDrop;
 use crate::identity::{AccountName, AlgorithmName};
 use crate::pipeline::PlatformPipeline;
 use crate::registry::settings::Environment;
@@ -192,21 +193,17 @@ impl Platform {
         } else {
             None
         };
-        // The run goes on in its own task, so that dropping this future
-        // stops it gracefully instead of dropping its instance.
+        // Dropping this future stops the run gracefully and lets it finish
+        // on its own, instead of dropping its instance.
         let platform = self.clone();
-        let run = tokio::spawn(async move {
+        let run = async move {
             let _slot = slot;
             platform.run(&target, invocation, stdout_visible).await
-        });
-        let stop_on_drop = StopOnDrop(Some(stop));
-        let outcome = run.await.unwrap_or_else(|err| {
-            let err = InvokeError::Internal(format!("the call's task failed: {err}"));
+        };
+        let outcome = FinishOnDrop::new(run, stop).await.unwrap_or_else(|panic| {
+            let err = InvokeError::Internal(format!("the call failed: {}", panic.0));
             Err(CallFailure::of(&err, Duration::ZERO))
         });
-        // Finished: the handle may be a pipeline caller's, shared with this
-        // callee, and must not be stopped now.
-        stop_on_drop.disarm();
         outcome.map_err(CallError::Failed)
     }
 
@@ -419,22 +416,4 @@ pub(crate) fn too_many_void_calls(account: &AccountName, most: u32) -> PlatformE
         "{account} has {most} output=void calls waiting or running, the most one account may have; \
          wait for some to finish (GET /v1/requests/REQUEST_ID) and call again"
     ))
-}
-
-/// Requests a stop when dropped, unless disarmed first: what a call does
-/// when its caller stops waiting for it.
-struct StopOnDrop(Option<StopHandle>);
-
-impl StopOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        if let Some(stop) = self.0.take() {
-            stop.request();
-        }
-    }
 }

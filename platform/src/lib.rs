@@ -32,6 +32,7 @@ mod data;
 pub mod data_store;
 pub mod drain;
 pub mod error;
+mod finish_on_drop;
 pub mod identity;
 mod invalidations;
 pub mod module_store;
