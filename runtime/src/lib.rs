@@ -89,7 +89,7 @@ use crate::gpu::{AdapterInfo, GpuConfig, GpuUsage};
 use crate::invocation::{Invocation, Output};
 use crate::limits::Limits;
 use crate::sandbox::SandboxState;
-use crate::sandbox::spare::SpareMaker;
+use crate::sandbox::spare::SpareBudget;
 use crate::shared_code::SharedCode;
 
 /// The algobox runtime: the one way to run algorithms, used by the CLI, the
@@ -132,8 +132,8 @@ struct Inner {
     /// One permit per pool slot: invocations past the pool's size wait here
     /// rather than fail to instantiate.
     slots: Semaphore,
-    /// Makes the spare instances that calls start from.
-    spares: SpareMaker,
+    /// Bounds the spare instances that calls start from.
+    spares: SpareBudget,
     algorithms: Mutex<HashMap<ContentHash, CompiledAlgorithm>>,
     /// The GPU worker, when configured.
     #[cfg(feature = "gpu")]
@@ -211,11 +211,7 @@ impl RuntimeBuilder {
             .transpose()?;
         let fingerprint = fingerprint(&engine.wasmtime);
         let slots = Semaphore::new(self.limits.concurrency as usize);
-        let egress = Arc::new(self.egress);
-        let spares = SpareMaker {
-            engine: engine.clone(),
-            limits: self.limits.clone(),
-            egress: Arc::clone(&egress),
+        let spares = SpareBudget {
             permits: Arc::new(Semaphore::new(self.limits.spare_instances as usize)),
             busy_above: std::thread::available_parallelism().map_or(1, usize::from),
         };
@@ -228,7 +224,7 @@ impl RuntimeBuilder {
                 fingerprint,
                 compiler: Compiler::new(self.compiler),
                 limits: self.limits,
-                egress,
+                egress: Arc::new(self.egress),
                 slots,
                 spares,
                 algorithms: Mutex::default(),
@@ -306,9 +302,7 @@ impl Runtime {
         // Made on another core while this call runs, the next instance is
         // ready when the next call comes.
         let running = self.inner.limits.concurrency as usize - self.inner.slots.available_permits();
-        self.inner
-            .spares
-            .refill(&algorithm.pre, &algorithm.spare, network, running);
+        self.refill_spare(algorithm, network, running);
         sandbox::invoke(
             &self.inner.engine,
             &algorithm.pre,

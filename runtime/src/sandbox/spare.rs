@@ -20,8 +20,8 @@
 //! [`CallParts::none`]); the call's own parts go in when it takes the
 //! spare. Its network grant is the algorithm's and is fixed at
 //! instantiation, so a call with another grant discards it. Spares hold
-//! pool slots of their own ([`Limits::spare_instances`], beyond the
-//! calls' [`Limits::concurrency`]) and a permit each; one left unused for
+//! pool slots of their own ([`Limits::spare_instances`](crate::limits::Limits::spare_instances), beyond the
+//! calls' [`Limits::concurrency`](crate::limits::Limits::concurrency)) and a permit each; one left unused for
 //! [`SPARE_IDLE`] is dropped, so algorithms no longer called give their
 //! permits back.
 
@@ -37,9 +37,8 @@ use super::SandboxState;
 use super::bindings::Algorithm;
 use super::fresh_store::{self, CallParts};
 use super::prepared::Prepared;
-use crate::egress::EgressPolicy;
-use crate::engine::Engine;
-use crate::limits::Limits;
+use crate::Runtime;
+use crate::compiled_algorithm::CompiledAlgorithm;
 use crate::network::NetworkAccess;
 
 /// How long a spare waits for its call before it is dropped.
@@ -71,7 +70,7 @@ pub(crate) struct Spare {
 }
 
 /// Where an algorithm keeps its spare, shared by the clones of its
-/// [`CompiledAlgorithm`](crate::compiled_algorithm::CompiledAlgorithm).
+/// [`CompiledAlgorithm`].
 #[derive(Default)]
 pub(crate) struct SpareShelf {
     state: Mutex<ShelfState>,
@@ -192,45 +191,47 @@ impl SpareShelf {
     }
 }
 
-/// What making a spare needs from the runtime.
-pub(crate) struct SpareMaker {
-    pub(crate) engine: Engine,
-    pub(crate) limits: Limits,
-    pub(crate) egress: Arc<EgressPolicy>,
+/// How many spares may wait at once, and when the cores are too busy to
+/// make them: the runtime's own; making one takes the engine, limits and
+/// egress policy from the [`Runtime`] itself.
+pub(crate) struct SpareBudget {
+    /// One per spare, made or being made ([`Limits::spare_instances`](crate::limits::Limits::spare_instances)).
     pub(crate) permits: Arc<Semaphore>,
     /// Above this many calls running at once the cores are busy, and no
     /// spares are made.
     pub(crate) busy_above: usize,
 }
 
-impl SpareMaker {
-    /// Starts making a spare instance of `pre` for calls granted
-    /// `network`, unless the shelf has one (or one is being made), the
-    /// algorithm is a plain WASI program (whose store holds its call's
-    /// stdin), `running` calls keep the cores busy, or every spare permit
-    /// is taken. Must run inside a Tokio runtime.
-    pub(crate) fn refill(
+impl Runtime {
+    /// Starts making a spare instance of `algorithm` for calls granted
+    /// `network`, unless its shelf has one (or one is being made), it is a
+    /// plain WASI program (whose store holds its call's stdin), it
+    /// instantiates too quickly for a spare to pay ([`SPARE_WORTH`]),
+    /// `running` calls keep the cores busy, or every spare permit is taken.
+    /// Must run inside a Tokio runtime.
+    pub(crate) fn refill_spare(
         &self,
-        pre: &Arc<Prepared>,
-        shelf: &Arc<SpareShelf>,
+        algorithm: &CompiledAlgorithm,
         network: NetworkAccess,
         running: usize,
     ) {
+        let (pre, shelf) = (&algorithm.pre, &algorithm.spare);
+        let inner = &self.inner;
         if !matches!(**pre, Prepared::Lifecycle(_))
-            || running > self.busy_above
+            || running > inner.spares.busy_above
             || !shelf.is_worth_a_spare()
         {
             return;
         }
-        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+        let Ok(permit) = Arc::clone(&inner.spares.permits).try_acquire_owned() else {
             return;
         };
         if !shelf.begin_making() {
             return;
         }
-        let engine = self.engine.clone();
-        let limits = self.limits.clone();
-        let egress = Arc::clone(&self.egress);
+        let engine = inner.engine.clone();
+        let limits = inner.limits.clone();
+        let egress = Arc::clone(&inner.egress);
         let pre = Arc::clone(pre);
         let shelf = Arc::clone(shelf);
         tokio::spawn(async move {
