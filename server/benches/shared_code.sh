@@ -42,20 +42,7 @@ cleanup() {
     for pid in "${SERVERS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${SERVERS[@]}"; do wait "$pid" 2>/dev/null || true; done
     psql "$POSTGRES/postgres" -qc "DROP DATABASE IF EXISTS $DATABASE WITH (FORCE)" >/dev/null || true
-    python3 - "$NATS" "$CLUSTER" <<'PY'
-import socket, sys
-host, port = sys.argv[1].split(":")
-cluster = sys.argv[2]
-with socket.create_connection((host, int(port))) as sock:
-    commands = 'CONNECT {"verbose":false}\r\n'
-    for stream in [f"{cluster}_calls", f"KV_{cluster}_requests", f"OBJ_{cluster}_call_data",
-                   f"OBJ_{cluster}_modules", f"OBJ_{cluster}_files", f"OBJ_{cluster}_code"]:
-        commands += f"PUB $JS.API.STREAM.DELETE.{stream} 0\r\n\r\n"
-    sock.sendall((commands + "PING\r\n").encode())
-    data = b""
-    while b"PONG" not in data:
-        data += sock.recv(4096)
-PY
+    python3 server/benches/remove_cluster.py "$NATS" "$CLUSTER"
     rm -rf "$DATA"
 }
 trap cleanup EXIT

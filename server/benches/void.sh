@@ -64,24 +64,6 @@ start() {
     until grep -q "listening" "$DATA/$cluster-$node.log" 2>/dev/null; do sleep 0.05; done
 }
 
-# Removes the cluster $1's streams and buckets through NATS's protocol.
-remove_cluster() {
-    python3 - "$NATS" "$1" <<'PY'
-import socket, sys
-host, port = sys.argv[1].split(":")
-cluster = sys.argv[2]
-with socket.create_connection((host, int(port))) as sock:
-    commands = 'CONNECT {"verbose":false}\r\n'
-    for stream in [f"{cluster}_calls", f"KV_{cluster}_requests", f"OBJ_{cluster}_call_data", f"OBJ_{cluster}_modules",
-                   f"OBJ_{cluster}_files", f"OBJ_{cluster}_code"]:
-        commands += f"PUB $JS.API.STREAM.DELETE.{stream} 0\r\n\r\n"
-    sock.sendall((commands + "PING\r\n").encode())
-    data = b""
-    while b"PONG" not in data:
-        data += sock.recv(4096)
-PY
-}
-
 for nodes in 1 2; do
     cluster=voidbench${nodes}_$RANDOM
     DATABASE=algobox_bench_$RANDOM$RANDOM
@@ -102,6 +84,6 @@ for nodes in 1 2; do
         --path /v1/algo/admin/hello/0.1.0 --cluster "$cluster" --nats "$NATS" \
         --calls "$CALLS" --connections "$CONNECTIONS"
     stop_servers
-    remove_cluster "$cluster"
+    python3 server/benches/remove_cluster.py "$NATS" "$cluster"
     drop_database
 done
