@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wasmtime::component::Component;
 
 use crate::content_hash::ContentHash;
-use crate::engine::fingerprint;
 
 /// A folder of compiled components, one file per content hash, in a
 /// subfolder per engine configuration (compiled code is only valid for the
@@ -22,9 +21,10 @@ const MAX_FAILURE_BYTES: usize = 4096;
 static NEXT_TEMP: AtomicU64 = AtomicU64::new(0);
 
 impl CodeCache {
-    /// Opens (creating) the cache under `root` for `engine`.
-    pub(crate) fn open(root: &Path, engine: &wasmtime::Engine) -> std::io::Result<Self> {
-        let dir = root.join(format!("engine-{:016x}", fingerprint(engine)));
+    /// Opens (creating) the cache under `root` for engines with this
+    /// [`fingerprint`](crate::engine::fingerprint).
+    pub(crate) fn open(root: &Path, fingerprint: u64) -> std::io::Result<Self> {
+        let dir = root.join(format!("engine-{fingerprint:016x}"));
         std::fs::create_dir_all(&dir)?;
         Ok(Self { dir })
     }

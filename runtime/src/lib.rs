@@ -202,14 +202,13 @@ impl RuntimeBuilder {
         let engine = Engine::new(&self.limits, &self.compiler.component)?;
         let linker = sandbox::linker(&engine.wasmtime)
             .map_err(|err| Error::Engine(format!("cannot link the host interfaces: {err:#}")))?;
+        let fingerprint = fingerprint(&engine.wasmtime);
         let cache = self
             .cache_dir
             .map(|path| {
-                CodeCache::open(&path, &engine.wasmtime)
-                    .map_err(|source| Error::Cache { path, source })
+                CodeCache::open(&path, fingerprint).map_err(|source| Error::Cache { path, source })
             })
             .transpose()?;
-        let fingerprint = fingerprint(&engine.wasmtime);
         let slots = Semaphore::new(self.limits.concurrency as usize);
         let spares = SpareBudget {
             permits: Arc::new(Semaphore::new(self.limits.spare_instances as usize)),
