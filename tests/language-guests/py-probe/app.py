@@ -75,3 +75,9 @@ def probe(request: Request):
     if request.action == "void":
         return None
     raise AlgorithmError(f"unknown action {request.action!r}", code="InputError")
+
+
+# Logged at build time, after the SDK installed its log handler: it goes to
+# stderr, since there is no host yet (a host call here would fail the
+# build), and calls still log to the host (action "log").
+logging.info("py-probe: built")

@@ -11,9 +11,14 @@ componentize-py runs at build time, where there is no host to answer.
 """
 
 import logging
+import sys
 
 from . import _bindings
 from .errors import STOPPED, AlgorithmError
+
+# Whether a call is running: at build time, when componentize-py imports
+# the app, there is no host to send log lines to.
+_in_call = False
 
 #: Log levels, as the WIT's `log-level` names them.
 TRACE, DEBUG, INFO, WARN, ERROR = "trace", "debug", "info", "warn", "error"
@@ -91,10 +96,18 @@ class Context:
     extend_grace = staticmethod(extend_grace)
 
 
+def begin_call() -> None:
+    """Marks the start of the instance's call: from here on, log records go
+    to the host."""
+    global _in_call
+    _in_call = True
+
+
 class HostLogHandler(logging.Handler):
     """Sends `logging` records to the invocation's log. The SDK installs one
-    on the root logger when the first call starts, so `logging.info(...)`
-    works as usual."""
+    on the root logger at build time, so `logging.info(...)` works as usual;
+    records logged at build time (in `load`, say) go to stderr, which
+    componentize-py does not show."""
 
     _LEVELS = [
         (logging.ERROR, ERROR),
@@ -104,6 +117,9 @@ class HostLogHandler(logging.Handler):
     ]
 
     def emit(self, record: logging.LogRecord) -> None:
+        if not _in_call:
+            sys.stderr.write(self.format(record) + "\n")
+            return
         level = next((name for floor, name in self._LEVELS if record.levelno >= floor), TRACE)
         try:
             log(level, self.format(record))
