@@ -19,14 +19,7 @@ PORT=${PORT:-18090}
 KEY=paced-test-key
 API=http://127.0.0.1:$PORT
 command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 1; }
-if [ -z "${ALGOBOX_BIN:-}" ]; then
-    cargo build --release --quiet -p algobox-cli
-fi
-if [ -z "${HELLO_WASM:-}" ]; then
-    cargo build --release --quiet --target wasm32-wasip2 -p hello
-fi
-WASM=${HELLO_WASM:-target/wasm32-wasip2/release/hello.wasm}
-BIN=${ALGOBOX_BIN:-target/release/algobox}
+source server/benches/binaries.sh
 DATA=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 

@@ -23,14 +23,7 @@ NATS=${NATS:-127.0.0.1:4222}
 KEY=void-bench-key
 PORTS=(18090 18091)
 
-if [ -z "${ALGOBOX_BIN:-}" ]; then
-    cargo build --release --quiet -p algobox-cli
-fi
-if [ -z "${HELLO_WASM:-}" ]; then
-    cargo build --release --quiet --target wasm32-wasip2 -p hello
-fi
-HELLO_WASM=${HELLO_WASM:-target/wasm32-wasip2/release/hello.wasm}
-BIN=${ALGOBOX_BIN:-target/release/algobox}
+source server/benches/binaries.sh
 DATA=$(mktemp -d)
 DATABASE=
 SERVERS=()
@@ -73,7 +66,7 @@ for nodes in 1 2; do
         start "$node" "$cluster"
         addresses+=("127.0.0.1:${PORTS[$node]}")
     done
-    $BIN deploy "$HELLO_WASM" admin/hello --publish minor \
+    $BIN deploy "$WASM" admin/hello --publish minor \
         --api "http://${addresses[0]}" --key "$KEY" >/dev/null 2>&1
     # Each node compiles the module on its first call: not what is measured.
     for address in "${addresses[@]}"; do
