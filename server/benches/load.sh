@@ -27,15 +27,9 @@ KEY=load-test-key
 API=http://127.0.0.1:$PORT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
-source server/benches/binaries.sh
+source server/benches/hello_server.sh
 DATA=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
-
-start() {
-    ALGOBOX_ADMIN_KEY=$KEY RUST_LOG=error $BIN serve --listen 127.0.0.1:$PORT --data-dir "$DATA" ${SERVE_ARGS:-} 2>"$DATA/serve.log" &
-    SERVER=$!
-    until grep -q "listening" "$DATA/serve.log" 2>/dev/null; do sleep 0.01; done
-}
 
 # The time of one call as curl measures it, in milliseconds.
 call_ms() {
@@ -44,11 +38,11 @@ call_ms() {
         awk '{printf "%.2f", $1 * 1000}'
 }
 
-start
+start_server
 $BIN deploy "$WASM" admin/hello --publish minor --api "$API" --key "$KEY" >/dev/null
 echo "first response after publishing: $(call_ms) ms"
 kill -TERM $SERVER; wait $SERVER || true
-start
+start_server
 echo "first response after a restart:  $(call_ms) ms"
 
 cat > "$DATA/post.lua" <<LUA

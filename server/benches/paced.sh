@@ -7,6 +7,7 @@
 #
 #   HELLO_WASM=path/to/py-hello.wasm bash server/benches/paced.sh
 #   CALLS=500 GAP=0.05 ALGOBOX_BIN=/other/tree/target/release/algobox ...
+#   SERVE_ARGS="--spare-instances 0" ...   # each call instantiates as it runs
 #
 # The guest must answer `Hello Neo` to the text `Neo` (hello, py-hello,
 # js-hello). Needs `perf` (linux-perf) and python3.
@@ -19,13 +20,11 @@ PORT=${PORT:-18090}
 KEY=paced-test-key
 API=http://127.0.0.1:$PORT
 command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 1; }
-source server/benches/binaries.sh
+source server/benches/hello_server.sh
 DATA=$(mktemp -d)
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
-ALGOBOX_ADMIN_KEY=$KEY RUST_LOG=error $BIN serve --listen 127.0.0.1:$PORT --data-dir "$DATA" 2>"$DATA/serve.log" &
-SERVER=$!
-until grep -q "listening" "$DATA/serve.log" 2>/dev/null; do sleep 0.01; done
+start_server
 $BIN deploy "$WASM" admin/hello --publish minor --api "$API" --key "$KEY" >/dev/null
 # Warm-up: the first calls load the code and make the first spares.
 python3 server/benches/paced_calls.py --port $PORT --key $KEY --calls 20 --gap 0.01 >/dev/null

@@ -23,7 +23,7 @@ NATS=${NATS:-127.0.0.1:4222}
 KEY=void-bench-key
 PORTS=(18090 18091)
 
-source server/benches/binaries.sh
+source server/benches/hello_server.sh
 DATA=$(mktemp -d)
 DATABASE=
 SERVERS=()
