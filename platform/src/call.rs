@@ -391,14 +391,14 @@ impl Platform {
         depth: u32,
     ) -> Invocation {
         let mut invocation = Invocation::positional(inputs)
-            .network(target.settings.network_access)
+            .network(target.settings().network_access)
             .data(Arc::new(crate::data::PlatformData {
                 platform: self.clone(),
                 caller: caller.clone(),
             }))
-            .gpu(target.settings.environment == Environment::Gpu)
+            .gpu(target.settings().environment == Environment::Gpu)
             .cpu_share(self.inner.slots.cpu_share(&caller.name));
-        if target.settings.pipeline_enabled {
+        if target.settings().pipeline_enabled {
             invocation = invocation.pipeline(Arc::new(PlatformPipeline {
                 platform: self.clone(),
                 caller: caller.clone(),

@@ -168,27 +168,53 @@ pub struct Caller {
 }
 
 /// What a call resolved to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     /// The compiled algorithm.
     pub algorithm: CompiledAlgorithm,
-    /// The published version, or `None` for an unpublished build called by
-    /// its hash (owners only).
-    pub version: Option<Version>,
     /// Whether the caller owns the algorithm (or is a member of the owning
     /// organization).
     pub caller_is_owner: bool,
-    /// The settings the call runs with: the version's own, fixed when it
-    /// was published (for an unpublished build, the algorithm's current).
-    pub settings: Settings,
+    /// The cached listing the call resolved in, shared rather than copied:
+    /// a call reads a few settings of one version, on every call.
+    listing: Arc<Listing>,
+    /// Which of the listing's versions, or `None` for an unpublished build
+    /// called by its hash (owners only).
+    version: Option<usize>,
 }
 
 impl Target {
+    /// The published version, or `None` for an unpublished build called by
+    /// its hash (owners only).
+    pub fn version(&self) -> Option<&Version> {
+        self.version.map(|index| &self.listing.versions[index])
+    }
+
+    /// The settings the call runs with: the version's own, fixed when it
+    /// was published (for an unpublished build, the algorithm's current).
+    pub fn settings(&self) -> &Settings {
+        self.version()
+            .map_or(&self.listing.algorithm.settings, |version| {
+                &version.settings
+            })
+    }
+
     /// Whether the caller may see the algorithm's source, and so its stack
     /// traces: its owner (or the owning organization's members) always,
     /// anyone when the version's `source_visibility` is `open`.
     pub fn source_visible(&self) -> bool {
-        self.caller_is_owner || self.settings.source_visibility == "open"
+        self.caller_is_owner || self.settings().source_visibility == "open"
+    }
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("algorithm", &self.algorithm)
+            .field("caller_is_owner", &self.caller_is_owner)
+            .field("version", &self.version())
+            .field("settings", self.settings())
+            .finish()
     }
 }
 

@@ -57,7 +57,13 @@ impl Platform {
         let listing = self.listing(owner, name).await?.ok_or_else(not_found)?;
         let caller_is_owner = self.manages(caller, owner).await?;
         let (hash, version) = match resolve(spec.as_ref(), &listing.versions, caller_is_owner) {
-            Some(version) => (version.commit_sha, Some(version.clone())),
+            Some(found) => (
+                found.commit_sha,
+                listing
+                    .versions
+                    .iter()
+                    .position(|version| std::ptr::eq(version, found)),
+            ),
             // An owner may call a build that is not published yet by its hash.
             None => match (&spec, caller_is_owner) {
                 (Some(VersionSpec::Hash(hash)), true) => {
@@ -70,15 +76,11 @@ impl Platform {
             },
         };
         let algorithm = self.compiled(&hash).await?;
-        let settings = version.as_ref().map_or_else(
-            || listing.algorithm.settings.clone(),
-            |version| version.settings.clone(),
-        );
         Ok(Target {
             algorithm,
-            version,
             caller_is_owner,
-            settings,
+            listing,
+            version,
         })
     }
 
@@ -180,12 +182,16 @@ impl Platform {
     }
 }
 
+/// The cache key of `owner/name`, in one allocation: it is made on every
+/// call.
 fn listing_key(owner: &AccountName, name: &AlgorithmName) -> String {
-    format!(
-        "{}/{}",
-        owner.as_str().to_ascii_lowercase(),
-        name.as_str().to_ascii_lowercase()
-    )
+    let (owner, name) = (owner.as_str(), name.as_str());
+    let mut key = String::with_capacity(owner.len() + 1 + name.len());
+    key.push_str(owner);
+    key.push('/');
+    key.push_str(name);
+    key.make_ascii_lowercase();
+    key
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use http_body::{Body, Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
 /// How fast a request body must arrive: after a grace period, at least
-/// `bytes_per_second` on average since the body began.
+/// `bytes_per_second` on average since the server first waited for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BodyRate {
     pub(crate) grace: Duration,
@@ -23,7 +23,9 @@ pub(crate) struct BodyRate {
 pub(crate) struct MinRate<B> {
     inner: B,
     rate: BodyRate,
-    started: Instant,
+    /// When the server first had to wait for the body. Most bodies arrive
+    /// with their headers: those never read the clock.
+    started: Option<Instant>,
     received: u64,
     /// Set the first time the body waits: most bodies arrive with their
     /// headers and never need one.
@@ -35,17 +37,18 @@ impl<B> MinRate<B> {
         Self {
             inner,
             rate,
-            started: Instant::now(),
+            started: None,
             received: 0,
             timer: None,
         }
     }
 
-    /// When the next bytes must have arrived: the body may be `grace` plus
-    /// what it sent divided by the rate old.
-    fn deadline(&self) -> Instant {
+    /// When the next bytes must have arrived, for a body the server began
+    /// waiting for at `started`: `grace` plus what it sent divided by the
+    /// rate later.
+    fn deadline(&self, started: Instant) -> Instant {
         let allowed = self.received as f64 / self.rate.bytes_per_second.max(1) as f64;
-        self.started + self.rate.grace + Duration::from_secs_f64(allowed)
+        started + self.rate.grace + Duration::from_secs_f64(allowed)
     }
 }
 
@@ -81,7 +84,8 @@ where
             Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err.into()))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => {
-                let deadline = self.deadline();
+                let started = *self.started.get_or_insert_with(Instant::now);
+                let deadline = self.deadline(started);
                 let timer = self
                     .timer
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));

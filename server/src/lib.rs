@@ -53,8 +53,6 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
-use tower::util::MapRequestLayer;
-use tower_http::propagate_header::PropagateHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Instrument as _;
 
@@ -63,7 +61,7 @@ use crate::body_rate::{BodyRate, MinRate};
 use crate::connection_limits::{ConnectionLimits, Gate};
 use crate::drain_policy::DrainPolicy;
 use crate::public_url::PublicUrl;
-use crate::request_id::RequestId;
+use crate::request_id::{RequestId, RequestIdLayer};
 
 /// The API over `platform`: every route, request ids and tracing. Request
 /// bodies are bounded per route, by each handler (a call's input, a module
@@ -100,8 +98,7 @@ pub fn router(platform: Platform, public_url: PublicUrl) -> Router {
                     )
                 }),
         )
-        .layer(PropagateHeaderLayer::new(request_id::HEADER))
-        .layer(MapRequestLayer::new(request_id::assign::<axum::body::Body>))
+        .layer(RequestIdLayer)
         .with_state(ApiState {
             platform,
             public_url,
