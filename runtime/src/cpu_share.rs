@@ -37,10 +37,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// let invocation = Invocation::new(Payload::text("Neo")).cpu_share(account.clone());
 /// ```
 #[derive(Debug, Clone)]
-pub struct CpuShare {
+pub struct CpuShare(Arc<Group>);
+
+/// What a [`CpuShare`]'s clones share. One `Arc` around it all, since every
+/// call of an account clones its share: one shared count to touch rather
+/// than three.
+#[derive(Debug)]
+struct Group {
     turns: Arc<Semaphore>,
     /// How many of the group's guests wait for a turn.
-    waiting: Arc<AtomicUsize>,
+    waiting: AtomicUsize,
     /// A group this one is part of, whose turn a guest needs as well.
     parent: Option<Arc<Semaphore>>,
 }
@@ -49,27 +55,27 @@ impl CpuShare {
     /// At most `runnable` invocations of the group execute at once (at
     /// least one).
     pub fn new(runnable: usize) -> Self {
-        Self {
+        Self(Arc::new(Group {
             turns: Arc::new(Semaphore::new(runnable.max(1))),
-            waiting: Arc::default(),
+            waiting: AtomicUsize::new(0),
             parent: None,
-        }
+        }))
     }
 
     /// A group of at most `runnable` inside `parent`: its guests need a
     /// turn of both, so groups together execute at most `parent`'s number.
     pub fn within(runnable: usize, parent: &CpuShare) -> Self {
-        Self {
+        Self(Arc::new(Group {
             turns: Arc::new(Semaphore::new(runnable.max(1))),
-            waiting: Arc::default(),
-            parent: Some(Arc::clone(&parent.turns)),
-        }
+            waiting: AtomicUsize::new(0),
+            parent: Some(Arc::clone(&parent.0.turns)),
+        }))
     }
 
     /// Whether the group's guests queue for turns: it runs more
     /// CPU-bound guests than its share, so a new one waits its turn too.
     fn is_contended(&self) -> bool {
-        self.waiting.load(Ordering::Acquire) > 0
+        self.0.waiting.load(Ordering::Acquire) > 0
     }
 }
 
@@ -106,13 +112,13 @@ impl CpuTurn {
     async fn take(&self) {
         // Counted as waiting until the group's turn comes, or the wait is
         // dropped with the invocation.
-        let waiting = Waiting::enter(&self.share.waiting);
+        let waiting = Waiting::enter(&self.share.0.waiting);
         // The semaphores are never closed, so turns always come.
-        let Ok(own) = Arc::clone(&self.share.turns).acquire_owned().await else {
+        let Ok(own) = Arc::clone(&self.share.0.turns).acquire_owned().await else {
             return;
         };
         drop(waiting);
-        let parent = match &self.share.parent {
+        let parent = match &self.share.0.parent {
             Some(parent) => Arc::clone(parent).acquire_owned().await.ok(),
             None => None,
         };
