@@ -28,8 +28,6 @@ API=http://127.0.0.1:$PORT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 source server/benches/hello_server.sh
-DATA=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
 # The time of one call as curl measures it, in milliseconds.
 call_ms() {

@@ -21,8 +21,6 @@ KEY=paced-test-key
 API=http://127.0.0.1:$PORT
 command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 1; }
 source server/benches/hello_server.sh
-DATA=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 
 start_server
 $BIN deploy "$WASM" admin/hello --publish minor --api "$API" --key "$KEY" >/dev/null

@@ -24,7 +24,6 @@ KEY=void-bench-key
 PORTS=(18090 18091)
 
 source server/benches/hello_server.sh
-DATA=$(mktemp -d)
 DATABASE=
 SERVERS=()
 stop_servers() {
