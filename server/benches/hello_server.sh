@@ -2,8 +2,8 @@
 # they run, and how they start one server. ALGOBOX_BIN runs an already
 # built binary (another tree's, to compare two builds in one session)
 # instead of building this tree's; HELLO_WASM serves another `Hello <name>`
-# component instead of building the Rust one. Sets BIN, WASM and DATA; run
-# from the repository root.
+# component instead of building the Rust one. Sets BIN, WASM, PORT, KEY, API
+# and DATA; run from the repository root.
 
 if [ -z "${ALGOBOX_BIN:-}" ]; then
     cargo build --release --quiet -p algobox-cli
@@ -13,6 +13,11 @@ if [ -z "${HELLO_WASM:-}" ]; then
 fi
 BIN=${ALGOBOX_BIN:-target/release/algobox}
 WASM=${HELLO_WASM:-target/wasm32-wasip2/release/hello.wasm}
+
+# Where the server listens and the admin key it starts with.
+PORT=${PORT:-18080}
+KEY=${KEY:-bench-admin-key}
+API=http://127.0.0.1:$PORT
 
 # A scratch folder for the server's data and the script's own files. On
 # exit the server is stopped and the folder removed; a script with more to

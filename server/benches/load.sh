@@ -22,9 +22,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DURATION=${DURATION:-10}
-PORT=${PORT:-18080}
-KEY=load-test-key
-API=http://127.0.0.1:$PORT
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 
 source server/benches/hello_server.sh

@@ -16,9 +16,6 @@ cd "$(dirname "$0")/../.."
 
 CALLS=${CALLS:-200}
 GAP=${GAP:-0.02}
-PORT=${PORT:-18090}
-KEY=paced-test-key
-API=http://127.0.0.1:$PORT
 command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf" >&2; exit 1; }
 source server/benches/hello_server.sh
 
