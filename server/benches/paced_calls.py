@@ -2,7 +2,7 @@
 seconds after each answer, and prints the latency percentiles. Each answer
 must be `Hello Neo`. paced.sh warms the server up first.
 
-  python3 paced_calls.py --port 18090 --key KEY --calls 200 --gap 0.02
+  python3 paced_calls.py --port 18080 --key KEY --calls 200 --gap 0.02
 
 Standard library only. Run by paced.sh, which starts the server.
 """
