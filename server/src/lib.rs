@@ -30,6 +30,7 @@ pub mod connection_limits;
 mod data;
 pub mod drain_policy;
 mod file_body;
+mod header_timer;
 mod invoke;
 mod names;
 mod objects;
@@ -48,7 +49,7 @@ use axum::Router;
 use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -60,6 +61,7 @@ use crate::api_state::ApiState;
 use crate::body_rate::{BodyRate, MinRate};
 use crate::connection_limits::{ConnectionLimits, Gate};
 use crate::drain_policy::DrainPolicy;
+use crate::header_timer::HeaderTimer;
 use crate::public_url::PublicUrl;
 use crate::request_id::{RequestId, RequestIdLayer};
 
@@ -196,7 +198,7 @@ pub async fn serve_with(
                 let _ = stream.set_nodelay(true);
                 let service = router.clone();
                 let connection = http1::Builder::new()
-                    .timer(TokioTimer::new())
+                    .timer(HeaderTimer::default())
                     .header_read_timeout(gate.limits().header_timeout)
                     .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
                 let connection = graceful.watch(connection);
