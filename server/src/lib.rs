@@ -36,6 +36,7 @@ mod names;
 mod objects;
 pub mod public_url;
 pub mod request_id;
+mod request_span;
 mod requests;
 mod response;
 mod routes;
@@ -46,15 +47,15 @@ use std::time::{Duration, Instant};
 
 use algobox_platform::Platform;
 use axum::Router;
-use axum::extract::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
-use tower_http::trace::TraceLayer;
+use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
+use tower_http::trace::{HttpMakeClassifier, TraceLayer};
 use tracing::Instrument as _;
 
 use crate::api_state::ApiState;
@@ -63,7 +64,8 @@ use crate::connection_limits::{ConnectionLimits, Gate};
 use crate::drain_policy::DrainPolicy;
 use crate::header_timer::HeaderTimer;
 use crate::public_url::PublicUrl;
-use crate::request_id::{RequestId, RequestIdLayer};
+use crate::request_id::RequestIdLayer;
+use crate::request_span::RequestSpan;
 
 /// The API over `platform`: every route, request ids and tracing. Request
 /// bodies are bounded per route, by each handler (a call's input, a module
@@ -72,39 +74,26 @@ use crate::request_id::{RequestId, RequestIdLayer};
 ///
 /// Links in answers (`self_link`, `next_link`) start with `public_url`.
 pub fn router(platform: Platform, public_url: PublicUrl) -> Router {
-    routes::routes()
-        .layer(
-            // Requests are logged by their span and by the handlers' own
-            // events; no per-request events of the layer's own.
-            TraceLayer::new_for_http()
-                .on_request(())
-                .on_response(())
-                .make_span_with(|request: &Request| {
-                    // Field values are formatted only when the span is enabled.
-                    let id = request
-                        .extensions()
-                        .get::<RequestId>()
-                        .map_or("", RequestId::as_str);
-                    // The client's own id, for correlation with its logs only.
-                    let client_id = request
-                        .headers()
-                        .get(request_id::CLIENT_HEADER)
-                        .and_then(|value| value.to_str().ok())
-                        .unwrap_or_default();
-                    tracing::info_span!(
-                        "request",
-                        id,
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        client_id,
-                    )
-                }),
-        )
-        .layer(RequestIdLayer)
-        .with_state(ApiState {
-            platform,
-            public_url,
-        })
+    routes::routes().layer(middleware()).with_state(ApiState {
+        platform,
+        public_url,
+    })
+}
+
+/// What every request passes through before its route, outermost first:
+/// the request id is minted, then the trace span named by it opened.
+type Middleware =
+    Stack<TraceLayer<HttpMakeClassifier, RequestSpan, (), ()>, Stack<RequestIdLayer, Identity>>;
+
+fn middleware() -> ServiceBuilder<Middleware> {
+    ServiceBuilder::new().layer(RequestIdLayer).layer(
+        // Requests are logged by their span and by the handlers' own
+        // events; no per-request events of the layer's own.
+        TraceLayer::new_for_http()
+            .make_span_with(RequestSpan)
+            .on_request(())
+            .on_response(()),
+    )
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then drains
@@ -146,13 +135,20 @@ pub async fn serve_with(
         grace: limits.body_grace,
         bytes_per_second: limits.min_body_rate,
     };
-    // Every request body must keep up a minimum rate; wrapping it here
-    // costs no allocation, since the router boxes each body once anyway.
-    let router = router(platform.clone(), public_url).map_request(
-        move |request: http::Request<Incoming>| {
+    // The middleware wraps the whole router here, once, where `router`
+    // (for embedders to mount) layers each route: axum boxes a layered
+    // route's service and future again on every request. Every request
+    // body must keep up a minimum rate; wrapping it costs no allocation,
+    // since the router boxes each body once anyway.
+    let service = ServiceBuilder::new()
+        .map_request(move |request: http::Request<Incoming>| {
             request.map(|body| axum::body::Body::new(MinRate::new(body, rate)))
-        },
-    );
+        })
+        .layer(middleware())
+        .service(routes::routes().with_state(ApiState {
+            platform: platform.clone(),
+            public_url,
+        }));
     let gate = Gate::new(limits);
     let graceful = GracefulShutdown::new();
     // Resolves once the signal came and the linger is over; the drain's
@@ -196,11 +192,10 @@ pub async fn serve_with(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = router.clone();
                 let connection = http1::Builder::new()
                     .timer(HeaderTimer::default())
                     .header_read_timeout(gate.limits().header_timeout)
-                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+                    .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service.clone()));
                 let connection = graceful.watch(connection);
                 // The peer is named once per connection, by the span every
                 // request's span sits in.
