@@ -105,7 +105,18 @@ async fn call(platform: &Platform, path: (&str, &str, Option<&str>), request: Re
             &minted
         }
     };
-    invoke::call(platform, &parts.headers, parts.uri.query(), body, path, id).await
+    // Boxed here, once: a call's future is several KiB (every state of the
+    // platform and the sandbox beneath it), and axum moves a handler's
+    // future again as it wraps and boxes it; moving a pointer is cheaper.
+    Box::pin(invoke::call(
+        platform,
+        &parts.headers,
+        parts.uri.query(),
+        body,
+        path,
+        id,
+    ))
+    .await
 }
 
 async fn request_status(
