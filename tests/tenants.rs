@@ -322,6 +322,40 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
 }
 
 #[tokio::test]
+async fn a_kept_alive_connection_gets_the_header_timeout_afresh_for_each_request() {
+    use algobox_server::connection_limits::ConnectionLimits;
+    use tokio::io::AsyncWriteExt as _;
+
+    let (server, _data) = server_with(ConnectionLimits {
+        header_timeout: Duration::from_secs(1),
+        ..ConnectionLimits::default()
+    })
+    .await;
+    // Requests 0.6 s apart: each head comes within its own second, though
+    // the connection outlives the first request's deadline. One timer per
+    // connection serves every wait, so its first deadline passing must
+    // not close the connection.
+    let mut kept = connect_from("127.0.0.1", server).await;
+    for request in 0..3 {
+        if request > 0 {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+        assert_eq!(healthz(&mut kept).await, "HTTP/1.1 200 OK");
+    }
+    // Then a head that never ends: cut off a second after the last answer,
+    // not at a deadline left from an earlier request.
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nhost: te")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    assert!(
+        closed(&mut kept, Duration::from_secs(5)).await,
+        "still open"
+    );
+    cut_off_in_time_while_others_are_served(started, server).await;
+}
+
+#[tokio::test]
 async fn a_client_that_trickles_its_body_gets_a_400() {
     use algobox_server::connection_limits::ConnectionLimits;
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
