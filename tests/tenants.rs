@@ -299,38 +299,44 @@ async fn one_address_cannot_hold_every_connection() {
     assert_eq!(healthz(&mut again).await, "HTTP/1.1 200 OK");
 }
 
-#[tokio::test]
-async fn a_client_that_never_finishes_its_headers_is_disconnected() {
-    use algobox_server::connection_limits::ConnectionLimits;
+/// A server that gives each request head a second.
+async fn server_with_a_second_for_headers() -> (std::net::SocketAddr, tempfile::TempDir) {
+    server_with(algobox_server::connection_limits::ConnectionLimits {
+        header_timeout: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Sends half a request head on `stream` to a server from
+/// [`server_with_a_second_for_headers`], and checks both halves: `stream`
+/// is closed about a second later, not sooner, and another connection is
+/// served.
+async fn a_half_sent_head_is_cut_off(
+    stream: &mut tokio::net::TcpStream,
+    server: std::net::SocketAddr,
+) {
     use tokio::io::AsyncWriteExt as _;
 
-    let (server, _data) = server_with(ConnectionLimits {
-        header_timeout: Duration::from_secs(1),
-        ..ConnectionLimits::default()
-    })
-    .await;
-    let mut slow = connect_from("127.0.0.1", server).await;
-    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: te")
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: te")
         .await
         .unwrap();
     let started = Instant::now();
-    assert!(
-        closed(&mut slow, Duration::from_secs(5)).await,
-        "still open"
-    );
+    assert!(closed(stream, Duration::from_secs(5)).await, "still open");
     cut_off_in_time_while_others_are_served(started, server).await;
 }
 
 #[tokio::test]
-async fn a_kept_alive_connection_gets_the_header_timeout_afresh_for_each_request() {
-    use algobox_server::connection_limits::ConnectionLimits;
-    use tokio::io::AsyncWriteExt as _;
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let (server, _data) = server_with_a_second_for_headers().await;
+    let mut slow = connect_from("127.0.0.1", server).await;
+    a_half_sent_head_is_cut_off(&mut slow, server).await;
+}
 
-    let (server, _data) = server_with(ConnectionLimits {
-        header_timeout: Duration::from_secs(1),
-        ..ConnectionLimits::default()
-    })
-    .await;
+#[tokio::test]
+async fn a_kept_alive_connection_gets_the_header_timeout_afresh_for_each_request() {
+    let (server, _data) = server_with_a_second_for_headers().await;
     // Requests 0.6 s apart: each head comes within its own second, though
     // the connection outlives the first request's deadline. One timer per
     // connection serves every wait, so its first deadline passing must
@@ -344,15 +350,7 @@ async fn a_kept_alive_connection_gets_the_header_timeout_afresh_for_each_request
     }
     // Then a head that never ends: cut off a second after the last answer,
     // not at a deadline left from an earlier request.
-    kept.write_all(b"GET /healthz HTTP/1.1\r\nhost: te")
-        .await
-        .unwrap();
-    let started = Instant::now();
-    assert!(
-        closed(&mut kept, Duration::from_secs(5)).await,
-        "still open"
-    );
-    cut_off_in_time_while_others_are_served(started, server).await;
+    a_half_sent_head_is_cut_off(&mut kept, server).await;
 }
 
 #[tokio::test]
