@@ -57,13 +57,7 @@ impl Platform {
         let listing = self.listing(owner, name).await?.ok_or_else(not_found)?;
         let caller_is_owner = self.manages(caller, owner).await?;
         let (hash, version) = match resolve(spec.as_ref(), &listing.versions, caller_is_owner) {
-            Some(found) => (
-                found.commit_sha,
-                listing
-                    .versions
-                    .iter()
-                    .position(|version| std::ptr::eq(version, found)),
-            ),
+            Some(index) => (listing.versions[index].commit_sha, Some(index)),
             // An owner may call a build that is not published yet by its hash.
             None => match (&spec, caller_is_owner) {
                 (Some(VersionSpec::Hash(hash)), true) => {

@@ -91,48 +91,53 @@ impl fmt::Display for VersionSpec {
     }
 }
 
-/// The version `spec` names among `versions` (in any order), as `caller`
-/// may see it; `None` (no version in the URL) means the latest public one.
+/// Where among `versions` (in any order) is the version `spec` names, as
+/// `caller` may see it; `None` (no version in the URL) means the latest
+/// public one. An index, so that a call can keep its version by position in
+/// the shared, cached listing instead of copying it.
 ///
 /// Following Algorithmia: `latest`, `1.*` and `1.2.*` only ever pick public
 /// versions, for the owner too (owners say `latestPrivate` for the newest
 /// private one); an exact version or a hash finds a private version only for
 /// the owner. `caller_is_owner` is true for the owner and, for an
 /// organization's algorithm, its members.
-pub fn resolve<'a>(
+pub fn resolve(
     spec: Option<&VersionSpec>,
-    versions: &'a [Version],
+    versions: &[Version],
     caller_is_owner: bool,
-) -> Option<&'a Version> {
-    let visible = |version: &&Version| caller_is_owner || version.is_public();
+) -> Option<usize> {
+    let indexed = || versions.iter().enumerate();
+    let visible = |(_, version): &(usize, &Version)| caller_is_owner || version.is_public();
     let highest_public = |matches: &dyn Fn(&semver::Version) -> bool| {
-        versions
-            .iter()
-            .filter(|v| v.is_public() && matches(&v.version))
-            .max_by(|a, b| a.version.cmp(&b.version))
+        highest(indexed().filter(|(_, v)| v.is_public() && matches(&v.version)))
     };
     match spec.unwrap_or(&VersionSpec::Latest) {
-        VersionSpec::Exact(wanted) => versions
-            .iter()
+        VersionSpec::Exact(wanted) => indexed()
             .filter(visible)
-            .find(|v| v.version == *wanted),
+            .find(|(_, v)| v.version == *wanted)
+            .map(|(index, _)| index),
         VersionSpec::Minor { major, minor } => {
             highest_public(&|v| v.major == *major && v.minor == *minor)
         }
         VersionSpec::Major { major } => highest_public(&|v| v.major == *major),
         VersionSpec::Latest => highest_public(&|_| true),
-        VersionSpec::LatestPrivate if caller_is_owner => {
-            versions.iter().max_by(|a, b| a.version.cmp(&b.version))
-        }
+        VersionSpec::LatestPrivate if caller_is_owner => highest(indexed()),
         VersionSpec::LatestPrivate => None,
         // Several versions share a module after a rollback: the newest the
         // caller may call (numbers only grow, so the highest is the newest).
-        VersionSpec::Hash(hash) => versions
-            .iter()
-            .filter(visible)
-            .filter(|v| v.commit_sha == *hash)
-            .max_by(|a, b| a.version.cmp(&b.version)),
+        VersionSpec::Hash(hash) => highest(
+            indexed()
+                .filter(visible)
+                .filter(|(_, v)| v.commit_sha == *hash),
+        ),
     }
+}
+
+/// The index of the highest-numbered of `found`.
+fn highest<'a>(found: impl Iterator<Item = (usize, &'a Version)>) -> Option<usize> {
+    found
+        .max_by(|(_, a), (_, b)| a.version.cmp(&b.version))
+        .map(|(index, _)| index)
 }
 
 #[cfg(test)]
@@ -177,7 +182,7 @@ mod tests {
     fn pick(spec: &str, owner: bool) -> Option<String> {
         let versions = history();
         let spec = VersionSpec::parse(spec).unwrap();
-        resolve(Some(&spec), &versions, owner).map(|v| v.version.to_string())
+        resolve(Some(&spec), &versions, owner).map(|i| versions[i].version.to_string())
     }
 
     #[test]
@@ -226,7 +231,8 @@ mod tests {
             version("0.4.0", Callability::Public),
         ];
         let spec = VersionSpec::Hash(ContentHash::of(b"A"));
-        let pick = |owner| resolve(Some(&spec), &versions, owner).map(|v| v.version.to_string());
+        let pick =
+            |owner| resolve(Some(&spec), &versions, owner).map(|i| versions[i].version.to_string());
         assert_eq!(pick(true).as_deref(), Some("0.3.0"));
         assert_eq!(pick(false).as_deref(), Some("0.2.0"));
     }
@@ -235,7 +241,7 @@ mod tests {
     fn no_version_means_latest_public() {
         let versions = history();
         assert_eq!(
-            resolve(None, &versions, true).map(|v| v.version.to_string()),
+            resolve(None, &versions, true).map(|i| versions[i].version.to_string()),
             Some("1.3.0".into())
         );
         assert_eq!(resolve(None, &[], true), None);

@@ -259,7 +259,7 @@ pub(crate) async fn version_pages_and_public_filter(registry: &dyn Registry) {
     let all = registry.all_versions(&algorithm).await.unwrap();
     let latest = resolve(Some(&VersionSpec::LatestPrivate), &all, false);
     assert_eq!(latest, None);
-    let latest = resolve(None, &all, false).map(|v| v.version.to_string());
+    let latest = resolve(None, &all, false).map(|i| all[i].version.to_string());
     assert_eq!(latest.as_deref(), Some("0.0.3"));
 }
 
