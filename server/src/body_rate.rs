@@ -19,17 +19,31 @@ pub(crate) struct BodyRate {
     pub(crate) bytes_per_second: u64,
 }
 
+impl BodyRate {
+    /// When the next bytes must have arrived, for a body the server began
+    /// waiting for at `since` and that has sent `received` bytes: `grace`
+    /// plus what it sent divided by the rate later.
+    fn deadline(&self, since: Instant, received: u64) -> Instant {
+        let allowed = received as f64 / self.bytes_per_second.max(1) as f64;
+        since + self.grace + Duration::from_secs_f64(allowed)
+    }
+}
+
 /// A body that fails once it falls behind its [`BodyRate`].
 pub(crate) struct MinRate<B> {
     inner: B,
     rate: BodyRate,
-    /// When the server first had to wait for the body. Most bodies arrive
-    /// with their headers: those never read the clock.
-    started: Option<Instant>,
     received: u64,
-    /// Set the first time the body waits: most bodies arrive with their
-    /// headers and never need one.
-    timer: Option<Pin<Box<Sleep>>>,
+    /// Set the first time the server has to wait for the body. Most bodies
+    /// arrive with their headers: those never read the clock or need a
+    /// timer.
+    wait: Option<Wait>,
+}
+
+/// A body's wait: when it began, and the timer set for its deadline.
+struct Wait {
+    since: Instant,
+    timer: Pin<Box<Sleep>>,
 }
 
 impl<B> MinRate<B> {
@@ -37,18 +51,9 @@ impl<B> MinRate<B> {
         Self {
             inner,
             rate,
-            started: None,
             received: 0,
-            timer: None,
+            wait: None,
         }
-    }
-
-    /// When the next bytes must have arrived, for a body the server began
-    /// waiting for at `started`: `grace` plus what it sent divided by the
-    /// rate later.
-    fn deadline(&self, started: Instant) -> Instant {
-        let allowed = self.received as f64 / self.rate.bytes_per_second.max(1) as f64;
-        started + self.rate.grace + Duration::from_secs_f64(allowed)
     }
 }
 
@@ -84,18 +89,23 @@ where
             Poll::Ready(Some(Err(err))) => Poll::Ready(Some(Err(err.into()))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => {
-                let started = *self.started.get_or_insert_with(Instant::now);
-                let deadline = self.deadline(started);
-                let timer = self
-                    .timer
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-                if timer.deadline() != deadline {
-                    timer.as_mut().reset(deadline);
+                let this = &mut *self;
+                let (rate, received) = (this.rate, this.received);
+                let wait = this.wait.get_or_insert_with(|| {
+                    let since = Instant::now();
+                    Wait {
+                        since,
+                        timer: Box::pin(tokio::time::sleep_until(rate.deadline(since, received))),
+                    }
+                });
+                let deadline = rate.deadline(wait.since, received);
+                if wait.timer.deadline() != deadline {
+                    wait.timer.as_mut().reset(deadline);
                 }
-                match timer.as_mut().poll(cx) {
+                match wait.timer.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(Some(Err(TooSlow {
-                        bytes_per_second: self.rate.bytes_per_second,
-                        grace: self.rate.grace,
+                        bytes_per_second: rate.bytes_per_second,
+                        grace: rate.grace,
                     }
                     .into()))),
                     Poll::Pending => Poll::Pending,
