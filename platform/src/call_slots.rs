@@ -191,8 +191,7 @@ impl Drop for CallSlot {
     fn drop(&mut self) {
         if self.armed {
             self.armed = false;
-            let slots = Arc::clone(&self.slots);
-            slots.release(&self.account);
+            self.slots.release(&self.account);
         }
     }
 }
