@@ -10,11 +10,16 @@ use crate::component_limits::ComponentLimits;
 use crate::deadline::Deadlines;
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::swap::Swap;
 
 /// How often the epoch advances. Each tick a running guest yields to the
 /// executor (so one slow guest cannot starve others on the same thread) and
 /// expired deadlines fire, so this is also the resolution of timeouts.
 pub(crate) const TICK: Duration = Duration::from_millis(5);
+
+/// Every how many ticks (10 s) the ticker checks that swap is still off
+/// where slots are reset with the dirty-page scan ([`dirty_page_scan`]).
+const SWAP_CHECK_TICKS: u32 = 2_000;
 
 /// A wasmtime engine with the epoch ticker that serves it.
 #[derive(Clone)]
@@ -34,6 +39,7 @@ impl Engine {
         // Spare instances wait in slots of their own, so calls always
         // have `concurrency` slots.
         let instances = limits.concurrency.saturating_add(limits.spare_instances);
+        let scan = dirty_page_scan(Swap::of_this_process());
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(instances)
             .total_core_instances(instances.saturating_mul(component.core_instances))
@@ -49,11 +55,7 @@ impl Engine {
             // shared/research/wasmtime-spike.md).
             .linear_memory_keep_resident(limits.keep_resident)
             .table_keep_resident(limits.keep_resident)
-            // Reset only the pages a guest touched (Linux 6.7+), so a slot
-            // keeps resident what its last guest used, not the whole
-            // keep-resident size: without it, 1,000 concurrent instances of
-            // `hello` held 1.3 GiB; elsewhere wasmtime falls back to memset.
-            .pagemap_scan(Enabled::Auto);
+            .pagemap_scan(scan);
 
         let mut config = compile_config();
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
@@ -66,10 +68,28 @@ impl Engine {
         std::thread::Builder::new()
             .name("algobox-epoch".to_owned())
             .spawn(move || {
+                // Swap turned on after the engine was built is not kept
+                // from the scan's slots: the ticker looks now and then, and
+                // says so once.
+                let mut watch_swap = scan == Enabled::Auto;
+                let mut ticks: u32 = 0;
                 while let Some(engine) = engine.upgrade() {
                     engine.increment_epoch();
                     drop(engine);
                     ticked.fire_expired(Instant::now());
+                    ticks = ticks.wrapping_add(1);
+                    if watch_swap
+                        && ticks % SWAP_CHECK_TICKS == 0
+                        && Swap::of_this_process() != Swap::Unavailable
+                    {
+                        tracing::error!(
+                            "swap was turned on after algobox started, and guest memory is still \
+                             reset with the dirty-page scan, which leaves a swapped-out page of \
+                             one call for the next: restart algobox (it then resets without the \
+                             scan), or deny this service swap (memory.swap.max = 0)"
+                        );
+                        watch_swap = false;
+                    }
                     std::thread::sleep(TICK);
                 }
             })
@@ -78,6 +98,34 @@ impl Engine {
             wasmtime,
             deadlines,
         })
+    }
+}
+
+/// Whether slots are reset by scanning for the pages a guest wrote
+/// (`PAGEMAP_SCAN`, Linux 6.7+), given whether this process can be swapped.
+///
+/// The scan resets only the pages a guest touched, so a slot keeps
+/// resident what its last guest used, not the whole keep-resident size:
+/// without it, 1,000 concurrent instances of `hello` held 1.3 GiB, and
+/// each reset copies the first [`Limits::keep_resident`] bytes back. But
+/// it skips a written page that was swapped out, which then carries one
+/// call's data into the next ([`crate::swap`]): where swap is possible,
+/// slots are reset without it.
+fn dirty_page_scan(swap: Swap) -> Enabled {
+    match swap {
+        Swap::Unavailable => Enabled::Auto,
+        Swap::Possible { devices } => {
+            // At `info`: `algobox serve` shows it at start, and a one-shot
+            // `algobox run` (one call, no next instance) stays quiet.
+            tracing::info!(
+                swap_areas = devices,
+                "swap is on, so guest memory is reset without the dirty-page scan, which would \
+                 leave a swapped-out page of one call for the next: calls of large guests cost \
+                 more; deny this service swap (cgroup v2 memory.swap.max = 0, systemd \
+                 MemorySwapMax=0) or turn swap off, then restart, to get the scan back"
+            );
+            Enabled::No
+        }
     }
 }
 
@@ -126,6 +174,12 @@ pub(crate) fn worker_config() -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_are_reset_without_the_scan_where_swap_is_possible() {
+        assert_eq!(dirty_page_scan(Swap::Unavailable), Enabled::Auto);
+        assert_eq!(dirty_page_scan(Swap::Possible { devices: 1 }), Enabled::No);
+    }
 
     #[test]
     fn the_compile_workers_code_runs_on_the_serving_engine() {

@@ -69,6 +69,7 @@ mod registration;
 mod sandbox;
 pub mod shared_code;
 pub mod stop;
+mod swap;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
