@@ -58,7 +58,11 @@ pub struct Limits {
     /// place, and the next call of the slot finds them present instead of
     /// faulting them in again. Large guests (Python and JavaScript
     /// interpreters touch megabytes per call) are the ones it speeds up; a
-    /// slot never keeps more than its last guest touched.
+    /// slot never keeps more than its last guest touched. Where this
+    /// process may be swapped out, slots are reset without looking for the
+    /// touched pages (a swapped-out one would be missed and carry one
+    /// call's data into the next): each reset then copies the first
+    /// `keep_resident` bytes back and drops the rest.
     pub keep_resident: usize,
     /// Instances made ahead of their calls, one per recently called
     /// algorithm at most: after a call, the algorithm's next instance is
