@@ -79,7 +79,7 @@ impl Engine {
                     ticked.fire_expired(Instant::now());
                     ticks = ticks.wrapping_add(1);
                     if watch_swap
-                        && ticks % SWAP_CHECK_TICKS == 0
+                        && ticks.is_multiple_of(SWAP_CHECK_TICKS)
                         && Swap::of_this_process() != Swap::Unavailable
                     {
                         tracing::error!(
