@@ -2,10 +2,11 @@
 //! the platform) and in all, so that floods of CPU-bound guests leave the
 //! executor's threads to everyone else.
 //!
-//! A guest runs its first time slice (up to the next epoch tick, at most
-//! 5 ms) at once, unless its group's guests already queue for turns; each
-//! next slice needs a turn of its group and of the group's parent, if it
-//! has one (all accounts together, to the platform).
+//! A guest runs its first time slice at once, unless its group's guests
+//! already queue for turns; each next slice needs a turn of its group and
+//! of the group's parent, if it has one (all accounts together, to the
+//! platform). A slice ends at the first epoch tick (every 5 ms) after it
+//! has run [`MIN_SLICE`]: 2.5 to 7.5 ms.
 //! It gives its turns back when its slice ends or when it waits in a host
 //! call (a sleep, an HTTP request). Guests without a turn wait parked, not
 //! runnable, so the executor's threads stay free for requests. A short
@@ -18,6 +19,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -79,31 +81,61 @@ impl CpuShare {
     }
 }
 
+/// How long a slice runs before an epoch tick may end it: half a tick, so
+/// slices last 2.5 to 7.5 ms, 5 on average.
+///
+/// Ticks come every 5 ms for all guests at once, not 5 ms into each
+/// slice. Ending a slice at the first tick gave a guest whatever was left
+/// of the tick it started in, often microseconds: a `hello` that a tick
+/// caught in its first slice yielded, and on a server flooded with another
+/// account's CPU-bound guests its task then waited 0.1 to 1 s for the
+/// executor, behind chains of their slices (measured: flood.sh, two or
+/// three calls in 10 s).
+pub(crate) const MIN_SLICE: Duration = Duration::from_micros(2_500);
+
 /// The turns a guest holds: its group's and, inside a parent, the
 /// parent's.
 type Turns = (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>);
 
-/// One invocation's place in its group: the turn it holds, if any.
+/// One invocation's place in its group: the turn it holds, if any, and
+/// when its current slice began.
 #[derive(Clone)]
 pub(crate) struct CpuTurn {
     share: CpuShare,
-    held: Arc<Mutex<Option<Turns>>>,
+    held: Arc<Mutex<Slice>>,
+}
+
+/// The guest's current slice.
+struct Slice {
+    turns: Option<Turns>,
+    began: Instant,
 }
 
 impl CpuTurn {
+    /// The turn of a guest about to run its first slice.
     pub(crate) fn new(share: CpuShare) -> Self {
         Self {
             share,
-            held: Arc::default(),
+            held: Arc::new(Mutex::new(Slice {
+                turns: None,
+                began: Instant::now(),
+            })),
         }
+    }
+
+    fn slice(&self) -> std::sync::MutexGuard<'_, Slice> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Gives the turn back, if held.
     fn release(&self) {
-        self.held
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        self.slice().turns.take();
+    }
+
+    /// Whether an epoch tick ends the current slice: it has run at least
+    /// [`MIN_SLICE`]. Otherwise the guest goes on to the next tick.
+    pub(crate) fn slice_is_over(&self) -> bool {
+        self.slice().began.elapsed() >= MIN_SLICE
     }
 
     /// Waits for a turn of the group, and of its parent if it has one
@@ -122,7 +154,10 @@ impl CpuTurn {
             Some(parent) => Arc::clone(parent).acquire_owned().await.ok(),
             None => None,
         };
-        *self.held.lock().unwrap_or_else(PoisonError::into_inner) = Some((own, parent));
+        *self.slice() = Slice {
+            turns: Some((own, parent)),
+            began: Instant::now(),
+        };
     }
 
     /// Ends a time slice: gives the turn back, and returns the wait for the
@@ -271,6 +306,22 @@ mod tests {
             .unwrap();
         assert!(ran.load(Ordering::SeqCst));
         assert!(!flooder.is_contended());
+    }
+
+    #[tokio::test]
+    async fn a_tick_ends_a_slice_only_once_it_has_run_half_a_tick() {
+        let share = CpuShare::new(1);
+        let turn = CpuTurn::new(share);
+        // A tick that comes right after a guest starts leaves it running.
+        assert!(!turn.slice_is_over());
+        tokio::time::sleep(MIN_SLICE).await;
+        assert!(turn.slice_is_over());
+        // Its next slice begins when it gets its turn back.
+        turn.next_slice().await;
+        assert!(turn.slice().turns.is_some(), "the next slice holds a turn");
+        assert!(!turn.slice_is_over());
+        tokio::time::sleep(MIN_SLICE).await;
+        assert!(turn.slice_is_over());
     }
 
     #[tokio::test]

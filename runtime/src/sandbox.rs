@@ -320,13 +320,18 @@ pub(crate) async fn invoke(
         }
     };
     // Each tick the guest yields, which is when the deadline below is
-    // checked. In a CPU share, each slice also waits for one of the
-    // group's turns.
+    // checked. In a CPU share, it yields at the end of its slice (the
+    // first tick after `MIN_SLICE`), and each slice also waits for one of
+    // the group's turns.
     store.set_epoch_deadline(1);
     let turn = cpu_share.map(CpuTurn::new);
     if let Some(turn) = turn.clone() {
         store.epoch_deadline_callback(move |_| {
-            Ok(UpdateDeadline::YieldCustom(1, turn.next_slice()))
+            Ok(if turn.slice_is_over() {
+                UpdateDeadline::YieldCustom(1, turn.next_slice())
+            } else {
+                UpdateDeadline::Continue(1)
+            })
         });
     }
 
