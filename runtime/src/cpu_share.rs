@@ -6,7 +6,7 @@
 //! already queue for turns; each next slice needs a turn of its group and
 //! of the group's parent, if it has one (all accounts together, to the
 //! platform). A slice ends at the first epoch tick (every 5 ms) after it
-//! has run [`MIN_SLICE`]: 2.5 to 7.5 ms.
+//! has run 2.5 ms, so it lasts 2.5 to 7.5 ms.
 //! It gives its turns back when its slice ends or when it waits in a host
 //! call (a sleep, an HTTP request). Guests without a turn wait parked, not
 //! runnable, so the executor's threads stay free for requests. A short
@@ -17,7 +17,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -91,7 +91,7 @@ impl CpuShare {
 /// account's CPU-bound guests its task then waited 0.1 to 1 s for the
 /// executor, behind chains of their slices (measured: flood.sh, two or
 /// three calls in 10 s).
-pub(crate) const MIN_SLICE: Duration = Duration::from_micros(2_500);
+const MIN_SLICE: Duration = Duration::from_micros(2_500);
 
 /// The turns a guest holds: its group's and, inside a parent, the
 /// parent's.
@@ -102,7 +102,7 @@ type Turns = (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>);
 #[derive(Clone)]
 pub(crate) struct CpuTurn {
     share: CpuShare,
-    held: Arc<Mutex<Slice>>,
+    slice: Arc<Mutex<Slice>>,
 }
 
 /// The guest's current slice.
@@ -116,15 +116,16 @@ impl CpuTurn {
     pub(crate) fn new(share: CpuShare) -> Self {
         Self {
             share,
-            held: Arc::new(Mutex::new(Slice {
+            slice: Arc::new(Mutex::new(Slice {
                 turns: None,
                 began: Instant::now(),
             })),
         }
     }
 
-    fn slice(&self) -> std::sync::MutexGuard<'_, Slice> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The current slice, locked.
+    fn slice(&self) -> MutexGuard<'_, Slice> {
+        self.slice.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Gives the turn back, if held.

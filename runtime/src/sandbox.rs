@@ -321,7 +321,7 @@ pub(crate) async fn invoke(
     };
     // Each tick the guest yields, which is when the deadline below is
     // checked. In a CPU share, it yields at the end of its slice (the
-    // first tick after `MIN_SLICE`), and each slice also waits for one of
+    // first tick after 2.5 ms of it), and each slice also waits for one of
     // the group's turns.
     store.set_epoch_deadline(1);
     let turn = cpu_share.map(CpuTurn::new);
