@@ -6,11 +6,12 @@
 //! is. A page a guest wrote that the kernel swapped out before the instance
 //! ended is written but not present: it is neither reset nor decommitted,
 //! and the next instance in that slot (another caller's call of the same
-//! algorithm) reads what the last one left there. Checked on this kernel
-//! (6.18) with a core module that fills 32 pages, `MADV_PAGEOUT` on them
-//! as memory pressure would do, and a fresh instance in the same slot: it
-//! read the old bytes with the scan, zeros without it. So where swap is
-//! possible the engine resets slots without the scan.
+//! algorithm) reads what the last one left there. Checked on Linux 6.18
+//! with a core module that fills 32 pages, `MADV_PAGEOUT` on them as
+//! memory pressure would do, and a fresh instance in the same slot: it
+//! read the old bytes with the scan, zeros without it (upstream:
+//! bytecodealliance/wasmtime#14357, open). So where swap is possible the
+//! engine resets slots without the scan.
 
 use std::path::Path;
 
