@@ -112,14 +112,12 @@ struct Slice {
 }
 
 impl CpuTurn {
-    /// The turn of a guest about to run its first slice.
-    pub(crate) fn new(share: CpuShare) -> Self {
+    /// The turn of a guest whose first slice began at `began` (its
+    /// invocation's start, which the caller has already read).
+    pub(crate) fn new(share: CpuShare, began: Instant) -> Self {
         Self {
             share,
-            slice: Arc::new(Mutex::new(Slice {
-                turns: None,
-                began: Instant::now(),
-            })),
+            slice: Arc::new(Mutex::new(Slice { turns: None, began })),
         }
     }
 
@@ -262,9 +260,9 @@ mod tests {
     async fn a_new_guest_of_a_group_that_queues_waits_for_a_turn_and_others_do_not() {
         let flooder = CpuShare::new(1);
         // One of the flooder's guests executes, another waits for a turn.
-        let executing = CpuTurn::new(flooder.clone());
+        let executing = CpuTurn::new(flooder.clone(), Instant::now());
         executing.take().await;
-        let queued = CpuTurn::new(flooder.clone());
+        let queued = CpuTurn::new(flooder.clone(), Instant::now());
         let queued_wait = tokio::spawn({
             let queued = queued.clone();
             async move { queued.take().await }
@@ -275,10 +273,13 @@ mod tests {
 
         // The flooder's next guest does not get a free first slice.
         let ran = Arc::new(AtomicBool::new(false));
-        let newcomer = tokio::spawn(gated(Some(CpuTurn::new(flooder.clone())), {
-            let ran = Arc::clone(&ran);
-            async move { ran.store(true, Ordering::SeqCst) }
-        }));
+        let newcomer = tokio::spawn(gated(
+            Some(CpuTurn::new(flooder.clone(), Instant::now())),
+            {
+                let ran = Arc::clone(&ran);
+                async move { ran.store(true, Ordering::SeqCst) }
+            },
+        ));
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!ran.load(Ordering::SeqCst), "ran without a turn");
 
@@ -286,7 +287,7 @@ mod tests {
         let other = CpuShare::new(1);
         let answer = tokio::time::timeout(
             Duration::from_secs(1),
-            gated(Some(CpuTurn::new(other)), async { 42 }),
+            gated(Some(CpuTurn::new(other, Instant::now())), async { 42 }),
         )
         .await;
         assert_eq!(answer, Ok(42));
@@ -312,7 +313,7 @@ mod tests {
     #[tokio::test]
     async fn a_tick_ends_a_slice_only_once_it_has_run_half_a_tick() {
         let share = CpuShare::new(1);
-        let turn = CpuTurn::new(share);
+        let turn = CpuTurn::new(share, Instant::now());
         // A tick that comes right after a guest starts leaves it running.
         assert!(!turn.slice_is_over());
         tokio::time::sleep(MIN_SLICE).await;
@@ -329,11 +330,11 @@ mod tests {
     async fn an_uncontended_group_runs_its_first_slice_without_a_turn() {
         let share = CpuShare::new(1);
         // Its one turn is held, but nobody waits: a short call still runs.
-        let executing = CpuTurn::new(share.clone());
+        let executing = CpuTurn::new(share.clone(), Instant::now());
         executing.take().await;
         let answer = tokio::time::timeout(
             Duration::from_secs(1),
-            gated(Some(CpuTurn::new(share)), async { 7 }),
+            gated(Some(CpuTurn::new(share, Instant::now())), async { 7 }),
         )
         .await;
         assert_eq!(answer, Ok(7));

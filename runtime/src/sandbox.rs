@@ -324,7 +324,7 @@ pub(crate) async fn invoke(
     // first tick after 2.5 ms of it), and each slice also waits for one of
     // the group's turns.
     store.set_epoch_deadline(1);
-    let turn = cpu_share.map(CpuTurn::new);
+    let turn = cpu_share.map(|share| CpuTurn::new(share, started));
     if let Some(turn) = turn.clone() {
         store.epoch_deadline_callback(move |_| {
             Ok(if turn.slice_is_over() {
